@@ -1,0 +1,53 @@
+"""Task status changes as compare-and-set in the database.
+
+`transition` is the only way a task's status changes. It checks the transition table and issues
+`UPDATE … WHERE id = :id AND status = :expected`; the row count says whether this caller won.
+Two processes racing to move one task into `booking` can therefore never both succeed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from autobook.db.models import Task, utcnow
+from autobook.domain.statuses import TaskStatus, check_transition
+
+
+def transition(
+    session: Session,
+    task_id: int,
+    expected: TaskStatus,
+    target: TaskStatus,
+    **changes: Any,
+) -> bool:
+    """Move task `task_id` from `expected` to `target`; False if it was not in `expected`.
+
+    Raises `TransitionError` when the table forbids the move. `changes` are other columns to
+    set in the same statement (error, next_run_at, lease…).
+    """
+    check_transition(expected, target)
+    result = session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.status == expected.value)
+        .values(status=target.value, updated_at=utcnow(), **changes)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def claim_for_booking(
+    session: Session, task_id: int, expected: TaskStatus, worker: str, lease_until: datetime
+) -> bool:
+    """Move a task into booking and take its lease in one compare-and-set."""
+    return transition(
+        session,
+        task_id,
+        expected,
+        TaskStatus.BOOKING,
+        lease_owner=worker,
+        lease_expires_at=lease_until,
+    )

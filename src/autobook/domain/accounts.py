@@ -1,0 +1,115 @@
+"""Validated input for site accounts and payment profiles, shared by the API, UI and CLI.
+
+Each validator names the field and what is wrong; no message ever repeats a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from autobook.domain.sites import Site
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Login = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+CVV_WARNING = (
+    "Storing a CVV is opt-in: PCI DSS forbids keeping it after authorisation. Prefer account "
+    "credit, a membership benefit, the site's saved card, or handing the payment to a person."
+)
+
+
+class AccountCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    site: Site
+    display_name: Name
+    login: Login
+    password: SecretStr = Field(min_length=1, max_length=1024)
+    daily_limit: int | None = Field(None, ge=1, le=100)
+
+
+class AccountUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: Name | None = None
+    password: SecretStr | None = Field(None, min_length=1, max_length=1024)
+    daily_limit: int | None = Field(None, ge=1, le=100)
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+class PaymentProfileCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    alias: Name
+    cardholder_name: Name
+    card_number: SecretStr
+    expiry_month: str
+    expiry_year: str
+    cvv: SecretStr | None = None
+    store_cvv: bool = Field(False, description=CVV_WARNING)
+    account_id: int | None = Field(None, ge=1)
+    address_line_1: Short = ""
+    city: Short = ""
+    postcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] = ""
+
+    @field_validator("card_number")
+    @classmethod
+    def _card(cls, value: SecretStr) -> SecretStr:
+        digits = re.sub(r"[ -]", "", value.get_secret_value())
+        if not digits.isdigit() or not 12 <= len(digits) <= 19:
+            raise ValueError("card number must be 12 to 19 digits")
+        if not luhn_ok(digits):
+            raise ValueError("card number fails the Luhn check (mistyped?)")
+        return SecretStr(digits)
+
+    @field_validator("expiry_month")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{1,2}", value.strip()) or not 1 <= int(value) <= 12:
+            raise ValueError("expiry month must be 01 to 12")
+        return f"{int(value):02d}"
+
+    @field_validator("expiry_year")
+    @classmethod
+    def _year(cls, value: str) -> str:
+        v = value.strip()
+        if not re.fullmatch(r"\d{2}|\d{4}", v):
+            raise ValueError("expiry year must be YY or YYYY")
+        yy = int(v[-2:])
+        if yy < datetime.now(UTC).year % 100:
+            raise ValueError("expiry year is in the past")
+        return f"{yy:02d}"
+
+    @field_validator("cvv")
+    @classmethod
+    def _cvv(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not re.fullmatch(r"\d{3,4}", value.get_secret_value()):
+            raise ValueError("CVV must be 3 or 4 digits")
+        return value
+
+    @model_validator(mode="after")
+    def _cvv_opt_in(self) -> PaymentProfileCreate:
+        if self.cvv is not None and not self.store_cvv:
+            raise ValueError(f"cvv given without store_cvv=true. {CVV_WARNING}")
+        return self
