@@ -1,0 +1,59 @@
+"""`autobook sandbox`: the site simulators on loopback, until Ctrl-C."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+
+from autobook.cli_common import echo_note
+from autobook.sandbox.runner import SIM_CLASSES, Sandbox, load_sim
+
+
+def available_sims() -> list[str]:
+    """Sites whose simulator can be loaded. The only place that tolerates a missing one
+    (simulators are still being written); a site that is skipped is named on stderr."""
+    names = []
+    for name in SIM_CLASSES:
+        try:
+            load_sim(name)
+        except (ImportError, AttributeError) as exc:
+            echo_note(f"Warning: skipping the {name} simulator: {exc}")
+            continue
+        names.append(name)
+    return names
+
+
+@click.command()
+@click.option("--seed", default="demo", show_default=True, help="Named data set to load.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    "base_port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="First port; each origin of each site takes the next one. 0: any free ports.",
+)
+def sandbox(seed: str, host: str, base_port: int) -> None:
+    """Run the simulators of the booking sites and print their URLs; Ctrl-C stops them."""
+    names = available_sims()
+    if not names:
+        raise click.ClickException("no simulator could be loaded")
+    try:
+        box = Sandbox.create(names, seed=seed)
+    except (KeyError, ValueError) as exc:
+        raise click.ClickException(f"--seed: {seed!r} is not a known data set ({exc})") from None
+    try:
+        box.start(host, base_port)
+        for name, origins in box.urls().items():
+            for origin, url in origins.items():
+                click.echo(f"{name:<8} {origin:<8} {url}")
+        echo_note("sandbox running; press Ctrl-C to stop")
+        threading.Event().wait()
+    except (RuntimeError, OSError) as exc:
+        raise click.ClickException(f"--host/--port: could not start: {exc}") from None
+    except KeyboardInterrupt:
+        echo_note("stopping")
+    finally:
+        box.stop()
