@@ -1,0 +1,15 @@
+"""The REST API under /api/v1: one router per resource, every route behind a bearer token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from autobook.web.api import accounts, payment_profiles, tokens
+from autobook.web.deps import api_token
+from autobook.web.schemas import ERROR_RESPONSES
+
+api_router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(api_token)], responses=ERROR_RESPONSES
+)
+for _module in (accounts, payment_profiles, tokens):
+    api_router.include_router(_module.router)

@@ -1,0 +1,68 @@
+"""The app factory. `autobook serve` runs `uvicorn.run(create_app(settings), host=…, port=…)`;
+tests pass an already opened `runtime` so the app works on their database.
+
+Without a runtime the app opens one at start-up (key, migrations, vault canary) and closes it
+at shutdown. `/docs` is public (see `docs.py`); the pages need the admin's session and the
+API a bearer token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from autobook.config import Settings, get_settings
+from autobook.runtime import Runtime, open_runtime
+from autobook.web import docs, health
+from autobook.web.api import api_router
+from autobook.web.errors import install_error_handlers
+from autobook.web.middleware import LastResort, SecurityHeaders
+from autobook.web.ratelimit import LoginRateLimiter
+from autobook.web.session_cookie import add_session_cookie
+from autobook.web.templating import STATIC_DIR
+from autobook.web.ui import auth, home
+
+MAX_BODY_BYTES = 1024 * 1024  # nothing the API takes is near this; larger bodies get a 413
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or (runtime.settings if runtime else get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = None
+        if runtime is None:
+            opened = app.state.runtime = await run_in_threadpool(open_runtime, settings)
+        try:
+            yield
+        finally:
+            if opened is not None:
+                opened.close()
+
+    app = FastAPI(
+        title="autobook",
+        version=version("autobook"),
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        max_body_size=MAX_BODY_BYTES,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    # SettingsDep resolves through get_settings: make it answer with this app's settings.
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.state.login_limiter = LoginRateLimiter()
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (health.router, docs.router, auth.router, home.router, api_router):
+        app.include_router(router)
+    # Added last = outermost: headers go on every response, even the last-resort 500.
+    app.add_middleware(LastResort)
+    add_session_cookie(app, settings)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,121 @@
+"""One error shape for every 4xx: `{"detail": [{"field": "card_number", "message": "..."}]}`.
+
+API paths answer JSON; page paths render `error.html` with the same entries. No message ever
+repeats the submitted value: pydantic's own errors carry it in `input`, which would leak a
+password or a card number, so only the field and the message are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from autobook.db.accounts import Conflict, NotFound
+from autobook.web.deps import LoginRequired
+from autobook.web.templating import TEMPLATES
+
+_SOURCES = {"body", "query", "path", "header", "cookie"}
+_PREFIXES = ("Value error, ", "Assertion failed, ")
+_FIELD_MESSAGE = re.compile(r"^([a-z_][a-z0-9_.]*): (.+)$", re.DOTALL)
+
+
+def error_entry(field: str | None, message: str) -> dict[str, str | None]:
+    return {"field": field, "message": message}
+
+
+def _field(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if len(parts) > 1 and parts[0] in _SOURCES:
+        parts = parts[1:]
+    if parts[0] == "body" and len(loc) == 2 and isinstance(loc[1], int):
+        return "body"  # JSON decode errors locate by character position
+    return ".".join(parts)
+
+
+def _message(err: dict[str, Any]) -> str:
+    message = str(err.get("msg", "invalid value"))
+    for prefix in _PREFIXES:
+        message = message.removeprefix(prefix)
+    if err.get("type") == "json_invalid":
+        message = f"the body is not valid JSON ({err.get('ctx', {}).get('error', 'parse error')})"
+    value = err.get("input")
+    if isinstance(value, str) and len(value) >= 3 and value in message:
+        message = message.replace(value, "…")  # belt and braces: never echo what was sent
+    return message
+
+
+def validation_entries(exc: RequestValidationError) -> list[dict[str, str | None]]:
+    return [error_entry(_field(err.get("loc", ("body",))), _message(err)) for err in exc.errors()]
+
+
+def split_field(message: str) -> tuple[str | None, str]:
+    """`"login: an account exists"` → `("login", "an account exists")`, as the repositories
+    and validators phrase their messages."""
+    match = _FIELD_MESSAGE.match(message)
+    return (match.group(1), match.group(2)) if match else (None, message)
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(
+    request: Request,
+    status_code: int,
+    entries: list[dict[str, str | None]],
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if is_api(request) or request.url.path in ("/health", "/openapi.json"):
+        return JSONResponse({"detail": entries}, status_code=status_code, headers=headers)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "error.html",
+        {"status_code": status_code, "errors": entries},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(request, 422, validation_entries(exc))
+
+
+async def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code < 400:
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    field, message = split_field(str(exc.detail))
+    return error_response(request, exc.status_code, [error_entry(field, message)], exc.headers)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    field = next(iter(request.path_params), None)  # the id in the path that names nothing
+    return error_response(request, 404, [error_entry(field, str(exc))])
+
+
+async def _conflict(request: Request, exc: Exception) -> Response:
+    field, message = split_field(str(exc))
+    return error_response(request, 409, [error_entry(field, message)])
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    target = "/setup" if exc.setup else "/login"
+    if request.headers.get("HX-Request"):  # htmx swaps responses; make it navigate instead
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(LoginRequired, _login_required)

@@ -1,0 +1,90 @@
+"""GET /health (no auth): the database, the worker's heartbeat and the browser.
+
+200 while the database answers (status "degraded" when something else is wrong), 503 when it
+does not. The worker writes its heartbeat (ISO time) to `meta.worker_heartbeat`; a worker that
+has never run yet is not counted against the status, a silent one is.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from autobook.browser import browser_available, system_chromium
+from autobook.db.migrate import current_revision
+from autobook.db.models import Meta
+from autobook.web.deps import RuntimeDep
+
+log = logging.getLogger("autobook.web")
+
+HEARTBEAT_KEY = "worker_heartbeat"
+HEARTBEAT_STALE_AFTER = timedelta(seconds=90)  # the worker beats every few seconds
+
+router = APIRouter(tags=["health"])
+
+
+class DatabaseHealth(BaseModel):
+    ok: bool
+    dialect: str
+    revision: str | None
+
+
+class WorkerHealth(BaseModel):
+    heartbeat_at: datetime | None
+    ok: bool
+
+
+class BrowserHealth(BaseModel):
+    available: bool
+    path: str | None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: DatabaseHealth
+    worker: WorkerHealth
+    browser: BrowserHealth
+
+
+def _parse_heartbeat(value: str | None) -> datetime | None:
+    try:
+        beat = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if beat is not None and beat.tzinfo is None:
+        beat = beat.replace(tzinfo=UTC)
+    return beat
+
+
+def _check_database(engine: Engine) -> tuple[DatabaseHealth, datetime | None]:
+    dialect = engine.dialect.name
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            beat = conn.scalar(select(Meta.value).where(Meta.key == HEARTBEAT_KEY))
+        revision = current_revision(engine)
+    except SQLAlchemyError as exc:
+        log.warning("health: database check failed (%s)", type(exc).__name__)
+        return DatabaseHealth(ok=False, dialect=dialect, revision=None), None
+    return DatabaseHealth(ok=True, dialect=dialect, revision=revision), _parse_heartbeat(beat)
+
+
+@router.get("/health", responses={503: {"model": Health, "description": "Database down"}})
+def health(runtime: RuntimeDep, response: Response) -> Health:
+    database, beat = _check_database(runtime.engine)
+    worker_ok = beat is not None and datetime.now(UTC) - beat <= HEARTBEAT_STALE_AFTER
+    browser = BrowserHealth(available=browser_available(), path=system_chromium())
+    healthy = database.ok and browser.available and (worker_ok or beat is None)
+    response.status_code = 200 if database.ok else 503
+    return Health(
+        status="ok" if healthy else "degraded",
+        database=database,
+        worker=WorkerHealth(heartbeat_at=beat, ok=worker_ok),
+        browser=browser,
+    )

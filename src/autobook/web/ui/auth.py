@@ -1,0 +1,157 @@
+"""First-run setup, sign in and sign out of the admin pages.
+
+Every POST checks the CSRF token. Failed sign-ins are limited per client IP
+(`AUTOBOOK_LOGIN_ATTEMPTS_PER_MINUTE`); the limiter lives on `app.state.login_limiter`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from autobook.db.auth import (
+    MIN_ADMIN_PASSWORD,
+    WeakPassword,
+    admin_exists,
+    authenticate,
+    set_admin_password,
+)
+from autobook.db.engine import transaction
+from autobook.db.models import AdminUser
+from autobook.web.csrf import CsrfChecked, new_csrf_token
+from autobook.web.deps import RuntimeDep, SessionDep, SettingsDep, password_fingerprint
+from autobook.web.errors import error_entry
+from autobook.web.ratelimit import LoginRateLimiter
+from autobook.web.templating import TEMPLATES
+
+router = APIRouter(include_in_schema=False)
+
+USERNAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+MAX_PASSWORD = 1024  # longer is refused before hashing: argon2 on megabytes is a cheap DoS
+_SETUP_LOCK = threading.Lock()  # two first-run forms at once must not make two admins
+
+FormText = Annotated[str, Form()]
+
+
+def _page(
+    request: Request,
+    name: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    return TEMPLATES.TemplateResponse(
+        request, name, context, status_code=status_code, headers=headers
+    )
+
+
+def _sign_in(request: Request, user: AdminUser) -> None:
+    request.session.clear()  # a fresh session on sign-in: nothing from before carries over
+    request.session.update(uid=user.id, pw=password_fingerprint(user))
+    new_csrf_token(request)
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _setup_errors(username: str, password: str, password_confirm: str) -> list[dict[str, Any]]:
+    errors = []
+    if not USERNAME.fullmatch(username):
+        errors.append(error_entry("username", "use 1 to 64 letters, digits or . _ @ -"))
+    if len(password) < MIN_ADMIN_PASSWORD:
+        errors.append(error_entry("password", f"use at least {MIN_ADMIN_PASSWORD} characters"))
+    elif len(password) > MAX_PASSWORD:
+        errors.append(error_entry("password", f"use at most {MAX_PASSWORD} characters"))
+    elif password != password_confirm:
+        errors.append(error_entry("password_confirm", "the two passwords differ"))
+    return errors
+
+
+@router.get("/setup")
+def setup_form(request: Request, session: SessionDep) -> Response:
+    if admin_exists(session):
+        return RedirectResponse("/login", status_code=303)
+    return _page(request, "setup.html", min_password=MIN_ADMIN_PASSWORD)
+
+
+@router.post("/setup", dependencies=[CsrfChecked])
+def setup(
+    request: Request,
+    runtime: RuntimeDep,
+    username: FormText = "",
+    password: FormText = "",
+    password_confirm: FormText = "",
+) -> Response:
+    username = username.strip()
+    errors = _setup_errors(username, password, password_confirm)
+    with _SETUP_LOCK, transaction(runtime.sessions) as session:
+        if admin_exists(session):
+            return RedirectResponse("/login", status_code=303)
+        if not errors:
+            try:
+                user = set_admin_password(session, username=username, password=password)
+            except WeakPassword as exc:
+                errors.append(error_entry("password", str(exc).removeprefix("password: ")))
+    if errors:
+        return _page(
+            request,
+            "setup.html",
+            422,
+            errors=errors,
+            username=username,
+            min_password=MIN_ADMIN_PASSWORD,
+        )
+    _sign_in(request, user)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, session: SessionDep) -> Response:
+    if not admin_exists(session):
+        return RedirectResponse("/setup", status_code=303)
+    return _page(request, "login.html")
+
+
+@router.post("/login", dependencies=[CsrfChecked])
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: FormText = "",
+    password: FormText = "",
+) -> Response:
+    limiter: LoginRateLimiter = request.app.state.login_limiter
+    ip = _client_ip(request)
+    wait = limiter.retry_after(ip, settings.login_attempts_per_minute)
+    if wait is not None:
+        message = f"too many failed sign-ins from your address; try again in {wait} seconds"
+        return _page(
+            request,
+            "login.html",
+            429,
+            headers={"Retry-After": str(wait)},
+            errors=[error_entry(None, message)],
+            username=username,
+        )
+    user = None
+    if username and password and len(password) <= MAX_PASSWORD:
+        user = authenticate(session, username=username.strip(), password=password)
+    if user is None:
+        limiter.record_failure(ip)
+        errors = [error_entry(None, "wrong username or password")]
+        return _page(request, "login.html", 400, errors=errors, username=username)
+    limiter.reset(ip)
+    _sign_in(request, user)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def logout(request: Request) -> Response:
+    request.session.clear()
+    new_csrf_token(request)
+    return RedirectResponse("/login", status_code=303)
