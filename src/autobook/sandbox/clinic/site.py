@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from autobook.sandbox.clinic.admin import clinic_admin_router
+from autobook.sandbox.clinic.admin import clinic_admin_router, fix_shared_settable_routes
 from autobook.sandbox.clinic.catalog import (
     CLINIC_NAME,
     PROVIDERS,
@@ -92,6 +92,7 @@ class ClinicSim(SimSite):
         app.include_router(clinic_admin_router(self.desk), prefix=f"{ADMIN_PREFIX}/clinic")
         app.add_exception_handler(SessionGone, session_gone)
         app.add_exception_handler(StarletteHTTPException, http_error)
+        fix_shared_settable_routes(app, self)
         return {"web": app}
 
     def state_summary(self) -> dict[str, Any]:
