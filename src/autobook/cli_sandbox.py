@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import threading
+from types import FrameType
 
 import click
 
@@ -44,6 +46,7 @@ def sandbox(seed: str, host: str, base_port: int) -> None:
         box = Sandbox.create(names, seed=seed)
     except (KeyError, ValueError) as exc:
         raise click.ClickException(f"--seed: {seed!r} is not a known data set ({exc})") from None
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         box.start(host, base_port)
         for name, origins in box.urls().items():
@@ -57,3 +60,7 @@ def sandbox(seed: str, host: str, base_port: int) -> None:
         echo_note("stopping")
     finally:
         box.stop()
+
+
+def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # `docker stop` and test harnesses stop it like Ctrl-C
