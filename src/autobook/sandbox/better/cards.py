@@ -150,4 +150,3 @@ def link_security_code(
         )  # fmt: skip
         raise CardError(422, 1006, "The security code is invalid", "securityCode")
     checkout.cvc_linked.add(identifier)
-

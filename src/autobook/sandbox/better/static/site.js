@@ -38,25 +38,30 @@
     var hidden = document.getElementById("location-slot-id");
     var bookNow = document.getElementById("book-now");
     var fullMsg = document.getElementById("full-message");
+    var options = document.getElementById("location-options");
+    function choose(opt) {
+      valueBox.textContent = opt.textContent.trim();
+      hidden.value = opt.dataset.slotId;
+      var full = opt.dataset.full === "true";
+      bookNow.disabled = full;
+      if (fullMsg) { fullMsg.hidden = !full; }
+      toggle(false);
+    }
     function toggle(open) {
+      list.replaceChildren();
+      if (open) {
+        list.appendChild(options.content.cloneNode(true));
+        list.querySelectorAll('[role="option"]').forEach(function (opt) {
+          opt.setAttribute("aria-selected", opt.dataset.slotId === hidden.value ? "true" : "false");
+          opt.addEventListener("click", function () { choose(opt); });
+        });
+      }
       list.hidden = !open;
       combo.setAttribute("aria-expanded", open ? "true" : "false");
     }
     combo.addEventListener("click", function () { toggle(list.hidden); });
     combo.addEventListener("keydown", function (e) {
       if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle(list.hidden); }
-    });
-    list.querySelectorAll('[role="option"]').forEach(function (opt) {
-      opt.addEventListener("click", function () {
-        list.querySelectorAll('[role="option"]').forEach(function (o) { o.setAttribute("aria-selected", "false"); });
-        opt.setAttribute("aria-selected", "true");
-        valueBox.textContent = opt.textContent.trim();
-        hidden.value = opt.dataset.slotId;
-        var full = opt.dataset.full === "true";
-        bookNow.disabled = full;
-        if (fullMsg) { fullMsg.hidden = !full; }
-        toggle(false);
-      });
     });
   }
 })();
