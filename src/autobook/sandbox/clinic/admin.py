@@ -10,8 +10,8 @@ from fastapi import APIRouter, FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
 from autobook.sandbox.clinic.catalog import SERVICE_BY_ID, shortest_service
-from autobook.sandbox.clinic.desk import FrontDesk
 from autobook.sandbox.clinic.schedule import Appointment, parse_slot_key, slot_key
+from autobook.sandbox.clinic.web import DeskDep
 from autobook.sandbox.core import ADMIN_PREFIX, Cancellations, Competitors, Faults, SimSite
 
 
@@ -34,81 +34,85 @@ def appointment_public(a: Appointment) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def clinic_admin_router(desk: FrontDesk) -> APIRouter:
-    r = APIRouter()
-    lock = desk.site.lock
+router = APIRouter()
 
-    @r.get("/sessions/{sid}")
-    def get_session(sid: str) -> dict[str, Any]:
-        with lock:
-            desk.sweep()
-            if sid not in desk.sessions:
-                raise HTTPException(404, "unknown session")
-            return desk.sessions[sid].public()
 
-    @r.post("/sessions/{sid}/drop-hold")
-    def drop_hold(sid: str) -> dict[str, Any]:
-        """The site silently loses the session's hold (as `drop_cart_rate` does)."""
-        with lock:
-            if sid not in desk.sessions:
-                raise HTTPException(404, "unknown session")
-            desk.release_hold(desk.sessions[sid], "dropped")
-            return desk.sessions[sid].public()
+@router.get("/sessions/{sid}")
+def get_session(sid: str, desk: DeskDep) -> dict[str, Any]:
+    with desk.site.lock:
+        desk.sweep()
+        if sid not in desk.sessions:
+            raise HTTPException(404, "unknown session")
+        return desk.sessions[sid].public()
 
-    @r.get("/appointments")
-    def list_appointments() -> list[dict[str, Any]]:
-        with lock:
-            return [appointment_public(a) for a in desk.schedule.appointments.values()]
 
-    @r.post("/appointments", status_code=201)
-    def book(body: FrontDeskBooking) -> dict[str, Any]:
-        """Book a slot as the front desk would (a phone booking): it takes the slot."""
-        try:
-            provider, start = parse_slot_key(body.slot)
-        except ValueError as exc:
-            raise HTTPException(422, str(exc)) from exc
-        service = SERVICE_BY_ID.get(body.service or "") or shortest_service(provider)
-        if service.id not in provider.services:
-            raise HTTPException(422, f"{provider.name} does not offer {service.name}")
-        with lock:
-            desk.sweep()
-            if not desk.schedule.is_free(provider, service, start):
-                raise HTTPException(409, "slot is not free")
-            return appointment_public(desk.book(provider, service, start, body.patient, "phone"))
+@router.post("/sessions/{sid}/drop-hold")
+def drop_hold(sid: str, desk: DeskDep) -> dict[str, Any]:
+    """The site silently loses the session's hold (as `drop_cart_rate` does)."""
+    with desk.site.lock:
+        if sid not in desk.sessions:
+            raise HTTPException(404, "unknown session")
+        desk.release_hold(desk.sessions[sid], "dropped")
+        return desk.sessions[sid].public()
 
-    @r.delete("/appointments/{reference}")
-    def cancel(reference: str) -> dict[str, Any]:
-        with lock:
-            appt = desk.schedule.appointments.get(reference)
-            if appt is None or appt.status != "booked":
-                raise HTTPException(404, "no such booked appointment")
-            desk.cancel(appt, "front-desk")
-            return appointment_public(appt)
 
-    @r.get("/slots")
-    def free_slots(day: date) -> list[str]:
-        """Free slot keys on `day` (for each provider's shortest service), released or not."""
-        with lock:
-            desk.sweep()
-            return [slot_key(p.id, s) for p, s in desk.free_slots(day, released_only=False)]
+@router.get("/appointments")
+def list_appointments(desk: DeskDep) -> list[dict[str, Any]]:
+    with desk.site.lock:
+        return [appointment_public(a) for a in desk.schedule.appointments.values()]
 
-    @r.get("/settings")
-    def get_settings() -> Settings:
-        return Settings(
-            booking_window_days=desk.window_days,
-            session_ttl_s=int(desk.session_ttl.total_seconds()),
-        )
 
-    @r.put("/settings")
-    def put_settings(body: Settings) -> Settings:
-        with lock:
-            desk.window_days = body.booking_window_days
-            desk.session_ttl = timedelta(seconds=body.session_ttl_s)
-            for session in desk.sessions.values():
-                session.ttl = desk.session_ttl
-        return body
+@router.post("/appointments", status_code=201)
+def book(body: FrontDeskBooking, desk: DeskDep) -> dict[str, Any]:
+    """Book a slot as the front desk would (a phone booking): it takes the slot."""
+    try:
+        provider, start = parse_slot_key(body.slot)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    service = SERVICE_BY_ID.get(body.service or "") or shortest_service(provider)
+    if service.id not in provider.services:
+        raise HTTPException(422, f"{provider.name} does not offer {service.name}")
+    with desk.site.lock:
+        desk.sweep()
+        if not desk.schedule.is_free(provider, service, start):
+            raise HTTPException(409, "slot is not free")
+        return appointment_public(desk.book(provider, service, start, body.patient, "phone"))
 
-    return r
+
+@router.delete("/appointments/{reference}")
+def cancel(reference: str, desk: DeskDep) -> dict[str, Any]:
+    with desk.site.lock:
+        appt = desk.schedule.appointments.get(reference)
+        if appt is None or appt.status != "booked":
+            raise HTTPException(404, "no such booked appointment")
+        desk.cancel(appt, "front-desk")
+        return appointment_public(appt)
+
+
+@router.get("/slots")
+def free_slots(day: date, desk: DeskDep) -> list[str]:
+    """Free slot keys on `day` (for each provider's shortest service), released or not."""
+    with desk.site.lock:
+        desk.sweep()
+        return [slot_key(p.id, s) for p, s in desk.free_slots(day, released_only=False)]
+
+
+@router.get("/settings")
+def get_settings(desk: DeskDep) -> Settings:
+    return Settings(
+        booking_window_days=desk.window_days,
+        session_ttl_s=int(desk.session_ttl.total_seconds()),
+    )
+
+
+@router.put("/settings")
+def put_settings(body: Settings, desk: DeskDep) -> Settings:
+    with desk.site.lock:
+        desk.window_days = body.booking_window_days
+        desk.session_ttl = timedelta(seconds=body.session_ttl_s)
+        for session in desk.sessions.values():
+            session.ttl = desk.session_ttl
+    return body
 
 
 def fix_shared_settable_routes(app: FastAPI, site: SimSite) -> None:

@@ -17,10 +17,12 @@ from autobook.sandbox.clinic.catalog import (
     PROVIDER_BY_ID,
     SERVICE_BY_ID,
 )
-from autobook.sandbox.clinic.desk import SLOT_UNAVAILABLE, FrontDesk
+from autobook.sandbox.clinic.desk import SLOT_UNAVAILABLE
 from autobook.sandbox.clinic.payments import DECLINED, EXPIRED, SUCCESS, parse_card
 from autobook.sandbox.clinic.sessions import WidgetSession, parse_contact
 from autobook.sandbox.clinic.web import (
+    DeskDep,
+    SessionDep,
     confirmation_url,
     guard,
     render,
@@ -34,68 +36,70 @@ FAILURE_STATUS = {DECLINED: 402, EXPIRED: 402, SLOT_UNAVAILABLE: 409}
 Field = Annotated[str, Form()]
 
 
-def checkout_router(desk: FrontDesk) -> APIRouter:
-    r = APIRouter()
+router = APIRouter()
 
-    @r.get("/book/s/{sid}/step/4")
-    def contact_page(request: Request, sid: str) -> Response:
-        session = desk.open_session(sid)
-        c = session.contact
-        values = c.__dict__ if c else {}
-        return guard(session, 4) or _contact(request, session, values, {})
 
-    @r.post("/book/s/{sid}/step/4")
-    def submit_contact(
-        request: Request,
-        sid: str,
-        first_name: Field = "",
-        last_name: Field = "",
-        phone: Field = "",
-        email: Field = "",
-        notes: Field = "",
-    ) -> Response:
-        session = desk.open_session(sid)
-        if redirect := guard(session, 4):
-            return redirect
-        form = {
-            "first_name": first_name, "last_name": last_name, "phone": phone, "email": email,
-            "notes": notes,
-        }  # fmt: skip
-        contact, errors = parse_contact(form)
-        if contact is None:
-            return _contact(request, session, form, errors, status=422)
-        desk.set_contact(session, contact)
-        return see_other(step_url(sid, 5))
+@router.get("/book/s/{sid}/step/4")
+def contact_page(request: Request, session: SessionDep) -> Response:
+    values = session.contact.__dict__ if session.contact else {}
+    return guard(session, 4) or _contact(request, session, values, {})
 
-    @r.get("/book/s/{sid}/step/5")
-    def payment_page(request: Request, sid: str) -> Response:
-        session = desk.open_session(sid)
-        return guard(session, 5) or _payment(request, desk, session)
 
-    @r.post("/book/s/{sid}/step/5")
-    def pay(
-        request: Request, sid: str, card_number: Field = "", expiry: Field = "", cvv: Field = ""
-    ) -> Response:
-        session = desk.open_session(sid)
-        if redirect := guard(session, 5):
-            return redirect
-        form = {"card_number": card_number, "expiry": expiry, "cvv": cvv}
-        card, errors = parse_card(form, desk.today())
-        if card is None:
-            return _payment(request, desk, session, field_errors=errors, status=422)
-        outcome = desk.pay(session, card)
-        if outcome == SUCCESS:
-            return see_other(confirmation_url(sid))
-        return _payment(request, desk, session, failure=outcome, status=FAILURE_STATUS[outcome])
+@router.post("/book/s/{sid}/step/4")
+def submit_contact(
+    request: Request,
+    desk: DeskDep,
+    session: SessionDep,
+    first_name: Field = "",
+    last_name: Field = "",
+    phone: Field = "",
+    email: Field = "",
+    notes: Field = "",
+) -> Response:
+    if redirect := guard(session, 4):
+        return redirect
+    form = {
+        "first_name": first_name, "last_name": last_name, "phone": phone, "email": email,
+        "notes": notes,
+    }  # fmt: skip
+    contact, errors = parse_contact(form)
+    if contact is None:
+        return _contact(request, session, form, errors, status=422)
+    desk.set_contact(session, contact)
+    return see_other(step_url(session.id, 5))
 
-    @r.get("/book/s/{sid}/confirmation")
-    def confirmation(request: Request, sid: str) -> Response:
-        session = desk.open_session(sid)
-        if session.status != "completed":
-            return see_other(step_url(sid, session.next_step()))
-        return render(request, "confirmation.html", **_summary(session))
 
-    return r
+@router.get("/book/s/{sid}/step/5")
+def payment_page(request: Request, session: SessionDep) -> Response:
+    return guard(session, 5) or _payment(request, session)
+
+
+@router.post("/book/s/{sid}/step/5")
+def pay(
+    request: Request,
+    desk: DeskDep,
+    session: SessionDep,
+    card_number: Field = "",
+    expiry: Field = "",
+    cvv: Field = "",
+) -> Response:
+    if redirect := guard(session, 5):
+        return redirect
+    form = {"card_number": card_number, "expiry": expiry, "cvv": cvv}
+    card, errors = parse_card(form, desk.today())
+    if card is None:
+        return _payment(request, session, field_errors=errors, status=422)
+    outcome = desk.pay(session, card)
+    if outcome == SUCCESS:
+        return see_other(confirmation_url(session.id))
+    return _payment(request, session, failure=outcome, status=FAILURE_STATUS[outcome])
+
+
+@router.get("/book/s/{sid}/confirmation")
+def confirmation(request: Request, session: SessionDep) -> Response:
+    if session.status != "completed":
+        return see_other(step_url(session.id, session.next_step()))
+    return render(request, "confirmation.html", **_summary(session))
 
 
 def _contact(
@@ -114,7 +118,6 @@ def _contact(
 
 def _payment(
     request: Request,
-    desk: FrontDesk,
     session: WidgetSession,
     *,
     failure: str = "",

@@ -17,93 +17,101 @@ from autobook.sandbox.clinic.catalog import (
 )
 from autobook.sandbox.clinic.desk import FrontDesk, SlotRefused
 from autobook.sandbox.clinic.sessions import WidgetSession, parse_day
-from autobook.sandbox.clinic.web import guard, message_page, render, see_other, step_url
+from autobook.sandbox.clinic.web import (
+    DeskDep,
+    SessionDep,
+    guard,
+    message_page,
+    render,
+    see_other,
+    step_url,
+)
 
 STRIP_DAYS = 7  # the date picker shows a week at a time
 
 
-def pages_router(desk: FrontDesk) -> APIRouter:
-    r = APIRouter()
+router = APIRouter()
 
-    @r.get("/")
-    def home(request: Request) -> Response:
-        return render(request, "home.html", services=SERVICES)
 
-    @r.get("/book")
-    def start() -> Response:
-        return see_other(step_url(desk.new_session().id, 1))
+@router.get("/")
+def home(request: Request) -> Response:
+    return render(request, "home.html", services=SERVICES)
 
-    @r.get("/book/s/{sid}/step/1")
-    def service_page(request: Request, sid: str) -> Response:
-        session = desk.open_session(sid)
-        return guard(session, 1) or _service(request, session)
 
-    @r.post("/book/s/{sid}/step/1")
-    def choose_service(
-        request: Request, sid: str, service: Annotated[str, Form()] = ""
-    ) -> Response:
-        session = desk.open_session(sid)
-        if redirect := guard(session, 1):
-            return redirect
-        try:
-            desk.choose_service(session, service)
-        except ValueError as exc:
-            return _service(request, session, error=str(exc), status=422)
-        return see_other(step_url(sid, 2))
+@router.get("/book")
+def start(desk: DeskDep) -> Response:
+    return see_other(step_url(desk.new_session().id, 1))
 
-    @r.get("/book/s/{sid}/step/2")
-    def provider_page(request: Request, sid: str) -> Response:
-        session = desk.open_session(sid)
-        return guard(session, 2) or _provider(request, session)
 
-    @r.post("/book/s/{sid}/step/2")
-    def choose_provider(
-        request: Request, sid: str, provider: Annotated[str, Form()] = ""
-    ) -> Response:
-        session = desk.open_session(sid)
-        if redirect := guard(session, 2):
-            return redirect
-        try:
-            desk.choose_provider(session, provider)
-        except ValueError as exc:
-            return _provider(request, session, error=str(exc), status=422)
-        return see_other(step_url(sid, 3))
+@router.get("/book/s/{sid}/step/1")
+def service_page(request: Request, session: SessionDep) -> Response:
+    return guard(session, 1) or _service(request, session)
 
-    @r.get("/book/s/{sid}/step/3")
-    def datetime_page(request: Request, sid: str, date: str = "") -> Response:
-        session = desk.open_session(sid)
-        if redirect := guard(session, 3):
-            return redirect
-        try:
-            day = parse_day(date) if date else _default_day(desk, session)
-        except ValueError:
-            return message_page(request, 400, "Invalid Date", "That date isn't valid.")
-        return render(request, "step_datetime.html", **_datetime_context(desk, session, day))
 
-    @r.post("/book/s/{sid}/step/3")
-    def choose_time(
-        request: Request,
-        sid: str,
-        date: Annotated[str, Form()] = "",
-        time: Annotated[str, Form()] = "",
-    ) -> Response:
-        session = desk.open_session(sid)
-        if redirect := guard(session, 3):
-            return redirect
-        day = _safe_day(date, desk, session)
-        start = _start_at(day, time)
-        if start is None:
-            ctx = _datetime_context(desk, session, day)
-            msg = "Please select a time to continue."
-            return render(request, "step_datetime.html", status=422, error=msg, **ctx)
-        try:
-            desk.hold(session, start)
-        except SlotRefused as exc:
-            ctx = _datetime_context(desk, session, day)
-            return render(request, "step_datetime.html", status=409, error=str(exc), **ctx)
-        return see_other(step_url(sid, 4))
+@router.post("/book/s/{sid}/step/1")
+def choose_service(
+    request: Request, desk: DeskDep, session: SessionDep, service: Annotated[str, Form()] = ""
+) -> Response:
+    if redirect := guard(session, 1):
+        return redirect
+    try:
+        desk.choose_service(session, service)
+    except ValueError as exc:
+        return _service(request, session, error=str(exc), status=422)
+    return see_other(step_url(session.id, 2))
 
-    return r
+
+@router.get("/book/s/{sid}/step/2")
+def provider_page(request: Request, session: SessionDep) -> Response:
+    return guard(session, 2) or _provider(request, session)
+
+
+@router.post("/book/s/{sid}/step/2")
+def choose_provider(
+    request: Request, desk: DeskDep, session: SessionDep, provider: Annotated[str, Form()] = ""
+) -> Response:
+    if redirect := guard(session, 2):
+        return redirect
+    try:
+        desk.choose_provider(session, provider)
+    except ValueError as exc:
+        return _provider(request, session, error=str(exc), status=422)
+    return see_other(step_url(session.id, 3))
+
+
+@router.get("/book/s/{sid}/step/3")
+def datetime_page(request: Request, desk: DeskDep, session: SessionDep, date: str = "") -> Response:
+    if redirect := guard(session, 3):
+        return redirect
+    try:
+        day = parse_day(date) if date else _default_day(desk, session)
+    except ValueError:
+        return message_page(request, 400, "Invalid Date", "That date isn't valid.")
+    return render(request, "step_datetime.html", **_datetime_context(desk, session, day))
+
+
+@router.post("/book/s/{sid}/step/3")
+def choose_time(
+    request: Request,
+    desk: DeskDep,
+    session: SessionDep,
+    date: Annotated[str, Form()] = "",
+    time: Annotated[str, Form()] = "",
+) -> Response:
+    if redirect := guard(session, 3):
+        return redirect
+    day = _safe_day(date, desk, session)
+    start = _start_at(day, time)
+    if start is None:
+        ctx = _datetime_context(desk, session, day)
+        msg = "Please select a time to continue."
+        return render(request, "step_datetime.html", status=422, error=msg, **ctx)
+    try:
+        desk.hold(session, start)
+    except SlotRefused as exc:
+        ctx = _datetime_context(desk, session, day)
+        return render(request, "step_datetime.html", status=409, error=str(exc), **ctx)
+    return see_other(step_url(session.id, 4))
 
 
 def _service(

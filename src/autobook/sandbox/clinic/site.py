@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from autobook.sandbox.clinic.admin import clinic_admin_router, fix_shared_settable_routes
+from autobook.sandbox.clinic import admin, checkout, pages
+from autobook.sandbox.clinic.admin import fix_shared_settable_routes
 from autobook.sandbox.clinic.catalog import (
     CLINIC_NAME,
     PROVIDERS,
@@ -24,9 +25,7 @@ from autobook.sandbox.clinic.catalog import (
     Provider,
     shortest_service,
 )
-from autobook.sandbox.clinic.checkout import checkout_router
 from autobook.sandbox.clinic.desk import FrontDesk, SessionGone
-from autobook.sandbox.clinic.pages import pages_router
 from autobook.sandbox.clinic.schedule import Appointment, parse_slot_key, slot_key
 from autobook.sandbox.clinic.web import STATIC_DIR, http_error, session_gone
 from autobook.sandbox.core import ADMIN_PREFIX, SimSite, SiteClock
@@ -87,9 +86,10 @@ class ClinicSim(SimSite):
     def build_apps(self) -> dict[str, FastAPI]:
         app = self.new_app(f"{CLINIC_NAME} online booking")
         app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-        app.include_router(pages_router(self.desk))
-        app.include_router(checkout_router(self.desk))
-        app.include_router(clinic_admin_router(self.desk), prefix=f"{ADMIN_PREFIX}/clinic")
+        app.state.desk = self.desk
+        app.include_router(pages.router)
+        app.include_router(checkout.router)
+        app.include_router(admin.router, prefix=f"{ADMIN_PREFIX}/clinic")
         app.add_exception_handler(SessionGone, session_gone)
         app.add_exception_handler(StarletteHTTPException, http_error)
         fix_shared_settable_routes(app, self)

@@ -4,16 +4,16 @@ HTML error pages."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autobook.sandbox.clinic.catalog import CLINIC_NAME, day_label, money, time_label
-from autobook.sandbox.clinic.desk import SessionGone
+from autobook.sandbox.clinic.desk import FrontDesk, SessionGone
 from autobook.sandbox.clinic.sessions import STEPS, WidgetSession
 from autobook.sandbox.core import ADMIN_PREFIX
 
@@ -23,6 +23,21 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals.update(
     clinic_name=CLINIC_NAME, steps=STEPS, money=money, time_label=time_label, day_label=day_label
 )
+
+
+def get_desk(request: Request) -> FrontDesk:
+    return request.app.state.desk
+
+
+DeskDep = Annotated[FrontDesk, Depends(get_desk)]
+
+
+def current_session(sid: str, desk: DeskDep) -> WidgetSession:
+    """The live session named in the URL path (its idle timer restarted), else SessionGone."""
+    return desk.open_session(sid)
+
+
+SessionDep = Annotated[WidgetSession, Depends(current_session)]
 
 
 def step_url(session_id: str, step: int) -> str:
