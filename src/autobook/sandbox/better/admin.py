@@ -102,10 +102,14 @@ def _settable(r: APIRouter, sim: BetterSim, path: str, attr: str, model: type[Ba
     def read() -> Any:
         return getattr(sim.state, attr)
 
-    def write(body: model) -> Any:  # type: ignore[valid-type]
+    def write(body: BaseModel) -> Any:
         with sim.lock:
             setattr(sim.state, attr, body)
         return body
+
+    # Postponed annotations would leave "model" a string FastAPI cannot resolve: set the real
+    # class so the JSON body is parsed into it.
+    write.__annotations__["body"] = model
 
     r.add_api_route(path, read, methods=["GET"], response_model=model)
     r.add_api_route(path, write, methods=["PUT"], response_model=model)
