@@ -487,16 +487,17 @@ def wait_for(predicate: Any, timeout_s: float = 8.0) -> Any:
 
 
 def test_competitors_grab_targets_at_release() -> None:
-    # Own sandbox: the shared one's competitor loop has followed earlier tests' clock moves.
-    box = Sandbox.create(["gym"], seed="quiet").start()
+    # Own sandbox, its clock set before it starts: the competitor loop fires for every release
+    # it has not seen yet, so a clock jump after start would make it fire late for skipped ones.
+    release = datetime(2027, 1, 13, 10, 0, tzinfo=LONDON)
+    box = Sandbox.create(["gym"], seed="quiet")
+    box.sites["gym"].clock.set_now(release - timedelta(seconds=1.5))
+    box.start()
     SANDBOXES[box.url("gym", "web")] = box
     try:
         with httpx.Client(base_url=box.url("gym", "web"), timeout=10) as c:
-            release = datetime(2027, 1, 13, 10, 0, tzinfo=LONDON)
             key = f"{DAY}T10:00|X1|A"
             c.put("/_sandbox/gym/rules", json={"capacities": {"X1-A": 2}})
-            set_clock(c, release - timedelta(seconds=1.5))
-            time.sleep(0.3)  # let the loop catch up on releases skipped by the jump
             rivals = {"count": 3, "reaction_ms": 100, "jitter_ms": 20, "targets": [key]}
             put_admin(c, "competitors", rivals)
             wait_for(lambda: len(events(c, "booking")) >= 2)
@@ -504,9 +505,15 @@ def test_competitors_grab_targets_at_release() -> None:
             grabs = events(c, "booking")
             assert len(grabs) == 2 and {g["slot"] for g in grabs} == {key}
             assert all(g["actor"].startswith("competitor-") for g in grabs)
-            assert all(g["t"] >= release.timestamp() for g in grabs)
+            assert all(g["t"] >= release.timestamp() + 0.1 for g in grabs)  # reaction_ms
             h = login(c)
             assert book(c, h, "10:00").json()["code"] == "slot_full"
+            # Without targets a competitor takes a place in the slot released just now.
+            put_admin(c, "competitors", {"count": 1, "reaction_ms": 50, "jitter_ms": 0})
+            set_clock(c, release + timedelta(minutes=59, seconds=58.5))
+            wait_for(lambda: len(events(c, "booking")) >= 3)
+            grab = events(c, "booking")[2]
+            assert grab["slot"].startswith(f"{DAY}T11:00|") and grab["actor"] == "competitor-1"
     finally:
         box.stop()
 
