@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 
 ADMIN_PREFIX = "/_sandbox"
 HANG_S = 120.0  # a "hanging" response outlives any sane client timeout
+STALE_RELEASE = timedelta(seconds=1)  # a release further in the past was skipped by a clock jump
 
 
 class SiteClock:
@@ -206,7 +207,11 @@ class SimSite:
     async def _competitor_loop(self) -> None:
         last = self.clock.now()
         while True:
+            now = self.clock.now()
             release = self.next_release_after(last)
+            if last > now or (release is not None and release < now - STALE_RELEASE):
+                last = now  # the clock was moved: don't replay or wait for skipped releases
+                continue
             wait = self.clock.until(release) if release else 1.0
             if release is None or wait > 1.0:
                 await asyncio.sleep(min(max(wait, 0.05), 1.0))
@@ -329,9 +334,12 @@ def _settable(r: APIRouter, path: str, site: SimSite, attr: str, model: type[Bas
     def read() -> Any:
         return getattr(site, attr)
 
-    def write(body: model) -> Any:  # type: ignore[valid-type]
+    def write(body: BaseModel) -> Any:
         setattr(site, attr, body)
         return body
+
+    # The body's type is only known at run time; FastAPI reads it from the annotations.
+    write.__annotations__["body"] = model
 
     r.add_api_route(path, read, methods=["GET"], response_model=model)
     r.add_api_route(path, write, methods=["PUT"], response_model=model)

@@ -44,7 +44,13 @@ class ServerThread:
         self.host = host
         self.port = port or free_port(host)
         config = uvicorn.Config(
-            app, host=host, port=self.port, log_level="warning", lifespan="on", access_log=False
+            app,
+            host=host,
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            access_log=False,
+            date_header=False,  # the site sets its own Date from its (skewable) clock
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True, name=f"sim-{self.port}")
