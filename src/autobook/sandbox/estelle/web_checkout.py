@@ -38,7 +38,8 @@ def checkout_router(sim: EstelleSim) -> APIRouter:
                 return to_home()
             session.trail.add("confirm")
             context, status = confirm_context(sim, session, slot)
-        return render(request, "confirm.html", context, status)
+        # The page itself loads fine when the slot can't be booked; only a bad link is an error.
+        return render(request, "confirm.html", context, 400 if status == 400 else 200)
 
     @r.post(f"/spa/{SERVICE_ID}/book")
     async def book(request: Request) -> Response:
