@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from autobook.sandbox.clinic.catalog import SERVICE_BY_ID, shortest_service
 from autobook.sandbox.clinic.schedule import Appointment, parse_slot_key, slot_key
 from autobook.sandbox.clinic.web import DeskDep
-from autobook.sandbox.core import ADMIN_PREFIX, Cancellations, Competitors, Faults, SimSite
 
 
 class Settings(BaseModel):
@@ -113,30 +112,3 @@ def put_settings(body: Settings, desk: DeskDep) -> Settings:
         for session in desk.sessions.values():
             session.ttl = desk.session_ttl
     return body
-
-
-def fix_shared_settable_routes(app: FastAPI, site: SimSite) -> None:
-    """Workaround for core.py: its `PUT /_sandbox/{faults,competitors,cancellations}` take the
-    model as a string annotation (postponed annotations), so FastAPI reads `body` from the
-    query string and answers 422 to a JSON body. Same paths and models, placed first."""
-    fix = APIRouter()
-    for path, attr, model in (
-        ("/faults", "faults", Faults),
-        ("/competitors", "competitors", Competitors),
-        ("/cancellations", "cancellations", Cancellations),
-    ):
-        fix.add_api_route(path, _writer(site, attr, model), methods=["PUT"], response_model=model)
-    before = len(app.router.routes)
-    app.include_router(fix, prefix=ADMIN_PREFIX)
-    added = app.router.routes[before:]
-    del app.router.routes[before:]
-    app.router.routes[0:0] = added
-
-
-def _writer(site: SimSite, attr: str, model: type[BaseModel]) -> Any:
-    def write(body: BaseModel) -> BaseModel:
-        setattr(site, attr, body)
-        return body
-
-    write.__annotations__ = {"body": model, "return": model}  # real classes, not strings
-    return write

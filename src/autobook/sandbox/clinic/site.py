@@ -16,7 +16,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autobook.sandbox.clinic import admin, checkout, pages
-from autobook.sandbox.clinic.admin import fix_shared_settable_routes
 from autobook.sandbox.clinic.catalog import (
     CLINIC_NAME,
     PROVIDERS,
@@ -92,7 +91,6 @@ class ClinicSim(SimSite):
         app.include_router(admin.router, prefix=f"{ADMIN_PREFIX}/clinic")
         app.add_exception_handler(SessionGone, session_gone)
         app.add_exception_handler(StarletteHTTPException, http_error)
-        fix_shared_settable_routes(app, self)
         return {"web": app}
 
     def state_summary(self) -> dict[str, Any]:
