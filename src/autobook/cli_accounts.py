@@ -38,6 +38,7 @@ PAYMENT_FIELDS = {
     "address_line_1": "--address-line-1",
     "city": "--city",
     "postcode": "--postcode",
+    "cvv": "CVV",
 }
 
 

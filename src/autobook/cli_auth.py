@@ -23,8 +23,10 @@ def _bounded_text(field: str, limit: int) -> Callable[[click.Context, click.Para
         text = value.strip()
         if not text:
             raise click.BadParameter(f"{field}: must not be empty")
-        if len(text) > limit or not text.isprintable():
-            raise click.BadParameter(f"{field}: at most {limit} printable characters")
+        if len(text) > limit:
+            raise click.BadParameter(f"{field}: at most {limit} characters")
+        if not text.isprintable():
+            raise click.BadParameter(f"{field}: no control characters (tabs, newlines, ...)")
         return text
 
     return check

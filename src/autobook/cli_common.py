@@ -10,8 +10,9 @@ from typing import Any
 
 import click
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
 from autobook.config import Settings
 from autobook.db.accounts import Conflict, NotFound
@@ -59,14 +60,27 @@ def describe(exc: BaseException, fields: dict[str, str] | None = None) -> str:
         parts = []
         for err in exc.errors(include_input=False, include_url=False):
             loc = ".".join(names.get(str(p), str(p)) for p in err["loc"])
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = _plain(err)
             parts.append(f"{loc}: {msg}" if loc else msg)
         return "; ".join(parts)
     if isinstance(exc, DBAPIError):
         # str(exc) carries the SQL parameters (ciphertexts, names): show the driver's first line.
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        if isinstance(exc, OperationalError | InterfaceError):
+            return f"DATABASE_URL: cannot use the database: {first}"
         return f"database: {first}"
     return str(exc)
+
+
+def _plain(err: ErrorDetails) -> str:
+    """Pydantic's message, said plainly for lengths (its wording for secrets is "items")."""
+    ctx = err.get("ctx", {})
+    if err["type"] in ("too_short", "string_too_short"):
+        n = ctx.get("min_length", 1)
+        return "must not be empty" if n == 1 else f"use at least {n} characters"
+    if err["type"] in ("too_long", "string_too_long"):
+        return f"at most {ctx.get('max_length')} characters"
+    return err["msg"].removeprefix("Value error, ")
 
 
 class StdinLines:
