@@ -21,7 +21,7 @@ from autobook.runtime import Runtime, open_runtime
 from autobook.web import docs, health
 from autobook.web.api import api_router
 from autobook.web.errors import install_error_handlers
-from autobook.web.middleware import LastResort, SecurityHeaders
+from autobook.web.middleware import BodyLimit, LastResort, SecurityHeaders
 from autobook.web.ratelimit import LoginRateLimiter
 from autobook.web.session_cookie import add_session_cookie
 from autobook.web.templating import STATIC_DIR
@@ -50,7 +50,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        max_body_size=MAX_BODY_BYTES,
     )
     if runtime is not None:
         app.state.runtime = runtime
@@ -64,5 +63,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # Added last = outermost: headers go on every response, even the last-resort 500.
     app.add_middleware(LastResort)
     add_session_cookie(app, settings)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
     return app

@@ -22,6 +22,7 @@ from autobook.web.templating import TEMPLATES
 
 _SOURCES = {"body", "query", "path", "header", "cookie"}
 _PREFIXES = ("Value error, ", "Assertion failed, ")
+_QUOTED = re.compile(r"'([^']*)'")
 _FIELD_MESSAGE = re.compile(r"^([a-z_][a-z0-9_.]*): (.+)$", re.DOTALL)
 
 
@@ -30,11 +31,11 @@ def error_entry(field: str | None, message: str) -> dict[str, str | None]:
 
 
 def _field(loc: Sequence[Any]) -> str:
+    if len(loc) == 2 and loc[0] == "body" and isinstance(loc[1], int):
+        return "body"  # a JSON decode error, located by character position
     parts = [str(p) for p in loc]
     if len(parts) > 1 and parts[0] in _SOURCES:
         parts = parts[1:]
-    if parts[0] == "body" and len(loc) == 2 and isinstance(loc[1], int):
-        return "body"  # JSON decode errors locate by character position
     return ".".join(parts)
 
 
@@ -45,9 +46,19 @@ def _message(err: dict[str, Any]) -> str:
     if err.get("type") == "json_invalid":
         message = f"the body is not valid JSON ({err.get('ctx', {}).get('error', 'parse error')})"
     value = err.get("input")
-    if isinstance(value, str) and len(value) >= 3 and value in message:
-        message = message.replace(value, "…")  # belt and braces: never echo what was sent
+    if isinstance(value, str) and value:
+        message = _scrub(message, value, quoted_only=err.get("type") != "value_error")
     return message
+
+
+def _scrub(message: str, value: str, *, quoted_only: bool) -> str:
+    """Never echo what was sent: drop the value, and in our own validators' messages (which
+    may quote a piece of it, like int()'s) any quoted piece of it."""
+    if len(value) >= 3:
+        message = message.replace(value, "…")
+    if quoted_only:
+        return message
+    return _QUOTED.sub(lambda m: "'…'" if m.group(1) in value else m.group(0), message)
 
 
 def validation_entries(exc: RequestValidationError) -> list[dict[str, str | None]]:

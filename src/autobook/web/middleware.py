@@ -1,12 +1,14 @@
-"""ASGI middleware: security headers on every response, and the last-resort 500.
+"""ASGI middleware: security headers on every response, the request body limit, and the
+last-resort 500.
 
-Both are plain ASGI (not BaseHTTPMiddleware) so they wrap streaming and error responses too.
+All are plain ASGI (not BaseHTTPMiddleware) so they wrap streaming and error responses too.
 """
 
 from __future__ import annotations
 
 import logging
 
+from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,6 +55,41 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _too_large(limit: int) -> str:
+    return f"the request body is larger than {limit} bytes"
+
+
+class BodyLimit:
+    """Refuses bodies over `max_bytes` with a 413 in the API's error shape: at once when the
+    Content-Length says so, else while the body streams in (FastAPI turns the HTTPException
+    raised from `receive` into the same 413)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            body = {"detail": [{"field": "body", "message": _too_large(self.max_bytes)}]}
+            await JSONResponse(body, status_code=413)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise HTTPException(status_code=413, detail=f"body: {_too_large(self.max_bytes)}")
+            return message
+
+        await self.app(scope, counted, send)
+
+
 class LastResort:
     """Turns an unhandled exception into a generic 500 JSON and logs only its type and place.
 
@@ -77,6 +114,8 @@ class LastResort:
         try:
             await self.app(scope, receive, watch)
         except Exception as exc:
+            if started:  # too late for a clean answer; let the server close the connection
+                raise
             tb = exc.__traceback__
             while tb is not None and tb.tb_next is not None:
                 tb = tb.tb_next
@@ -88,7 +127,5 @@ class LastResort:
                 scope.get("path"),
                 where,
             )
-            if started:
-                return
             body = {"detail": [{"field": None, "message": "internal error; see the server log"}]}
             await JSONResponse(body, status_code=500)(scope, receive, send)
