@@ -6,12 +6,15 @@ Secrets go in on stdin and must never come back out in the command's output.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 from test_cli_support import Cli
 
+from autobook.cli import main
+from autobook.config import Settings
 from autobook.db.auth import authenticate, resolve_token
 from autobook.db.engine import transaction
 from autobook.db.migrate import current_revision
@@ -159,3 +162,16 @@ def test_payment_add_without_cvv_stores_none_and_reads_one_line(cli: Cli) -> Non
         p = s.scalars(select(PaymentProfile)).one()
         assert p.cvv_enc is None and p.card_last4 == "0005"
     assert "no" in cli.ok("payment", "list").output.splitlines()[1]
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_has_a_row_for_every_setting_and_names_every_command() -> None:
+    readme = README.read_text()
+    for name, field in Settings.model_fields.items():
+        env_names = field.validation_alias.choices  # type: ignore[union-attr]
+        assert any(f"| `{env}` |" in readme for env in env_names), f"setting {name} not in README"
+    for group_name, group in main.commands.items():
+        for command in getattr(group, "commands", None) or [""]:
+            assert f"{group_name} {command}".strip() in readme, f"{group_name} {command}"
