@@ -225,6 +225,17 @@ def test_dates_beyond_the_window_answer_the_generic_422(api: httpx.Client) -> No
     assert times(api, "13/01/2027").status_code == 422
 
 
+def test_week_gate_answers_a_redirect_instead_of_json(
+    api: httpx.Client, admin: httpx.Client, urls: dict[str, str]
+) -> None:
+    """Notes › Errors row 2: "HTML / redirect instead of JSON from `/times`" (opt-in knob)."""
+    assert admin.put("/_sandbox/better/week-gate", json={"enabled": True}).status_code == 200
+    r = times(api, BEYOND)
+    assert r.status_code == 302
+    assert r.headers["location"] == f"{urls['web']}/location/{HENDON}/{B60}/{BEYOND}/by-time"
+    assert times(api, TOMORROW).status_code == 200
+
+
 def test_v1_answers_422_for_a_v2_migrated_pair(api: httpx.Client) -> None:
     """Notes: v2 rollout per venue and activity; v1 answers the generic 422 for migrated ones."""
     r = times(api, TOMORROW, v2=False, venue=COPTHALL, activity=B40)

@@ -18,6 +18,7 @@ from autobook.sandbox.better.knobs import (
     NewUser,
     Occupancy,
     SessionRelease,
+    WeekGate,
 )
 from autobook.sandbox.better.release import ReleaseRule, first_bookable_at
 from autobook.sandbox.better.state import PUBLIC
@@ -36,6 +37,7 @@ def build_router(sim: BetterSim) -> APIRouter:
         ("/holds", "holds", Holds),
         ("/load-shedding", "load", LoadShedding),
         ("/bot-detection", "bots", BotDetection),
+        ("/week-gate", "week_gate", WeekGate),
     ):
         _settable(r, sim, path, attr, model)
 

@@ -7,6 +7,7 @@ from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
 
 from autobook.sandbox.better import cart as carts
 from autobook.sandbox.better import checkout, serialize
@@ -114,23 +115,27 @@ def build_router(sim: BetterSim) -> APIRouter:
         with sim.lock:
             return serialize.dates(state, state.venue(venue), state.activity(venue, category))
 
-    def times(request: Request, venue: str, activity: str, v2: bool) -> dict[str, Any]:
+    def times(request: Request, venue: str, activity: str, v2: bool) -> Any:
         with sim.lock:
             act = state.activity(venue, activity)
             day = parse_day(request.query_params.get("date"))
             if act.v2_only and not v2:
                 raise BetterError(422, NOT_VIEWABLE)
+            gated = state.week_gate.enabled and day > state.today()
+            if gated and not state.day_listed(venue, activity, day):
+                web = f"{sim.urls.get('web', '')}/location/{venue}/{activity}/{day}/by-time"
+                return RedirectResponse(web, status_code=302)
             state.check_listed(venue, activity, day)
             user = optional_user(request)
             sessions = [s for s in state.day_sessions(venue, activity, day) if not state.started(s)]
             return {"data": [serialize.time_item(state, s, user, v2=v2) for s in sessions]}
 
     @r.get("/activities/venue/{venue}/activity/{activity}/times")
-    def times_v1(request: Request, venue: str, activity: str) -> dict[str, Any]:
+    def times_v1(request: Request, venue: str, activity: str) -> Any:
         return times(request, venue, activity, v2=False)
 
     @r.get("/activities/venue/{venue}/activity/{activity}/v2/times")
-    def times_v2(request: Request, venue: str, activity: str) -> dict[str, Any]:
+    def times_v2(request: Request, venue: str, activity: str) -> Any:
         return times(request, venue, activity, v2=True)
 
     def slots(request: Request, venue: str, activity: str, v2: bool) -> dict[str, Any]:

@@ -24,6 +24,13 @@ class BotDetection(BaseModel):
     min_key_gap_ms: float = Field(30.0, ge=0, le=2000, description="median gap a human leaves")
 
 
+class WeekGate(BaseModel):
+    """Notes › Errors: "HTML / redirect instead of JSON from `/times`" when the week is not
+    open yet. Off by default (the generic 422 is then the answer)."""
+
+    enabled: bool = Field(False, description="redirect /times beyond the window to the web page")
+
+
 class NewUser(BaseModel):
     """`POST /_sandbox/better/users`: an account, optionally with credit, benefit, saved card."""
 
