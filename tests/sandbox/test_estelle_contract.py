@@ -594,10 +594,12 @@ def test_implausibly_fast_confirm_is_refused_when_pacing_is_on(url: str, member:
 
 
 def test_competitors_grab_at_the_release_instant(url: str, sim: EstelleSim) -> None:
-    release = london(site_today(url) + timedelta(days=30))
+    # Later than any instant other tests skew to: core's competitor loop only moves forward.
+    release = london(site_today(url) + timedelta(days=60))
     day = (release + timedelta(days=14)).date()
     targets = [f"{day.isoformat()}T{h}:00/court-{c}" for h in (19, 20) for c in (1, 2, 3)]
-    set_clock(url, release - timedelta(seconds=1.5))
+    set_clock(url, release - timedelta(seconds=2.5))
+    sleep(1.2)  # let the loop pass the releases skipped by the skew, with nobody competing
     put_setting(url, sim, "competitors", {"count": 2, "reaction_ms": 100, "targets": targets})
     deadline = monotonic() + 5
     grabbed: list[dict[str, Any]] = []
@@ -658,3 +660,14 @@ def test_admin_adds_members_and_occupies_slots(url: str) -> None:
 def test_demo_users_match_the_seed(sim: EstelleSim, url: str) -> None:
     assert [m for m, _ in DEMO_USERS] == admin(url, "get", "/state")["members"]
     assert DEMO_USERS[0] == DEMO and DEMO_USERS[1] == DEMO_2
+
+
+def test_untargeted_competitors_chase_the_date_just_released(url: str, sim: EstelleSim) -> None:
+    key = sim.competitor_grab("competitor-9", [])
+    assert key is not None
+    state = admin(url, "get", "/state")
+    assert key.startswith(state["open_until"]) and int(key[11:13]) >= 17
+    (booking,) = events(url, "booking")
+    assert booking["actor"] == "competitor-9" and booking["slot"] == key
+    assert sim.competitor_grab("competitor-9", ["not-a-key", key]) is None
+    assert sim.cancel_random() is not None and events(url, "cancel")
