@@ -1,5 +1,8 @@
-"""Helpers for tests and benchmarks that drive the Better simulator over real HTTP: the demo
-dates, request bodies exactly as the site notes give them, and small admin shortcuts."""
+"""Helpers for the tests that drive the Better simulator over real HTTP: the demo dates,
+request bodies exactly as the site notes give them, and small admin shortcuts.
+
+A plain module, not a package: pytest's default ("prepend") import mode puts this directory on
+`sys.path` for the test files beside it, which import it as `better_helpers`."""
 
 from __future__ import annotations
 

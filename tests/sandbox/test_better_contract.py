@@ -9,8 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from autobook.sandbox.better.testing import (
+from better_helpers import (
     B40,
     B60,
     BEYOND,
@@ -33,6 +32,7 @@ from autobook.sandbox.better.testing import (
     login,
     membership_id,
 )
+
 from autobook.sandbox.runner import Sandbox
 
 NOT_VIEWABLE = "The date should be within the valid days you are able to view."

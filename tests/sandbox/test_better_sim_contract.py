@@ -15,14 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-
-from autobook.sandbox.better.testing import (
+from better_helpers import (
     B60,
     BROWSER_HEADERS,
     COPTHALL,
     CREDIT,
     HENDON,
     LONDON,
+    NEXT_RELEASE_DAY,
     NOW,
     TOMORROW,
     add_payload,
@@ -33,15 +33,13 @@ from autobook.sandbox.better.testing import (
     login,
     membership_id,
 )
-from autobook.sandbox.runner import Sandbox
 
-SITES: dict[str, Sandbox] = {}
+from autobook.sandbox.runner import Sandbox
 
 
 @pytest.fixture(scope="module")
 def urls() -> Iterator[dict[str, str]]:
     box = Sandbox.create(["better"], seed="demo").start()
-    SITES["box"] = box
     yield {o: box.url("better", o) for o in ("api", "web", "pay")}
     box.stop()
 
@@ -67,14 +65,12 @@ def set_clock(admin: httpx.Client, instant: datetime) -> None:
 
 
 def put_core(admin: httpx.Client, name: str, body: dict[str, Any]) -> None:
-    """PUT /_sandbox/<name>; falls back to the in-process site while the shared core's PUT
-    routes cannot parse their body (they answer 422 with loc ["query", "body"])."""
+    """PUT /_sandbox/<name> (faults, competitors, cancellations), checking the site took every
+    value."""
     r = admin.put(f"/_sandbox/{name}", json=body)
-    if r.status_code == 422:
-        site = SITES["box"].sites["better"]
-        setattr(site, name, type(getattr(site, name))(**body))
-        return
     assert r.status_code == 200, r.text
+    assert r.json().items() >= body.items()
+    assert admin.get(f"/_sandbox/{name}").json() == r.json()
 
 
 def first_bookable(api: httpx.Client, day: str, venue: str = HENDON) -> dict[str, str]:
@@ -93,12 +89,23 @@ def wait_for(admin: httpx.Client, kind: str, count: int, timeout_s: float = 6.0)
     return events(admin, kind)
 
 
-def test_date_header_follows_the_skewed_clock(api: httpx.Client, admin: httpx.Client) -> None:
-    served = parsedate_to_datetime(api.get("/activities/venues").headers["date"])
+def served_date(response: httpx.Response) -> datetime:
+    """The response's one `Date` header (the site clock's; the server adds none of its own)."""
+    [date] = response.headers.get_list("date")
+    return parsedate_to_datetime(date)
+
+
+def test_date_header_follows_the_skewed_clock(
+    api: httpx.Client, admin: httpx.Client, urls: dict[str, str]
+) -> None:
+    served = served_date(api.get("/activities/venues"))
     assert abs((served - NOW).total_seconds()) < 5
     set_clock(admin, NOW + timedelta(days=3))
-    served = parsedate_to_datetime(api.get("/activities/venues").headers["date"])
-    assert abs((served - NOW - timedelta(days=3)).total_seconds()) < 5
+    for origin, path in (("api", "/api/activities/venues"),
+                         ("web", f"/location/{HENDON}/{B60}/{TOMORROW}/by-time"),
+                         ("pay", "/iframe?session_key=X")):  # fmt: skip
+        served = served_date(httpx.get(urls[origin] + path, timeout=10))
+        assert abs((served - NOW - timedelta(days=3)).total_seconds()) < 5, origin
 
 
 def test_skew_moves_what_is_released(api: httpx.Client, admin: httpx.Client) -> None:
@@ -180,11 +187,8 @@ def test_drop_cart_fault_silently_loses_the_hold(api: httpx.Client, admin: httpx
 
 
 def test_competitors_grab_courts_at_release(api: httpx.Client, admin: httpx.Client) -> None:
-    # The shared competitor loop only looks forward from the last release it handled, so jump
-    # past every instant earlier tests used and give it a moment to catch up.
-    set_clock(admin, datetime(2028, 1, 12, 9, 30, tzinfo=LONDON))
-    time.sleep(1.2)
-    slot = key("2028-01-19", "19:00")
+    # The clock is back at NOW, behind instants earlier tests skewed it to: no catching up.
+    slot = key(NEXT_RELEASE_DAY, "19:00")
     free_all(admin, slot)
     now = datetime.fromisoformat(admin.get("/_sandbox/clock").json()["now"])
     at = now + timedelta(seconds=0.8)
@@ -192,11 +196,21 @@ def test_competitors_grab_courts_at_release(api: httpx.Client, admin: httpx.Clie
     r.raise_for_status()
     put_core(admin, "competitors", {"count": 2, "reaction_ms": 50, "jitter_ms": 10,
                                     "targets": [slot]})  # fmt: skip
-    grabbed = [e for e in wait_for(admin, "booking", 2) if e["slot"] == slot]
+    grabbed = wait_for(admin, "booking", 2)
+    assert [e["slot"] for e in grabbed] == [slot, slot]
     assert sorted(e["actor"] for e in grabbed) == ["competitor-1", "competitor-2"]
     assert all(e["t"] >= at.timestamp() for e in grabbed)
     state = admin.get("/_sandbox/better/session", params={"key": slot}).json()
     assert sum(not p["free"] for p in state["places"]) == 2
+
+
+def test_competitors_skip_a_release_the_clock_jumped_over(admin: httpx.Client) -> None:
+    """Jumping the site clock past tonight's 22:00 release does not replay it: competitors
+    wait for the next release instead of grabbing the sessions it released."""
+    put_core(admin, "competitors", {"count": 2, "reaction_ms": 0, "jitter_ms": 0})
+    set_clock(admin, datetime(2027, 1, 13, 22, 0, 5, tzinfo=LONDON))
+    time.sleep(1.5)
+    assert events(admin, "booking") == []
 
 
 def test_cancellations_free_booked_courts(api: httpx.Client, admin: httpx.Client) -> None:
