@@ -65,7 +65,7 @@ def describe(exc: BaseException, fields: dict[str, str] | None = None) -> str:
         return "; ".join(parts)
     if isinstance(exc, DBAPIError):
         # str(exc) carries the SQL parameters (ciphertexts, names): show the driver's first line.
-        first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        first = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
         if isinstance(exc, OperationalError | InterfaceError):
             return f"DATABASE_URL: cannot use the database: {first}"
         return f"database: {first}"
@@ -83,28 +83,19 @@ def _plain(err: ErrorDetails) -> str:
     return err["msg"].removeprefix("Value error, ")
 
 
-class StdinLines:
-    """Secrets given one per line on stdin, in the order the command asks for them."""
-
-    def __init__(self) -> None:
-        # sys.stdin itself: a fresh click text wrapper per secret would lose buffered lines
-        self.stream = sys.stdin
-
-    def is_interactive(self) -> bool:
-        return self.stream.isatty()
-
-    def read(self, what: str) -> str:
-        line = self.stream.readline()
-        if not line:
-            raise click.ClickException(f"{what}: expected a line on stdin, got end of input")
-        return line.rstrip("\r\n")
+def read_stdin_line(what: str) -> str:
+    """One line of stdin (sys.stdin itself: a fresh text wrapper per call would lose buffered
+    lines), without its line ending."""
+    line = sys.stdin.readline()
+    if not line:
+        raise click.ClickException(f"{what}: expected a line on stdin, got end of input")
+    return line.rstrip("\r\n")
 
 
 def read_secret(what: str, *, from_stdin: bool, confirm: bool = False) -> str:
     """From a hidden prompt (with confirmation when asked), or stdin when flagged or not a TTY."""
-    lines = StdinLines()
-    if from_stdin or not lines.is_interactive():
-        return lines.read(what)
+    if from_stdin or not sys.stdin.isatty():
+        return read_stdin_line(what)
     return click.prompt(what, hide_input=True, confirmation_prompt=confirm, err=True)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from autobook.cli_common import StdinLines, echo_note, load_settings, opened_runtime
+from autobook.cli_common import echo_note, load_settings, opened_runtime, read_stdin_line
 from autobook.db.engine import transaction
 from autobook.db.secrets import check_or_set_canary, rotate_all, stale_ciphertexts
 from autobook.runtime import Runtime
@@ -46,7 +46,7 @@ def keys_rotate(new_key_stdin: bool) -> None:
     """
     settings = load_settings()
     in_env = bool(settings.encryption_key)
-    new_key = StdinLines().read("new key").strip() if new_key_stdin else generate_key()
+    new_key = read_stdin_line("new key").strip() if new_key_stdin else generate_key()
     with opened_runtime(settings) as runtime:
         new_vault = _new_vault(new_key, runtime.vault)
         if in_env:
