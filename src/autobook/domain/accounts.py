@@ -66,7 +66,7 @@ class PaymentProfileCreate(BaseModel):
     expiry_year: str
     cvv: SecretStr | None = None
     store_cvv: bool = Field(False, description=CVV_WARNING)
-    account_id: int | None = Field(None, ge=1)
+    account_id: int | None = Field(None, ge=1, le=2**31 - 1)  # a 32-bit id column
     address_line_1: Short = ""
     city: Short = ""
     postcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] = ""
@@ -75,7 +75,7 @@ class PaymentProfileCreate(BaseModel):
     @classmethod
     def _card(cls, value: SecretStr) -> SecretStr:
         digits = re.sub(r"[ -]", "", value.get_secret_value())
-        if not digits.isdigit() or not 12 <= len(digits) <= 19:
+        if not re.fullmatch(r"[0-9]{12,19}", digits):
             raise ValueError("card number must be 12 to 19 digits")
         if not luhn_ok(digits):
             raise ValueError("card number fails the Luhn check (mistyped?)")
@@ -84,7 +84,7 @@ class PaymentProfileCreate(BaseModel):
     @field_validator("expiry_month")
     @classmethod
     def _month(cls, value: str) -> str:
-        if not re.fullmatch(r"\d{1,2}", value.strip()) or not 1 <= int(value) <= 12:
+        if not re.fullmatch(r"[0-9]{1,2}", value.strip()) or not 1 <= int(value) <= 12:
             raise ValueError("expiry month must be 01 to 12")
         return f"{int(value):02d}"
 
@@ -92,19 +92,20 @@ class PaymentProfileCreate(BaseModel):
     @classmethod
     def _year(cls, value: str) -> str:
         v = value.strip()
-        if not re.fullmatch(r"\d{2}|\d{4}", v):
+        if not re.fullmatch(r"[0-9]{2}|[0-9]{4}", v):
             raise ValueError("expiry year must be YY or YYYY")
-        yy = int(v[-2:])
-        if yy < datetime.now(UTC).year % 100:
-            raise ValueError("expiry year is in the past")
-        return f"{yy:02d}"
+        this_year = datetime.now(UTC).year
+        year = int(v) if len(v) == 4 else this_year // 100 * 100 + int(v)
+        if not this_year <= year <= this_year + 20:
+            raise ValueError("expiry year must be this year or within the next 20 years")
+        return f"{year % 100:02d}"
 
     @field_validator("cvv")
     @classmethod
     def _cvv(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
-        if not re.fullmatch(r"\d{3,4}", value.get_secret_value()):
+        if not re.fullmatch(r"[0-9]{3,4}", value.get_secret_value()):
             raise ValueError("CVV must be 3 or 4 digits")
         return value
 
