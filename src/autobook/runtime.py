@@ -33,9 +33,13 @@ class Runtime:
 def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     vault = vault_from_settings(settings)
     engine = engine_from_settings(settings)
-    if migrate:
-        upgrade(engine)
-    sessions = session_factory(engine)
-    with transaction(sessions) as session:
-        check_or_set_canary(session, vault)
+    try:
+        if migrate:
+            upgrade(engine)
+        sessions = session_factory(engine)
+        with transaction(sessions) as session:
+            check_or_set_canary(session, vault)
+    except BaseException:
+        engine.dispose()  # don't leave a pool of connections behind a failed start
+        raise
     return Runtime(settings, engine, sessions, vault)

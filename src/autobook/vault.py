@@ -49,7 +49,7 @@ class Vault:
             return self._fernet.rotate(ciphertext.encode()).decode()
         except InvalidToken as exc:
             raise VaultError(
-                "a stored secret cannot be decrypted with the current or old keys"
+                "a stored secret cannot be decrypted with ENCRYPTION_KEY (or ENCRYPTION_OLD_KEYS)"
             ) from exc
 
     def is_current(self, ciphertext: str) -> bool:
