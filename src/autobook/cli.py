@@ -13,10 +13,12 @@ import click
 from autobook.cli_accounts import account, payment
 from autobook.cli_auth import admin, token
 from autobook.cli_common import USER_ERRORS, describe, echo_note, load_settings, opened_runtime
+from autobook.cli_demo import demo
 from autobook.cli_keys import keys
 from autobook.cli_sandbox import sandbox
 from autobook.db.engine import engine_from_settings
 from autobook.db.migrate import current_revision, upgrade
+from autobook.logs import setup_logging
 
 
 class AutobookGroup(click.Group):
@@ -53,12 +55,12 @@ def serve(host: str | None, port: int | None) -> None:
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = load_settings(**overrides)
+    setup_logging(settings)
     with opened_runtime(settings) as runtime:
         app = create_app(settings, runtime=runtime)
         echo_note(f"autobook serving on http://{settings.host}:{settings.port}")
-        uvicorn.run(
-            app, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
-        )
+        # log_config=None: uvicorn's lines go through our handlers and their secret masking
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 
 
 @main.group()
@@ -87,7 +89,7 @@ def db_current() -> None:
         engine.dispose()
 
 
-for _command in (keys, admin, token, account, payment, sandbox):
+for _command in (keys, admin, token, account, payment, sandbox, demo):
     main.add_command(_command)
 
 

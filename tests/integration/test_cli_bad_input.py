@@ -54,7 +54,7 @@ CASES = [
     ("expiry month text", [*PAYMENT, "--expiry-month", "jan", "--expiry-year", "40"],
      GOOD_CARD, {}, "--expiry-month"),
     ("expiry year past", [*PAYMENT, "--expiry-month", "01", "--expiry-year", "2001"],
-     GOOD_CARD, {}, "--expiry-year: expiry year is in the past"),
+     GOOD_CARD, {}, "--expiry-year: expiry year must be this year or within the next 20 years"),
     ("expiry year 3 digits", [*PAYMENT, "--expiry-month", "01", "--expiry-year", "203"],
      GOOD_CARD, {}, "--expiry-year"),
     ("payment empty alias", ["payment", "add", "--alias", "", "--cardholder", "Jo", *EXPIRY],

@@ -14,8 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
-from autobook.runtime import Runtime
+from autobook.config import Settings
+from autobook.db.auth import authenticate
+from autobook.db.engine import transaction
+from autobook.db.models import Task
+from autobook.demo import DEMO_TASKS
+from autobook.runtime import Runtime, open_runtime
 from autobook.sandbox.runner import SIM_CLASSES, free_port
 
 AUTOBOOK = Path(sys.executable).with_name("autobook")  # the installed console script
@@ -122,3 +128,34 @@ def test_sandbox_prints_every_origin_and_stops_on_ctrl_c(tmp_path: Path) -> None
             assert httpx.get(url + "/", timeout=10).status_code < 500
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
+
+
+def test_demo_starts_the_sandbox_seeds_and_serves_the_dashboard(tmp_path: Path) -> None:
+    port = free_port()
+    data_dir = tmp_path / "demo-data"
+    argv = [str(AUTOBOOK), "demo", "--data-dir", str(data_dir), "--port", str(port)]
+    with _process(argv, _env(), tmp_path) as proc:
+        lines: dict[str, list[str]] = {"sandbox": []}
+        while "login" not in lines:
+            line = proc.stdout.readline()
+            assert line, f"demo exited early: {proc.wait()} {lines}"
+            head, _, rest = line.strip().partition(" ")
+            if head == "sandbox":
+                lines["sandbox"].append(rest.split()[-1])
+            elif head in {"seeded", "dashboard", "login"}:
+                lines[head] = rest.split()
+        assert len(lines["sandbox"]) >= len(SIM_CLASSES)
+        for url in lines["sandbox"]:
+            assert httpx.get(url + "/_sandbox/clock", timeout=10).status_code == 200
+        assert lines["dashboard"] == [f"http://127.0.0.1:{port}/"]
+        assert _wait_for_health(proc, f"http://127.0.0.1:{port}/health").json()["database"]["ok"]
+        username, _slash, password = lines["login"]
+        settings = Settings(AUTOBOOK_DATA_DIR=data_dir)
+        runtime = open_runtime(settings, migrate=False)
+        try:
+            with transaction(runtime.sessions) as session:
+                assert authenticate(session, username=username, password=password)
+                assert session.scalar(select(func.count()).select_from(Task)) == len(DEMO_TASKS)
+        finally:
+            runtime.close()
+        assert int(lines["seeded"][0]) > 0

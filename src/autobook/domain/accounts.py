@@ -23,7 +23,8 @@ from autobook.domain.sites import Site
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Login = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+City = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 
 CVV_WARNING = (
     "Storing a CVV is opt-in: PCI DSS forbids keeping it after authorisation. Prefer account "
@@ -67,8 +68,8 @@ class PaymentProfileCreate(BaseModel):
     cvv: SecretStr | None = None
     store_cvv: bool = Field(False, description=CVV_WARNING)
     account_id: int | None = Field(None, ge=1, le=2**31 - 1)  # a 32-bit id column
-    address_line_1: Short = ""
-    city: Short = ""
+    address_line_1: Line = ""
+    city: City = ""
     postcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] = ""
 
     @field_validator("card_number")
