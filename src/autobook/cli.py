@@ -55,8 +55,8 @@ def serve(host: str | None, port: int | None) -> None:
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = load_settings(**overrides)
-    setup_logging(settings)
     with opened_runtime(settings) as runtime:
+        setup_logging(settings)  # after start-up checks, so their errors stay one clean line
         app = create_app(settings, runtime=runtime)
         echo_note(f"autobook serving on http://{settings.host}:{settings.port}")
         # log_config=None: uvicorn's lines go through our handlers and their secret masking

@@ -42,7 +42,6 @@ def demo(data_dir: Path, host: str, port: int, sandbox_port: int) -> None:
     from autobook.web.app import create_app
 
     settings = load_settings(data_dir=data_dir, database_url=None, host=host, port=port)
-    setup_logging(settings)
     box = Sandbox.create(list(SIM_CLASSES), seed="demo")
     try:
         box.start(host, sandbox_port)
@@ -50,6 +49,7 @@ def demo(data_dir: Path, host: str, port: int, sandbox_port: int) -> None:
             for origin, url in origins.items():
                 click.echo(f"sandbox  {name:<8} {origin:<4} {url}")
         with opened_runtime(settings) as runtime:
+            setup_logging(settings)
             login = seed_demo(runtime)
             click.echo(f"seeded   {login.accounts} accounts, {login.tasks} new tasks")
             click.echo(f"dashboard {settings.base_url}/")
