@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,6 +62,41 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
 
+    # --- where the sites live: the same adapters talk to the real sites or to the sandbox ---
+    better_api_url: str = Field(
+        "https://better-admin.org.uk/api",
+        validation_alias=_env("AUTOBOOK_BETTER_API_URL"),
+        description="Better's JSON API (login, availability, cart, credit, benefit).",
+    )
+    better_web_url: str = Field(
+        "https://bookings.better.org.uk",
+        validation_alias=_env("AUTOBOOK_BETTER_WEB_URL"),
+        description="Better's booking web site (new-card payment, confirmation pages).",
+    )
+    estelle_url: str = Field(
+        "https://home.estellemanor.com",
+        validation_alias=_env("AUTOBOOK_ESTELLE_URL"),
+        description="Estelle Manor's members site.",
+    )
+    gym_url: str | None = Field(
+        None,
+        validation_alias=_env("AUTOBOOK_GYM_URL"),
+        description="The gym's booking site (web pages and its /api); no default: the vendor "
+        "is not public, so set it to book there.",
+    )
+    clinic_url: str | None = Field(
+        None,
+        validation_alias=_env("AUTOBOOK_CLINIC_URL"),
+        description="The clinic's booking widget; no default: every clinic has its own.",
+    )
+    human_typing_ms: int = Field(
+        60,
+        ge=0,
+        le=1000,
+        validation_alias=_env("AUTOBOOK_HUMAN_TYPING_MS"),
+        description="Mean delay between keystrokes where a site checks for human typing.",
+    )
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -77,6 +112,27 @@ class Settings(BaseSettings):
             raise ValueError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
         return value
 
+    @field_validator("better_api_url", "better_web_url", "estelle_url", "gym_url", "clinic_url")
+    @classmethod
+    def _site_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            if info.field_name in ("gym_url", "clinic_url"):
+                return None  # optional: no public default
+            raise ValueError("a site URL must not be empty")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("a site URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    def site_urls(self) -> dict[str, str | None]:
+        """Every site base URL by its short name (better_api, better_web, estelle, gym, clinic)."""
+        return {
+            "better_api": self.better_api_url,
+            "better_web": self.better_web_url,
+            "estelle": self.estelle_url,
+            "gym": self.gym_url,
+            "clinic": self.clinic_url,
+        }
+
     @property
     def key_file(self) -> Path:
         return self.data_dir / "secret.key"
@@ -88,6 +144,11 @@ class Settings(BaseSettings):
     @property
     def screenshots_dir(self) -> Path:
         return self.data_dir / "screenshots"
+
+    @property
+    def diagnostics_dir(self) -> Path:
+        """Page HTML saved when a site changed, and encrypted browser traces of failures."""
+        return self.data_dir / "diagnostics"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -36,8 +36,15 @@ class Vault:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
     def decrypt(self, ciphertext: str) -> str:
+        return self.decrypt_bytes(ciphertext.encode()).decode()
+
+    def encrypt_bytes(self, plaintext: bytes) -> bytes:
+        """For files that hold secrets, such as browser traces of failed attempts."""
+        return self._fernet.encrypt(plaintext)
+
+    def decrypt_bytes(self, ciphertext: bytes) -> bytes:
         try:
-            return self._fernet.decrypt(ciphertext.encode()).decode()
+            return self._fernet.decrypt(ciphertext)
         except InvalidToken as exc:
             raise VaultError(
                 "a stored secret cannot be decrypted with ENCRYPTION_KEY (or ENCRYPTION_OLD_KEYS)"

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from autobook.db.models import Task, utcnow
+from autobook.db.models import PaymentProfile, SiteAccount, Task, TaskAccount, utcnow
 from autobook.domain.statuses import TaskStatus, check_transition
+from autobook.domain.taskspec import TaskCreate
 
 
 def transition(
@@ -51,3 +52,25 @@ def claim_for_booking(
         lease_owner=worker,
         lease_expires_at=lease_until,
     )
+
+
+def create_task(session: Session, data: TaskCreate) -> Task:
+    """Insert a task and its ordered accounts; the referenced rows must exist and fit the site."""
+    for account_id in data.account_ids:
+        account = session.get(SiteAccount, account_id)
+        if account is None:
+            raise ValueError(f"account_ids: no account {account_id}")
+        if account.site != data.site.value:
+            raise ValueError(
+                f"account_ids: account {account_id} is for {account.site}, not {data.site}"
+            )
+    profile_id = data.payment_profile_id
+    if profile_id is not None and session.get(PaymentProfile, profile_id) is None:
+        raise ValueError(f"payment_profile_id: no payment profile {data.payment_profile_id}")
+    task = Task(**data.columns(), status=TaskStatus.PENDING.value)
+    session.add(task)
+    session.flush()
+    for position, account_id in enumerate(data.account_ids):
+        session.add(TaskAccount(task_id=task.id, account_id=account_id, position=position))
+    session.flush()
+    return task

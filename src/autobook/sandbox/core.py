@@ -110,6 +110,11 @@ class Faults(BaseModel):
     drop_cart_rate: float = Field(0.0, ge=0, le=1, description="share of holds the site drops")
     expire_sessions: bool = Field(False, description="every session token is treated as expired")
     decline_payments: bool = Field(False, description="every card payment is declined")
+    site_changed: bool = Field(
+        False,
+        description="the site changed: a key page element is renamed and a key API field is "
+        "dropped, as happens when a site ships a redesign",
+    )
 
 
 class Competitors(BaseModel):

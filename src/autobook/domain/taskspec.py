@@ -1,0 +1,83 @@
+"""What a user asks for when creating a task, validated once for the CLI, the API, forms and CSV.
+
+Times are parsed with `timeparse` ("7pm", "19:00"), kept in order, and stored as "HH:MM".
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from autobook.domain.sites import Site
+from autobook.domain.tasks import PaymentMethod, Strategy
+from autobook.domain.timeparse import parse_time
+
+MAX_TIMES = 8
+MAX_ACCOUNTS = 20
+MIN_POLL_S = 5  # politeness: no site should be polled more often by one task
+MAX_POLL_S = 86_400
+
+
+class TaskCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    site: Site
+    venue: str = Field(min_length=1, max_length=200)
+    sub_location: str | None = Field(None, max_length=50)
+    activity: str = Field("", max_length=200)
+    duration_minutes: int | None = Field(None, ge=5, le=24 * 60)
+    target_date: date
+    times: list[str] = Field(min_length=1, max_length=MAX_TIMES)
+    courts: list[str] = Field(default_factory=list, max_length=20)
+    account_ids: list[int] = Field(default_factory=list, max_length=MAX_ACCOUNTS)
+    payment_method: PaymentMethod
+    payment_profile_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    strategy: Strategy = Strategy.WATCH
+    dry_run: bool = False
+    poll_interval_s: int = Field(30, ge=MIN_POLL_S, le=MAX_POLL_S)
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, values: list[str]) -> list[str]:
+        parsed: list[str] = []
+        for raw in values:
+            value = parse_time(raw).strftime("%H:%M")
+            if value in parsed:
+                raise ValueError(f"time {raw!r} is listed twice")
+            parsed.append(value)
+        return parsed
+
+    @field_validator("account_ids")
+    @classmethod
+    def _accounts(cls, values: list[int]) -> list[int]:
+        if len(set(values)) != len(values):
+            raise ValueError("an account is listed twice")
+        if any(not 1 <= v <= 2**31 - 1 for v in values):
+            raise ValueError("account ids are positive whole numbers")
+        return values
+
+    @field_validator("sub_location")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _payment(self) -> TaskCreate:
+        if self.payment_method is PaymentMethod.CARD and self.payment_profile_id is None:
+            raise ValueError("payment_profile_id: paying by card needs a payment profile")
+        return self
+
+    def time_values(self) -> list[time]:
+        return [time.fromisoformat(t) for t in self.times]
+
+    def columns(self) -> dict[str, Any]:
+        """The `Task` columns this spec sets."""
+        data = self.model_dump(exclude={"times", "courts", "account_ids"})
+        data["site"] = self.site.value
+        data["payment_method"] = self.payment_method.value
+        data["strategy"] = self.strategy.value
+        data["time_preferences"] = list(self.times)
+        data["court_preferences"] = list(self.courts)
+        return data

@@ -1,0 +1,263 @@
+"""The one small interface every site adapter implements, the typed values that cross it, and
+the error kinds every adapter maps its site's failures into.
+
+An adapter knows how to talk to one site (its URLs, fields, status codes, pages). It holds no
+booking policy: choosing, retrying, timing and never-pay-twice live in `autobook.engine`.
+What a status code or a missing element means stays inside the adapter, which raises one of
+the `SiteError` kinds below.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from autobook.domain.release import ReleaseRule
+from autobook.domain.tasks import PaymentMethod
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+    from autobook.engine.browsers import AccountBrowser
+
+
+# --- what a site offers ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Venue:
+    key: str  # what the site calls it in URLs and requests
+    name: str  # what a person reads
+    sub_locations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Activity:
+    key: str
+    name: str
+    duration_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """Static facts about a site: UI dropdowns, API enums and CLI choices come from here."""
+
+    name: str  # the stable key, a `domain.sites.Site` value
+    title: str
+    zone: ZoneInfo
+    venues: tuple[Venue, ...]
+    activities: tuple[Activity, ...]
+    payment_methods: tuple[PaymentMethod, ...]
+    release: ReleaseRule
+    transports: tuple[str, ...]  # "http", "browser"
+    url_settings: tuple[str, ...]  # keys of `Settings.site_urls()` the adapter needs
+    # CSS selectors of fields to mask in screenshots, beyond the generic card/password ones.
+    sensitive_selectors: tuple[str, ...] = ()
+
+
+# --- what a task wants, and what the site answers -------------------------------------------
+@dataclass(frozen=True)
+class Want:
+    venue: str
+    activity: str
+    day: date
+    times: tuple[time, ...]  # ordered preferences, local to the site
+    sub_location: str | None = None
+    duration_minutes: int | None = None
+    courts: tuple[str, ...] = ()  # ordered preferences; others still acceptable
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One bookable unit (a court at a time, a class place). Hashable on what identifies it,
+    so "newly free since the last poll" is a set difference."""
+
+    site_id: str  # what the site needs to hold it: slot id, composite key, card index…
+    starts_at: datetime  # zone-aware
+    ends_at: datetime
+    court: str | None = None
+    price: str | None = None  # as the site shows it: "£14.00"
+    bookable: bool = True  # False: listed but full or not released yet
+    released_at: datetime | None = None  # the site's own release instant when it says so
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A slot held for this account (in a cart, a widget session…), ready for checkout."""
+
+    slot: Slot
+    token: str  # cart item id, session id…
+    price: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    reference: str
+    starts_at: datetime
+    ends_at: datetime | None
+    court: str | None
+    price: str | None
+    venue: str = ""
+    url: str | None = None  # a page that shows it, for the screenshot
+
+
+@dataclass(frozen=True)
+class Credentials:
+    login: str
+    password: str = field(repr=False)
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Card:
+    number: str = field(repr=False)
+    expiry_month: str  # "01".."12"
+    expiry_year: str  # two digits
+    cvv: str | None = field(default=None, repr=False)
+    holder: str = ""
+    address_line_1: str = ""
+    city: str = ""
+    postcode: str = ""
+
+    @property
+    def last4(self) -> str:
+        return self.number[-4:]
+
+
+@dataclass(frozen=True)
+class Payment:
+    method: PaymentMethod
+    card: Card | None = None  # for CARD
+    cvv: str | None = field(default=None, repr=False)  # for SAVED_CARD where the site asks
+
+
+@dataclass
+class AdapterContext:
+    """What the engine hands an adapter: base URLs, this account's browser, typing pace."""
+
+    urls: dict[str, str | None]
+    browser: AccountBrowser
+    typing_delay_ms: int = 60
+
+    def url(self, key: str) -> str:
+        value = self.urls.get(key)
+        if not value:
+            raise ConfigError(f"AUTOBOOK_{key.upper()}_URL is not set")
+        return value
+
+
+# --- errors: every adapter maps its failures into these ---------------------------------------
+class SiteError(Exception):
+    """A failure talking to a site. `step` names the engine step it happened in."""
+
+    kind: ClassVar[str] = "error"
+
+    def __init__(self, message: str, *, step: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.step = step
+
+
+class ConfigError(SiteError):
+    """autobook is not set up to reach this site (a missing URL setting): final."""
+
+    kind = "config"
+
+
+class AuthFailed(SiteError):
+    """The site refused the login: final, never retried, so the account is not locked."""
+
+    kind = "auth"
+
+
+class Transient(SiteError):
+    """Timeout, 5xx, 429 or 409 load shedding: retried a few times with backoff and jitter."""
+
+    kind = "transient"
+
+
+class SlotTaken(SiteError):
+    """Someone else got the slot (full, dropped hold): try again next cycle."""
+
+    kind = "slot_taken"
+
+
+class PaymentDeclined(SiteError):
+    """The site or its payment provider declined: final, with the site's reason."""
+
+    kind = "declined"
+
+
+class NotReleased(SiteError):
+    """The slot is not bookable yet: wait. `opens_at` when the site says."""
+
+    kind = "not_released"
+
+    def __init__(self, message: str, *, step: str = "", opens_at: datetime | None = None) -> None:
+        super().__init__(message, step=step)
+        self.opens_at = opens_at
+
+
+class SiteChanged(SiteError):
+    """An expected element or field is missing: final, with the selector and the page saved."""
+
+    kind = "site_changed"
+
+    def __init__(self, message: str, *, step: str = "", selector: str = "") -> None:
+        super().__init__(message, step=step)
+        self.selector = selector
+
+
+# --- the interface ---------------------------------------------------------------------------
+class SiteAdapter(ABC):
+    """One logged-in account on one site. Created per attempt; `close` frees what it opened.
+
+    Browser work goes through `ctx.browser` (one context per account, so no cookies leak
+    between accounts); HTTP work through the adapter's own httpx client.
+    """
+
+    info: ClassVar[SiteInfo]
+
+    def __init__(self, ctx: AdapterContext, creds: Credentials) -> None:
+        self.ctx = ctx
+        self.creds = creds
+
+    @abstractmethod
+    async def login(self, saved_state: str | None) -> str | None:
+        """Log in, reusing `saved_state` while the site still accepts it.
+
+        Returns the state to save encrypted for next time (a token, cookies as JSON), or None.
+        """
+
+    @abstractmethod
+    async def availability(self, want: Want) -> list[Slot]:
+        """Every slot on the wanted day at the venue and activity, bookable or not."""
+
+    @abstractmethod
+    async def bookings(self, want: Want) -> list[Confirmation]:
+        """This account's existing bookings on the wanted day (never pay twice)."""
+
+    @abstractmethod
+    async def hold(self, slot: Slot, want: Want) -> Hold:
+        """Hold the slot for this account (add to cart, reserve in the widget)."""
+
+    @abstractmethod
+    async def checkout(self, hold: Hold, payment: Payment, *, dry_run: bool) -> Confirmation | None:
+        """Pay and confirm. With `dry_run`, stop at the final pay button and return None."""
+
+    async def release(self, hold: Hold) -> None:  # noqa: B027 - optional for sites without carts
+        """Give back a hold that is not needed (a duplicate)."""
+
+    async def confirmation_page(self, confirmation: Confirmation) -> Page | None:
+        """A browser page showing the confirmation, for the screenshot; None if there is none."""
+        if not confirmation.url:
+            return None
+        page = await self.ctx.browser.page()
+        await page.goto(confirmation.url)
+        return page
+
+    async def close(self) -> None:  # noqa: B027 - adapters with clients override it
+        """Close HTTP clients; the browser context belongs to the engine."""

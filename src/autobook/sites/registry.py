@@ -1,0 +1,39 @@
+"""The explicit registry of site adapters, keyed by the stable site name (`domain.sites.Site`).
+
+UI dropdowns, API enums and CLI choices come from here. Adapters are imported on first use so
+that a command that never books never imports Playwright.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from autobook.domain.sites import Site
+from autobook.sites.base import SiteAdapter, SiteInfo
+
+ADAPTERS: dict[Site, str] = {
+    Site.BETTER: "autobook.sites.better.adapter:BetterAdapter",
+    Site.ESTELLE: "autobook.sites.estelle.adapter:EstelleAdapter",
+    Site.GYM: "autobook.sites.gym.adapter:GymAdapter",
+    Site.CLINIC: "autobook.sites.clinic.adapter:ClinicAdapter",
+}
+
+
+def adapter_class(site: str | Site) -> type[SiteAdapter]:
+    try:
+        target = ADAPTERS[Site(site)]
+    except ValueError:
+        raise KeyError(
+            f"unknown site {site!r}; known: {', '.join(s.value for s in Site)}"
+        ) from None
+    module, _, name = target.partition(":")
+    cls: type[SiteAdapter] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def site_info(site: str | Site) -> SiteInfo:
+    return adapter_class(site).info
+
+
+def all_infos() -> list[SiteInfo]:
+    return [site_info(site) for site in Site]
