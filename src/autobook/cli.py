@@ -12,6 +12,7 @@ import click
 
 from autobook.cli_accounts import account, payment
 from autobook.cli_auth import admin, token
+from autobook.cli_book import book
 from autobook.cli_common import USER_ERRORS, describe, echo_note, load_settings, opened_runtime
 from autobook.cli_demo import demo
 from autobook.cli_keys import keys
@@ -89,7 +90,7 @@ def db_current() -> None:
         engine.dispose()
 
 
-for _command in (keys, admin, token, account, payment, sandbox, demo):
+for _command in (keys, admin, token, account, payment, sandbox, demo, book):
     main.add_command(_command)
 
 

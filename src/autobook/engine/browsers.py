@@ -76,8 +76,14 @@ class BrowserPool:
         if ctx is not None:
             await ctx.close()
 
-    def account(self, key: str) -> AccountBrowser:
-        return AccountBrowser(self, key)
+    def account(self, key: str, *, trace: bool = False) -> AccountBrowser:
+        return AccountBrowser(self, key, trace=trace)
+
+    async def __aenter__(self) -> BrowserPool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def close(self) -> None:
         for key in list(self._contexts):
@@ -93,9 +99,10 @@ class BrowserPool:
 class AccountBrowser:
     """One account's view of the pool: its context and its working tab, opened on first use."""
 
-    def __init__(self, pool: BrowserPool, key: str) -> None:
+    def __init__(self, pool: BrowserPool, key: str, *, trace: bool = False) -> None:
         self.pool = pool
         self.key = key
+        self.trace = trace  # record a trace from the first page on; kept only on failure
         self._page: Page | None = None
         self._tracing = False
 
@@ -110,6 +117,9 @@ class AccountBrowser:
         """The account's working tab; a new one if it was closed."""
         if self._page is None or self._page.is_closed():
             ctx = await self.context()
+            if self.trace and not self._tracing:
+                await ctx.tracing.start(screenshots=True, snapshots=True)
+                self._tracing = True
             self._page = await ctx.new_page()
         return self._page
 
@@ -118,11 +128,6 @@ class AccountBrowser:
         if self._page is None or self._page.is_closed():
             return None
         return self._page
-
-    async def start_trace(self) -> None:
-        ctx = await self.context()
-        await ctx.tracing.start(screenshots=True, snapshots=True)
-        self._tracing = True
 
     async def stop_trace(self, keep_at: Path | None, vault: Vault | None) -> Path | None:
         """Stop tracing; on failure keep the trace, encrypted (it holds typed values)."""

@@ -1,0 +1,371 @@
+"""One attempt at a task: log in → find → choose → check existing → hold → pay → confirm →
+screenshot. Every step is timed into the execution log; every failure ends in a defined state.
+
+| what went wrong            | attempt outcome | task afterwards                              |
+|----------------------------|-----------------|----------------------------------------------|
+| login refused              | auth            | failed, "authentication error", not retried  |
+| timeout / 5xx / 409 shed   | transient       | retried 3 times in the attempt, then pending |
+| slot taken during checkout | slot_taken      | pending: the next cycle tries again          |
+| payment declined           | declined        | failed, with the site's reason               |
+| not released yet           | not_released    | pending until the release instant            |
+| page or field missing      | site_changed    | failed, with screenshot, HTML and selector   |
+
+Never pay twice: a task with a confirmed booking never checks out again, and before holding a
+slot the engine asks the site for the account's bookings on that day.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from autobook.db.models import utcnow
+from autobook.domain.choice import choose
+from autobook.domain.statuses import TaskStatus
+from autobook.engine import job as db
+from autobook.engine.browsers import AccountBrowser, BrowserPool, masked_screenshot, save_html
+from autobook.engine.steps import Progress, StepLog, StepNote, retrying
+from autobook.runtime import Runtime
+from autobook.sites.base import (
+    AdapterContext,
+    Confirmation,
+    Hold,
+    NotReleased,
+    SiteAdapter,
+    SiteChanged,
+    SiteError,
+    Slot,
+    SlotTaken,
+)
+from autobook.sites.registry import adapter_class
+
+log = logging.getLogger(__name__)
+
+# Error kinds after which the task is finished as failed; the others wait for the next cycle.
+FINAL_KINDS = frozenset({"auth", "config", "declined", "site_changed"})
+# Outcomes that are not errors: nothing to show in the attempt's error column.
+QUIET_OUTCOMES = frozenset({"booked", "already_booked", "dry_run", "no_slot", "busy"})
+
+
+@dataclass
+class AttemptResult:
+    outcome: str  # booked, dry_run, no_slot, already_booked, busy, expired, or an error kind
+    task_status: TaskStatus
+    message: str
+    attempt_id: int | None = None
+    booking_id: int | None = None
+    reference: str | None = None
+    court: str | None = None
+    price: str | None = None
+    screenshot: str | None = None  # file name inside settings.screenshots_dir
+
+
+async def run_attempt(
+    runtime: Runtime,
+    task_id: int,
+    *,
+    pool: BrowserPool,
+    worker: str = "engine",
+    progress: Progress | None = None,
+) -> AttemptResult:
+    """Run one attempt for the task and leave it in a defined state."""
+    job = db.load_job(runtime, task_id)
+    if db.has_booking(runtime, task_id) is not None:
+        if job.status in (TaskStatus.PENDING, TaskStatus.SCHEDULED):
+            db.move(runtime, job, TaskStatus.SUCCEEDED, error=None)
+        return AttemptResult("already_booked", job.status, "the task already has a booking")
+    if not db.claim(runtime, job, worker):
+        return AttemptResult("busy", job.status, f"the task is {job.status.value}, not runnable")
+    cls = adapter_class(job.site)
+    if db.target_day_passed(job.want, cls.info.zone):
+        db.move(runtime, job, TaskStatus.EXPIRED, error="the wanted slots have started")
+        return AttemptResult("expired", job.status, "the wanted slots have started")
+    attempt = Attempt(runtime, job, cls, pool, worker, progress)
+    return await attempt.run()
+
+
+class Attempt:
+    """The state of one running attempt; `run` drives the steps and settles the outcome."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        job: db.Job,
+        cls: type[SiteAdapter],
+        pool: BrowserPool,
+        worker: str,
+        progress: Progress | None,
+    ) -> None:
+        self.runtime, self.job, self.info = runtime, job, cls.info
+        self.attempt_id = db.open_attempt(runtime, job, worker)
+        self.steps = StepLog(runtime, self.attempt_id, progress)
+        self.browser: AccountBrowser = pool.account(f"{job.site}:{job.account_id}", trace=True)
+        ctx = AdapterContext(
+            runtime.settings.site_urls(), self.browser, runtime.settings.human_typing_ms
+        )
+        self.adapter = cls(ctx, job.creds)
+        self._confirmed: tuple[Confirmation, int | None] | None = None
+
+    async def run(self) -> AttemptResult:
+        db.log(self.runtime, self.job, "INFO", f"attempt {self.attempt_id} started")
+        result: AttemptResult | None = None
+        try:
+            result = await self._drive()
+        except SiteError as exc:
+            result = await self._failed(exc)
+        except Exception as exc:  # a bug, not the site: keep the task safe and say so
+            log.exception("attempt %s crashed", self.attempt_id)
+            result = self._settle(
+                "error", TaskStatus.FAILED, f"internal error at step {self.steps.current}: "
+                f"{type(exc).__name__}",
+            )  # fmt: skip
+        finally:
+            await self._cleanup(result)
+            await self.adapter.close()
+        return result
+
+    async def _drive(self) -> AttemptResult:
+        await self._login()
+        candidates = await self._find()
+        if not candidates:
+            return self._settle("no_slot", TaskStatus.PENDING, "no wanted slot is free", wait=True)
+        existing = await self._existing()
+        if existing is not None:
+            return await self._booked(existing, "already_booked")
+        lease = utcnow() + db.LEASE
+        if not db.move(self.runtime, self.job, TaskStatus.BOOKING, lease_expires_at=lease):
+            message = "the task was stopped meanwhile"
+            return AttemptResult("busy", self.job.status, message, self.attempt_id)
+        hold = await self._hold(candidates)
+        confirmation = await self._pay(hold)
+        if confirmation is None:
+            return await self._dry_run_end()
+        return await self._booked(confirmation, "booked")
+
+    # --- the steps -----------------------------------------------------------------------
+    async def _login(self) -> None:
+        async with self.steps.step("login") as note:
+            state = await retrying(lambda: self.adapter.login(self.job.saved_state), note)
+            reused = state is not None and state == self.job.saved_state
+            note.detail = "reused the saved session" if reused else "logged in"
+        if self.job.account_id is not None and state != self.job.saved_state:
+            db.save_session_state(self.runtime, self.job.account_id, state)
+
+    async def _find(self) -> list[Slot]:
+        want = self.job.want
+        async with self.steps.step("find") as note:
+            slots = await retrying(lambda: self.adapter.availability(want), note)
+            candidates = choose(slots, want.times, want.courts, self.info.zone)
+            note.detail = f"{len(slots)} slots listed, {len(candidates)} wanted and free"
+            if not candidates:
+                _raise_if_unreleased(slots, want.times, self.info.zone)
+        return candidates
+
+    async def _existing(self) -> Confirmation | None:
+        """An existing booking of this account at a wanted time: never pay twice."""
+        want = self.job.want
+        async with self.steps.step("check existing") as note:
+            bookings = await retrying(lambda: self.adapter.bookings(want), note)
+            for booking in bookings:
+                if _local_time(booking.starts_at, self.info.zone) in want.times:
+                    note.detail = f"already booked: {booking.reference}"
+                    return booking
+            note.detail = f"{len(bookings)} bookings that day, none at a wanted time"
+        return None
+
+    async def _hold(self, candidates: list[Slot]) -> Hold:
+        async with self.steps.step("hold") as note:
+            for i, slot in enumerate(candidates):
+                try:
+                    hold = await retrying(lambda s=slot: self.adapter.hold(s, self.job.want), note)
+                except SlotTaken as exc:
+                    if i == len(candidates) - 1:
+                        raise
+                    note.retries.append(f"{_describe(slot, self.info.zone)} taken ({exc.message})")
+                    continue
+                note.detail = f"held {_describe(slot, self.info.zone)}"
+                return hold
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _pay(self, hold: Hold) -> Confirmation | None:
+        job = self.job
+        async with self.steps.step("pay") as note:
+            confirmation = await retrying(
+                lambda: self.adapter.checkout(hold, job.payment, dry_run=job.dry_run),
+                note,
+                before_retry=lambda: self._already_paid(note),
+            )
+            note.detail = (
+                "dry run: stopped at the pay button"
+                if confirmation is None
+                else f"paid by {job.payment.method.value}"
+            )
+        return confirmation
+
+    async def _already_paid(self, note: StepNote) -> Confirmation | None:
+        """After a failed payment request, ask the site whether it went through anyway."""
+        for booking in await self.adapter.bookings(self.job.want):
+            if _local_time(booking.starts_at, self.info.zone) in self.job.want.times:
+                note.retries.append(f"the site already shows booking {booking.reference}")
+                return booking
+        return None
+
+    # --- endings --------------------------------------------------------------------------
+    async def _booked(self, confirmation: Confirmation, outcome: str) -> AttemptResult:
+        """Record the booking and finish the task; the booking is written even if the task was
+        moved meanwhile, because it exists on the site."""
+        async with self.steps.step("confirm") as note:
+            booking_id = db.record_booking(
+                self.runtime, self.job, confirmation, self.job.want.venue
+            )
+            self._confirmed = (confirmation, booking_id)
+            when = confirmation.starts_at.astimezone(self.info.zone)
+            parts = [confirmation.court, f"{when:%a %d %b %H:%M}", confirmation.price]
+            message = f"booked {confirmation.reference}: " + ", ".join(p for p in parts if p)
+            note.detail = message
+        db.log(self.runtime, self.job, "INFO", message)
+        return AttemptResult(
+            outcome, self.job.status, message, self.attempt_id, booking_id,
+            confirmation.reference, confirmation.court, confirmation.price,
+        )  # fmt: skip
+
+    async def _dry_run_end(self) -> AttemptResult:
+        name = await self._screenshot_current("dry-run")
+        result = self._settle(
+            "dry_run", TaskStatus.SUCCEEDED, "dry run: went to the pay button and did not pay"
+        )
+        result.screenshot = name
+        return result
+
+    async def _failed(self, exc: SiteError) -> AttemptResult:
+        step = exc.step or self.steps.current
+        message = exc.message
+        if exc.kind == "auth":
+            message = f"authentication error: {exc.message}"
+            if self.job.account_id is not None:
+                db.mark_needs_login(self.runtime, self.job.account_id)
+        elif isinstance(exc, SiteChanged):
+            saved = await self._diagnose(step)
+            message = f"site changed at step {step}: {exc.message}{saved}"
+        elif exc.kind == "declined":
+            message = f"payment declined: {exc.message}"
+        if exc.kind in FINAL_KINDS:
+            return self._settle(exc.kind, TaskStatus.FAILED, message)
+        next_run = exc.opens_at if isinstance(exc, NotReleased) and exc.opens_at else None
+        return self._settle(exc.kind, TaskStatus.PENDING, message, wait=True, next_run=next_run)
+
+    def _settle(
+        self,
+        outcome: str,
+        target: TaskStatus,
+        message: str,
+        *,
+        wait: bool = False,
+        next_run: datetime | None = None,
+    ) -> AttemptResult:
+        """Move the task to `target` and log the outcome."""
+        changes: dict[str, object] = {"lease_owner": None, "lease_expires_at": None}
+        changes["error"] = None if outcome in QUIET_OUTCOMES else message
+        changes["last_checked_at"] = utcnow()
+        if wait:
+            default = datetime.now(UTC) + timedelta(seconds=self.job.poll_interval_s)
+            changes["next_run_at"] = next_run or default
+        db.move(self.runtime, self.job, target, **changes)
+        level = "ERROR" if target is TaskStatus.FAILED else "INFO"
+        db.log(self.runtime, self.job, level, message)
+        return AttemptResult(outcome, self.job.status, message, self.attempt_id)
+
+    async def _cleanup(self, result: AttemptResult | None) -> None:
+        failed = result is None or result.outcome in FINAL_KINDS or result.outcome == "error"
+        keep = None
+        if failed:
+            keep = self.runtime.settings.diagnostics_dir / f"{self._stem()}-trace.zip.enc"
+        try:
+            await self.browser.stop_trace(keep, self.runtime.vault)
+        except Exception:  # a trace is a nicety; never let it hide the outcome
+            log.warning("could not save the browser trace of attempt %s", self.attempt_id)
+        if result is not None:
+            if result.booking_id is not None:
+                result.screenshot = await self._confirmation_screenshot(result)
+            error = None if result.outcome in QUIET_OUTCOMES else result.message
+            db.close_attempt(self.runtime, self.attempt_id, result.outcome, error)
+
+    async def _confirmation_screenshot(self, result: AttemptResult) -> str | None:
+        if self._confirmed is None:
+            return None
+        confirmation, booking_id = self._confirmed
+        async with self.steps.step("screenshot") as note:
+            try:
+                page = await self.adapter.confirmation_page(confirmation)
+            except SiteError as exc:
+                note.detail = f"no confirmation page: {exc.message}"
+                return None
+            if page is None:
+                note.detail = "the site has no confirmation page"
+                return None
+            name = f"{self._stem()}-confirmation.png"
+            await masked_screenshot(page, self.runtime.settings.screenshots_dir / name,
+                                    self.info.sensitive_selectors)  # fmt: skip
+            note.screenshot = name
+            note.detail = "confirmation captured, sensitive fields masked"
+        if booking_id is not None:
+            db.set_booking_screenshot(self.runtime, booking_id, name)
+        return name
+
+    async def _screenshot_current(self, label: str) -> str | None:
+        page = self.browser.current()
+        if page is None:
+            return None
+        name = f"{self._stem()}-{label}.png"
+        async with self.steps.step("screenshot") as note:
+            await masked_screenshot(page, self.runtime.settings.screenshots_dir / name,
+                                    self.info.sensitive_selectors)  # fmt: skip
+            note.screenshot = name
+            note.detail = f"{label} page captured, sensitive fields masked"
+        return name
+
+    async def _diagnose(self, step: str) -> str:
+        """Save a masked screenshot and the HTML of the page where the site changed."""
+        page = self.browser.current()
+        if page is None:
+            return ""
+        try:
+            shot = await self._screenshot_current(f"{step}-changed")
+            html = self.runtime.settings.diagnostics_dir / f"{self._stem()}-{step}.html"
+            await save_html(page, html)
+        except Exception:
+            log.warning("could not save the page of attempt %s", self.attempt_id)
+            return ""
+        return f"; screenshot {shot} and page HTML {html.name} saved"
+
+    def _stem(self) -> str:
+        return f"task{self.job.task_id}-attempt{self.attempt_id}"
+
+
+def _describe(slot: Slot, zone: ZoneInfo) -> str:
+    court = f" {slot.court}" if slot.court else ""
+    return f"{slot.starts_at.astimezone(zone):%H:%M}{court}"
+
+
+def _local_time(instant: datetime, zone: ZoneInfo) -> time:
+    return instant.astimezone(zone).time().replace(tzinfo=None)
+
+
+def _raise_if_unreleased(slots: list[Slot], times: tuple[time, ...], zone: ZoneInfo) -> None:
+    """Wanted slots listed but not yet released: wait for the release instead of polling."""
+    now = datetime.now(UTC)
+    pending = [
+        s.released_at
+        for s in slots
+        if not s.bookable
+        and s.released_at is not None
+        and s.released_at > now
+        and _local_time(s.starts_at, zone) in times
+    ]
+    if pending:
+        opens = min(pending)
+        raise NotReleased(
+            f"not released yet; opens at {opens:%Y-%m-%d %H:%M:%S} UTC", opens_at=opens
+        )

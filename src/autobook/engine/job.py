@@ -1,0 +1,232 @@
+"""The database side of an attempt: load a task into plain values (secrets decrypted in memory
+only), claim it, and record what happened — attempt, booking, final status — in transactions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from autobook.db.engine import transaction
+from autobook.db.models import Attempt, Booking, PaymentProfile, SiteAccount, Task, utcnow
+from autobook.db.syslog import write_log
+from autobook.db.tasks import transition
+from autobook.domain.statuses import BookingStatus, TaskStatus
+from autobook.domain.tasks import PaymentMethod
+from autobook.runtime import Runtime
+from autobook.sites.base import Card, Confirmation, Credentials, Payment, Want
+
+LEASE = timedelta(minutes=5)  # a worker that dies mid-attempt frees its task after this
+CLAIMABLE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
+
+
+@dataclass
+class Job:
+    """Everything one attempt needs, read once from the database."""
+
+    task_id: int
+    site: str
+    want: Want
+    account_id: int | None
+    creds: Credentials
+    saved_state: str | None
+    payment: Payment
+    dry_run: bool
+    poll_interval_s: int
+    status: TaskStatus  # where the task is now; every change is a compare-and-set from it
+
+
+def load_job(runtime: Runtime, task_id: int) -> Job:
+    """Read the task, its first account and its payment profile; decrypt what the site needs."""
+    vault = runtime.vault
+    with transaction(runtime.sessions) as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            raise LookupError(f"no task {task_id}")
+        account = task.accounts[0] if task.accounts else None
+        creds = Credentials(login="", password="")
+        saved_state = None
+        if account is not None:
+            creds = Credentials(
+                account.login, vault.decrypt(account.password_enc), account.display_name
+            )
+            if account.session_state_enc:
+                saved_state = vault.decrypt(account.session_state_enc)
+        profile = (
+            session.get(PaymentProfile, task.payment_profile_id)
+            if task.payment_profile_id
+            else None
+        )
+        method = PaymentMethod(task.payment_method)
+        return Job(
+            task_id=task.id,
+            site=task.site,
+            want=_want(task),
+            account_id=account.id if account else None,
+            creds=creds,
+            saved_state=saved_state,
+            payment=_payment(method, profile, runtime),
+            dry_run=task.dry_run or method in (PaymentMethod.NONE, PaymentMethod.HANDOFF),
+            poll_interval_s=task.poll_interval_s,
+            status=TaskStatus(task.status),
+        )
+
+
+def _want(task: Task) -> Want:
+    return Want(
+        venue=task.venue,
+        activity=task.activity,
+        day=task.target_date,
+        times=tuple(time.fromisoformat(t) for t in task.time_preferences),
+        sub_location=task.sub_location,
+        duration_minutes=task.duration_minutes,
+        courts=tuple(task.court_preferences),
+    )
+
+
+def _payment(method: PaymentMethod, profile: PaymentProfile | None, runtime: Runtime) -> Payment:
+    if profile is None:
+        return Payment(method)
+    vault = runtime.vault
+    cvv = vault.decrypt(profile.cvv_enc) if profile.cvv_enc else None
+    card = Card(
+        number=vault.decrypt(profile.card_number_enc),
+        expiry_month=profile.expiry_month,
+        expiry_year=profile.expiry_year,
+        cvv=cvv,
+        holder=profile.cardholder_name,
+        address_line_1=profile.address_line_1,
+        city=profile.city,
+        postcode=profile.postcode,
+    )
+    return Payment(method, card=card if method is PaymentMethod.CARD else None, cvv=cvv)
+
+
+def last_start(want: Want, zone: ZoneInfo) -> datetime:
+    """The latest wanted start: once it has passed, the task can only expire."""
+    return max(datetime.combine(want.day, t, tzinfo=zone) for t in want.times).astimezone(UTC)
+
+
+def has_booking(runtime: Runtime, task_id: int) -> Booking | None:
+    with transaction(runtime.sessions) as session:
+        booking = session.scalar(
+            select(Booking).where(
+                Booking.task_id == task_id, Booking.status == BookingStatus.CONFIRMED.value
+            )
+        )
+        if booking is not None:
+            session.expunge(booking)
+        return booking
+
+
+def move(runtime: Runtime, job: Job, target: TaskStatus, **changes: object) -> bool:
+    """Compare-and-set the task from where this attempt last left it; False if someone else
+    (a stop from the UI, another worker) moved it first."""
+    with transaction(runtime.sessions) as session:
+        won = transition(session, job.task_id, job.status, target, **changes)
+    if won:
+        job.status = target
+    return won
+
+
+def claim(runtime: Runtime, job: Job, worker: str) -> bool:
+    """Take the task for this attempt: pending or scheduled → checking, with a lease."""
+    if job.status not in CLAIMABLE:
+        return False
+    return move(
+        runtime, job, TaskStatus.CHECKING, lease_owner=worker, lease_expires_at=utcnow() + LEASE
+    )
+
+
+def open_attempt(runtime: Runtime, job: Job, worker: str) -> int:
+    with transaction(runtime.sessions) as session:
+        attempt = Attempt(
+            task_id=job.task_id, account_id=job.account_id, worker=worker, dry_run=job.dry_run
+        )
+        session.add(attempt)
+        session.flush()
+        return attempt.id
+
+
+def close_attempt(runtime: Runtime, attempt_id: int, outcome: str, error: str | None) -> None:
+    with transaction(runtime.sessions) as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is not None:
+            attempt.finished_at = utcnow()
+            attempt.outcome = outcome
+            attempt.error = error
+
+
+def save_session_state(runtime: Runtime, account_id: int, state: str | None) -> None:
+    """Keep the site session for next time (encrypted); None forgets it."""
+    with transaction(runtime.sessions) as session:
+        account = session.get(SiteAccount, account_id)
+        if account is not None:
+            account.session_state_enc = runtime.vault.encrypt(state) if state else None
+            account.needs_login = False
+
+
+def mark_needs_login(runtime: Runtime, account_id: int) -> None:
+    with transaction(runtime.sessions) as session:
+        account = session.get(SiteAccount, account_id)
+        if account is not None:
+            account.needs_login = True
+            account.session_state_enc = None
+
+
+def record_booking(
+    runtime: Runtime, job: Job, confirmation: Confirmation, venue_name: str
+) -> int | None:
+    """Write the booking and finish the task as succeeded in one transaction.
+
+    Returns the booking id; None if the task was moved by someone else meanwhile — the
+    booking is still written, because it exists on the site whatever the task says.
+    """
+    with transaction(runtime.sessions) as session:
+        booking = Booking(
+            task_id=job.task_id,
+            account_id=job.account_id,
+            site=job.site,
+            venue=confirmation.venue or venue_name,
+            sub_location=job.want.sub_location,
+            court=confirmation.court,
+            reference=confirmation.reference,
+            price=confirmation.price,
+            starts_at=confirmation.starts_at,
+            ends_at=confirmation.ends_at,
+            status=BookingStatus.CONFIRMED.value,
+            booked_at=utcnow(),
+        )
+        session.add(booking)
+        session.flush()
+        won = transition(
+            session, job.task_id, job.status, TaskStatus.SUCCEEDED,
+            error=None, lease_owner=None, lease_expires_at=None,
+        )  # fmt: skip
+        booking_id = booking.id
+    if won:
+        job.status = TaskStatus.SUCCEEDED
+    return booking_id
+
+
+def set_booking_screenshot(runtime: Runtime, booking_id: int, name: str) -> None:
+    with transaction(runtime.sessions) as session:
+        booking = session.get(Booking, booking_id)
+        if booking is not None:
+            booking.screenshot_path = name
+
+
+def log(runtime: Runtime, job: Job, level: str, message: str) -> None:
+    with transaction(runtime.sessions) as session:
+        write_log(session, level=level, source="Engine", message=message, task_id=job.task_id)
+
+
+def target_day_passed(want: Want, zone: ZoneInfo) -> bool:
+    return last_start(want, zone) <= datetime.now(UTC)
+
+
+def today_in(zone: ZoneInfo) -> date:
+    return datetime.now(zone).date()

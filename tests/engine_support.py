@@ -1,0 +1,137 @@
+"""Helpers for tests that run the real engine against the sandbox simulators."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from autobook.config import Settings
+from autobook.db.accounts import create_account, create_payment_profile
+from autobook.db.engine import transaction
+from autobook.db.models import Attempt, AttemptStep, Booking, Task
+from autobook.db.tasks import create_task
+from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
+from autobook.domain.taskspec import TaskCreate
+from autobook.engine.attempt import AttemptResult, run_attempt
+from autobook.engine.browsers import BrowserPool
+from autobook.runtime import Runtime
+from autobook.sandbox.runner import Sandbox
+
+# Sandbox origin → the setting that points an adapter at it.
+URL_SETTINGS = {
+    ("better", "api"): ("better_api_url", "/api"),
+    ("better", "web"): ("better_web_url", ""),
+    ("estelle", "web"): ("estelle_url", ""),
+    ("gym", "web"): ("gym_url", ""),
+    ("clinic", "web"): ("clinic_url", ""),
+}
+
+
+def sandbox_settings(settings: Settings, box: Sandbox) -> Settings:
+    """`settings` with every site URL pointing at the running simulators in `box`."""
+    changes: dict[str, Any] = {}
+    for site, origins in box.urls().items():
+        for origin, url in origins.items():
+            if (site, origin) in URL_SETTINGS:
+                name, suffix = URL_SETTINGS[(site, origin)]
+                changes[name] = url.rstrip("/") + suffix
+    return settings.model_copy(update=changes)
+
+
+def sandbox_runtime(runtime: Runtime, box: Sandbox) -> Runtime:
+    """The same runtime (database, vault) with settings aimed at the sandbox."""
+    runtime.settings = sandbox_settings(runtime.settings, box)
+    return runtime
+
+
+def add_account(
+    runtime: Runtime, site: str, login: str, password: str, display_name: str = ""
+) -> int:
+    data = AccountCreate(
+        site=site, display_name=display_name or login.split("@")[0], login=login,
+        password=SecretStr(password),
+    )  # fmt: skip
+    with transaction(runtime.sessions) as session:
+        return create_account(session, data=data, vault=runtime.vault).id
+
+
+def add_card(runtime: Runtime, **fields: Any) -> int:
+    """A payment profile; defaults to a Visa test card with an opted-in CVV."""
+    values: dict[str, Any] = {
+        "alias": "test card",
+        "cardholder_name": "Alex Member",
+        "card_number": SecretStr("4111111111111111"),
+        "expiry_month": "12",
+        "expiry_year": "30",
+        "cvv": SecretStr("123"),
+        "store_cvv": True,
+        "address_line_1": "1 High Street",
+        "city": "London",
+        "postcode": "N1 1AA",
+    }
+    values.update(fields)
+    for secret in ("card_number", "cvv"):
+        if isinstance(values.get(secret), str):
+            values[secret] = SecretStr(values[secret])
+    with transaction(runtime.sessions) as session:
+        data = PaymentProfileCreate(**values)
+        return create_payment_profile(session, data=data, vault=runtime.vault).id
+
+
+def add_task(runtime: Runtime, **fields: Any) -> int:
+    """A task from TaskCreate fields; `target_date` may be a date or ISO string."""
+    if isinstance(fields.get("target_date"), date):
+        fields["target_date"] = fields["target_date"].isoformat()
+    with transaction(runtime.sessions) as session:
+        return create_task(session, TaskCreate(**fields)).id
+
+
+def run_once(runtime: Runtime, task_id: int, **kwargs: Any) -> AttemptResult:
+    """One engine attempt with its own browser pool, from synchronous test code."""
+
+    async def go() -> AttemptResult:
+        async with BrowserPool() as pool:
+            return await run_attempt(runtime, task_id, pool=pool, worker="test", **kwargs)
+
+    return asyncio.run(go())
+
+
+def sim_events(base_url: str, kind: str | None = None) -> list[dict[str, Any]]:
+    """The simulator's own event log (bookings, holds, logins…) from its admin API."""
+    params = {"kind": kind} if kind else {}
+    response = httpx.get(f"{base_url.rstrip('/')}/_sandbox/events", params=params, timeout=10)
+    response.raise_for_status()
+    return list(response.json())
+
+
+def task_row(runtime: Runtime, task_id: int) -> Task:
+    with transaction(runtime.sessions) as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        session.expunge(task)
+        return task
+
+
+def bookings_of(runtime: Runtime, task_id: int) -> list[Booking]:
+    with transaction(runtime.sessions) as session:
+        rows = list(session.query(Booking).filter(Booking.task_id == task_id))
+        for row in rows:
+            session.expunge(row)
+        return rows
+
+
+def steps_of(runtime: Runtime, attempt_id: int) -> list[tuple[str, str, str | None]]:
+    """(name, status, detail) of each step of an attempt, in order."""
+    with transaction(runtime.sessions) as session:
+        rows = session.query(AttemptStep).filter(AttemptStep.attempt_id == attempt_id)
+        return [(s.name, s.status, s.detail) for s in rows.order_by(AttemptStep.seq)]
+
+
+def attempts_of(runtime: Runtime, task_id: int) -> list[tuple[str | None, str | None]]:
+    with transaction(runtime.sessions) as session:
+        rows = session.query(Attempt).filter(Attempt.task_id == task_id).order_by(Attempt.id)
+        return [(a.outcome, a.error) for a in rows]
