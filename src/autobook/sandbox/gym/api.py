@@ -16,7 +16,8 @@ Endpoints
 - `GET /api/slots?date=YYYY-MM-DD&location=X1&sub_location=A` → `{"date", "location",
   "sub_location", "timezone", "slots": [{"time": "07:00", "end_time", "starts_at", "capacity",
   "booked", "available", "status", "unlocks_at", "booked_by_me", "my_reference"}]}`;
-  `status` is `locked` (before `unlocks_at`), `open`, `full` or `past` (started).
+  `status` is `locked` (before `unlocks_at`), `open`, `full` or `past` (started). With the
+  `site_changed` fault, `status` is renamed `state` (a redesign clients must notice).
 - `POST /api/bookings` `{"date", "time", "location", "sub_location"}` → 201 booking
 - `GET /api/bookings[?status=confirmed|cancelled]` → `{"bookings": [booking, …]}`
 - `GET /api/bookings/{reference}` → booking
@@ -157,6 +158,11 @@ def api_router(site: "GymSim") -> APIRouter:
             views = [
                 site.state.slot_view(s, now, member.email)
                 for s in site.state.day_slots(day, loc, sub)
+            ]
+        if site.faults.site_changed:
+            # A redesign renamed the field clients read to tell open slots from full ones.
+            views = [
+                {("state" if k == "status" else k): x for k, x in view.items()} for view in views
             ]
         return {
             "date": day.isoformat(),

@@ -129,6 +129,8 @@ def web_router(site: GymSim) -> APIRouter:
             "day": None,
             "slots": [],
             "error": _friendly(error) if error else None,
+            # The site_changed fault renames the Book buttons, as a redesign would.
+            "book_class": "reserve-button" if site.faults.site_changed else "book-button",
         }
         try:
             day = parse_date(day_text) if day_text else today
