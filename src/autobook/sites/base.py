@@ -160,6 +160,9 @@ class SiteError(Exception):
         self.message = message
         self.step = step
 
+    def __str__(self) -> str:
+        return self.message  # the engine may refine `message` (e.g. "after 3 retries")
+
 
 class ConfigError(SiteError):
     """autobook is not set up to reach this site (a missing URL setting): final."""
