@@ -237,6 +237,7 @@ def _slot(item: Any, day: date, location: str, sub: str | None) -> Slot:
     status = str(field(item, "status", step=step))
     mine = bool(item.get("booked_by_me"))
     starts_at = _instant(field(item, "starts_at", step=step), "starts_at", step)
+    unlocks = _instant(field(item, "unlocks_at", step=step), "unlocks_at", step)
     return Slot(
         site_id=site_id(day.isoformat(), at, location, sub),
         starts_at=starts_at,
@@ -244,7 +245,8 @@ def _slot(item: Any, day: date, location: str, sub: str | None) -> Slot:
         court=sub,
         price=PRICE,
         bookable=status == "open" and not mine,
-        released_at=_instant(field(item, "unlocks_at", step=step), "unlocks_at", step),
+        # Only a locked slot's unlock instant is news; the engine waits for it.
+        released_at=unlocks if status == "locked" else None,
         extra={
             "status": status,
             "available": item.get("available"),
