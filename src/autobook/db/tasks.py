@@ -54,8 +54,9 @@ def claim_for_booking(
     )
 
 
-def create_task(session: Session, data: TaskCreate) -> Task:
-    """Insert a task and its ordered accounts; the referenced rows must exist and fit the site."""
+def check_references(session: Session, data: TaskCreate) -> None:
+    """The accounts and payment profile `data` names must exist, and the accounts fit the site;
+    a `ValueError` names the field otherwise."""
     for account_id in data.account_ids:
         account = session.get(SiteAccount, account_id)
         if account is None:
@@ -67,6 +68,11 @@ def create_task(session: Session, data: TaskCreate) -> Task:
     profile_id = data.payment_profile_id
     if profile_id is not None and session.get(PaymentProfile, profile_id) is None:
         raise ValueError(f"payment_profile_id: no payment profile {data.payment_profile_id}")
+
+
+def create_task(session: Session, data: TaskCreate) -> Task:
+    """Insert a task and its ordered accounts; the referenced rows must exist and fit the site."""
+    check_references(session, data)
     task = Task(**data.columns(), status=TaskStatus.PENDING.value)
     session.add(task)
     session.flush()
