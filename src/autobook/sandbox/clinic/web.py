@@ -62,6 +62,8 @@ def guard(session: WidgetSession, step: int) -> Response | None:
 
 
 def render(request: Request, name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    # faults.site_changed: templates render the "redesigned" markup (renamed key elements).
+    context.setdefault("site_changed", get_desk(request).site.faults.site_changed)
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
