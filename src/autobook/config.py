@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from autobook.domain.release import parse_rule
+
 
 def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
@@ -89,12 +91,49 @@ class Settings(BaseSettings):
         validation_alias=_env("AUTOBOOK_CLINIC_URL"),
         description="The clinic's booking widget; no default: every clinic has its own.",
     )
+    embedded_worker: bool = Field(
+        True,
+        validation_alias=_env("AUTOBOOK_EMBEDDED_WORKER"),
+        description="Run the worker inside `autobook serve`; set false when separate "
+        "`autobook worker` processes do the booking.",
+    )
+    worker_concurrency: int = Field(
+        1,
+        ge=1,
+        le=64,
+        validation_alias=_env("AUTOBOOK_WORKER_CONCURRENCY"),
+        description="Tasks one worker runs at the same time (seed 000: one at a time).",
+    )
     human_typing_ms: int = Field(
         60,
         ge=0,
         le=1000,
         validation_alias=_env("AUTOBOOK_HUMAN_TYPING_MS"),
         description="Mean delay between keystrokes where a site checks for human typing.",
+    )
+
+    # --- when each site releases its slots (domain.release.parse_rule); the site's own
+    # first_bookable_at, where it states one, wins over these ---
+    better_release: str = Field(
+        "7d@22:00",
+        validation_alias=_env("AUTOBOOK_BETTER_RELEASE"),
+        description="Better's release rule: DAYSd@HH:MM local time (London boroughs: 7d@22:00).",
+    )
+    estelle_release: str = Field(
+        "14d@00:00",
+        validation_alias=_env("AUTOBOOK_ESTELLE_RELEASE"),
+        description="Estelle Manor's release rule (14 days ahead at midnight).",
+    )
+    gym_release: str = Field(
+        "48h",
+        validation_alias=_env("AUTOBOOK_GYM_RELEASE"),
+        description="The gym's release rule: HOURSh before the start, on the wall clock.",
+    )
+    notify_urls: str = Field(
+        "",
+        validation_alias=_env("AUTOBOOK_NOTIFY_URLS"),
+        description="Comma-separated Apprise URLs that get every notification.",
+        repr=False,  # Apprise URLs carry webhook tokens and passwords
     )
 
     @field_validator("log_level")
@@ -104,6 +143,12 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
         return level
+
+    @field_validator("better_release", "estelle_release", "gym_release")
+    @classmethod
+    def _release(cls, value: str) -> str:
+        parse_rule(value)  # its ValueError names what a good value looks like
+        return value.strip()
 
     @field_validator("database_url")
     @classmethod
