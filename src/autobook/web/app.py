@@ -25,7 +25,7 @@ from autobook.web.middleware import BodyLimit, LastResort, SecurityHeaders
 from autobook.web.ratelimit import LoginRateLimiter
 from autobook.web.session_cookie import add_session_cookie
 from autobook.web.templating import STATIC_DIR
-from autobook.web.ui import auth, home
+from autobook.web.ui import auth, page_routers
 
 MAX_BODY_BYTES = 1024 * 1024  # nothing the API takes is near this; larger bodies get a 413
 
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.login_limiter = LoginRateLimiter()
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (health.router, docs.router, auth.router, home.router, api_router):
+    for router in (health.router, docs.router, auth.router, *page_routers(), api_router):
         app.include_router(router)
     # Added last = outermost: headers go on every response, even the last-resort 500.
     app.add_middleware(LastResort)

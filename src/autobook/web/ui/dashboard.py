@@ -1,0 +1,51 @@
+"""/: the dashboard — stat cards and the task table, refreshed in place every 2 seconds by an
+htmx poll of `/dashboard/live` (the same partial the page embeds), so nothing reloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from autobook.db.stats import compute_stats
+from autobook.db.taskrepo import list_tasks
+from autobook.web.deps import CurrentAdmin, SessionDep
+from autobook.web.ui import taskview
+from autobook.web.ui.common import now_utc, render
+
+router = APIRouter(include_in_schema=False)
+
+POLL = "every 2s"
+
+
+def live_context(session: Session) -> dict[str, Any]:
+    """Everything the cards and the table show, computed at one instant."""
+    now = now_utc()
+    tasks = list_tasks(session)
+    stats = compute_stats(session)
+    upcoming = taskview.next_release(tasks, now)
+    return {
+        "now": now,
+        "poll": POLL,
+        "tasks": tasks,
+        "stats": stats,
+        "next_release": upcoming,
+        "countdown": taskview.countdown,
+        "next_action": taskview.next_action,
+        "can_stop": taskview.can_stop,
+        "can_resume": taskview.can_resume,
+        "can_delete": taskview.can_delete,
+    }
+
+
+@router.get("/")
+def dashboard(request: Request, session: SessionDep, admin: CurrentAdmin) -> Response:
+    context = live_context(session)
+    return render(request, "dashboard.html", user=admin, active="dashboard", **context)
+
+
+@router.get("/dashboard/live")
+def dashboard_live(request: Request, session: SessionDep, admin: CurrentAdmin) -> Response:
+    return render(request, "_dashboard_live.html", **live_context(session))

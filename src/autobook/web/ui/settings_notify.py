@@ -1,0 +1,49 @@
+"""The notification URL forms of /settings: save (encrypted) and send a test message."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from autobook.db.engine import transaction
+from autobook.web.csrf import CsrfChecked
+from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
+from autobook.web.errors import error_entry
+from autobook.web.ui.common import back_to
+from autobook.web.ui.notify_store import parse_notify_urls, read_notify_urls, send_test_message
+from autobook.web.ui.notify_store import write_notify_urls as store
+from autobook.web.ui.settings_view import settings_page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/settings/notifications", dependencies=[CsrfChecked])
+def save_notify_urls(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    admin: CurrentAdmin,
+    notify_urls: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        urls = parse_notify_urls(notify_urls)
+    except ValueError as exc:
+        errors = [error_entry("notify_urls", str(exc))]
+        return settings_page(request, session, runtime, admin, status_code=422, errors=errors)
+    store(session, runtime.vault, urls)
+    return back_to("/settings?ok=notify#notifications")
+
+
+@router.post("/settings/notifications/test", dependencies=[CsrfChecked])
+async def test_notify_urls(request: Request, runtime: RuntimeDep, admin: CurrentAdmin) -> Response:
+    # No session across the network call: a slow webhook must not hold a database connection.
+    with transaction(runtime.sessions) as session:
+        urls = read_notify_urls(session, runtime.vault)
+    failure = await send_test_message(urls) if urls else "add a notification URL first"
+    with transaction(runtime.sessions) as session:
+        if failure is None:
+            return settings_page(request, session, runtime, admin, notice="Test notification sent.")
+        errors = [error_entry("notify_urls", failure)]
+        return settings_page(request, session, runtime, admin, status_code=422, errors=errors)

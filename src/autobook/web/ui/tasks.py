@@ -1,0 +1,96 @@
+"""/tasks/{id}: one task with its attempts timeline and booking; stop, resume and delete.
+
+The actions go through `db.taskrepo`, whose compare-and-set transitions refuse a change when
+a worker moved the task first (shown as a 409 page naming the status).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, Response
+
+from autobook.db.accounts import NotFound
+from autobook.db.models import PaymentProfile
+from autobook.db.taskrepo import (
+    delete_task,
+    get_task,
+    list_attempts,
+    resume_task,
+    stop_task,
+    task_booking,
+)
+from autobook.web.csrf import CsrfChecked
+from autobook.web.deps import CurrentAdmin, SessionDep, SettingsDep
+from autobook.web.ui import taskview
+from autobook.web.ui.common import Id, back_to, now_utc, render, site_info
+
+router = APIRouter(include_in_schema=False)
+NextPage = Annotated[str, Form(alias="next")]
+
+
+def _safe_next(path: str, fallback: str) -> str:
+    """Only this site's own pages: never `//evil.example` or an absolute URL."""
+    ok = path.startswith("/") and not path.startswith("//") and "\\" not in path
+    return path if ok else fallback
+
+
+@router.get("/tasks/{task_id}")
+def task_page(request: Request, task_id: Id, session: SessionDep, admin: CurrentAdmin) -> Response:
+    task = get_task(session, task_id)
+    profile_id = task.payment_profile_id
+    profile = session.get(PaymentProfile, profile_id) if profile_id else None
+    now = now_utc()
+    info = site_info(task.site)
+    return render(
+        request,
+        "task.html",
+        user=admin,
+        task=task,
+        info=info,
+        profile=profile,
+        attempts=list_attempts(session, task_id=task_id),
+        booking=task_booking(session, task_id=task_id),
+        release=taskview.release_instant(task),
+        next_action=taskview.next_action(task, now),
+        now=now,
+        countdown=taskview.countdown,
+        can_stop=taskview.can_stop(task),
+        can_resume=taskview.can_resume(task),
+        can_delete=taskview.can_delete(task),
+    )
+
+
+@router.post("/tasks/{task_id}/stop", dependencies=[CsrfChecked])
+def stop(
+    task_id: Id, session: SessionDep, admin: CurrentAdmin, next_page: NextPage = "/"
+) -> Response:
+    stop_task(session, task_id=task_id)
+    return back_to(_safe_next(next_page, "/"))
+
+
+@router.post("/tasks/{task_id}/resume", dependencies=[CsrfChecked])
+def resume(
+    task_id: Id, session: SessionDep, admin: CurrentAdmin, next_page: NextPage = "/"
+) -> Response:
+    resume_task(session, task_id=task_id)
+    return back_to(_safe_next(next_page, "/"))
+
+
+@router.post("/tasks/{task_id}/delete", dependencies=[CsrfChecked])
+def delete(task_id: Id, session: SessionDep, admin: CurrentAdmin) -> Response:
+    delete_task(session, task_id=task_id)
+    return back_to("/")
+
+
+@router.get("/screenshots/{name}")
+def screenshot(name: str, settings: SettingsDep, admin: CurrentAdmin) -> Response:
+    """A screenshot the engine saved (already masked). Only a plain file name directly inside
+    the screenshots folder: no separators, no `..`, no symlink out of the folder."""
+    folder = settings.screenshots_dir.resolve()
+    path = (folder / name).resolve()
+    plain = name not in ("", ".", "..") and "/" not in name and "\\" not in name
+    if not plain or path.parent != folder or not path.is_file() or path.suffix != ".png":
+        raise NotFound(f"no screenshot named {name[:60]!r}")
+    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private"})

@@ -1,0 +1,174 @@
+"""/tasks/new: the task form. Its choices (venues, sub-locations, activities, payment methods)
+come from the site adapters; changing the site or venue reloads those fields through htmx
+(`/tasks/new/fields`). Input is checked by `TaskCreate` and `create_task`; errors show next
+to their fields and the form keeps what was typed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from autobook.db.accounts import list_accounts, list_payment_profiles
+from autobook.db.engine import transaction
+from autobook.db.models import AdminUser
+from autobook.db.tasks import create_task
+from autobook.domain.sites import Site
+from autobook.domain.tasks import PaymentMethod, Strategy
+from autobook.domain.taskspec import MAX_TIMES, TaskCreate
+from autobook.sites.base import SiteInfo
+from autobook.web.csrf import CsrfChecked
+from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
+from autobook.web.errors import error_entry
+from autobook.web.ui.common import (
+    ErrorList,
+    back_to,
+    errors_by_field,
+    form_errors,
+    render,
+    site_choices,
+    site_info,
+)
+
+router = APIRouter(include_in_schema=False)
+
+TIME_SLOTS = 4  # time preference boxes on the form (TaskCreate takes up to MAX_TIMES)
+assert TIME_SLOTS <= MAX_TIMES
+
+
+class TaskForm(BaseModel):
+    """The form as typed: every value a string (or list of strings) until `TaskCreate`."""
+
+    site: str = Site.BETTER.value
+    venue: str = ""
+    sub_location: str = ""
+    activity: str = ""
+    duration_minutes: str = ""
+    target_date: str = ""
+    times: list[str] = []
+    courts: str = ""
+    account_ids: list[str] = []
+    payment_method: str = ""
+    payment_profile_id: str = ""
+    strategy: str = Strategy.WATCH.value
+    poll_interval_s: str = "30"
+    dry_run: str = ""
+
+
+def _spec_input(form: TaskForm) -> dict[str, Any]:
+    """The form's strings in `TaskCreate`'s shape; blanks become "not given"."""
+    data: dict[str, Any] = {
+        "site": form.site,
+        "venue": form.venue,
+        "sub_location": form.sub_location or None,
+        "activity": form.activity,
+        "target_date": form.target_date,
+        "times": [t for t in form.times if t.strip()],
+        "courts": [c.strip() for c in form.courts.split(",") if c.strip()],
+        "account_ids": [a for a in form.account_ids if a.strip()],
+        "payment_method": form.payment_method,
+        "strategy": form.strategy,
+        "dry_run": bool(form.dry_run),
+    }
+    optional = {
+        "duration_minutes": form.duration_minutes,
+        "payment_profile_id": form.payment_profile_id,
+        "poll_interval_s": form.poll_interval_s,
+    }
+    data.update({k: v.strip() for k, v in optional.items() if v.strip()})
+    return data
+
+
+def _site_errors(spec: TaskCreate, info: SiteInfo | None) -> ErrorList:
+    """What TaskCreate cannot know: the choices must be ones this site offers."""
+    if info is None:
+        return []
+    errors: ErrorList = []
+    venues = {v.key: v for v in info.venues}
+    if venues and spec.venue not in venues:
+        errors.append(error_entry("venue", f"not a venue of {info.title}"))
+    elif spec.sub_location and spec.venue in venues:
+        subs = venues[spec.venue].sub_locations
+        if subs and spec.sub_location not in subs:
+            errors.append(error_entry("sub_location", f"not a part of {venues[spec.venue].name}"))
+    keys = {a.key for a in info.activities}
+    if keys and spec.activity and spec.activity not in keys:
+        errors.append(error_entry("activity", f"not an activity of {info.title}"))
+    if spec.payment_method not in info.payment_methods:
+        errors.append(error_entry("payment_method", f"{info.title} does not take this method"))
+    return errors
+
+
+def _context(session: Session, form: TaskForm) -> dict[str, Any]:
+    info = site_info(form.site)
+    venue = next((v for v in info.venues if v.key == form.venue), None) if info else None
+    methods = info.payment_methods if info else tuple(PaymentMethod)
+    times = (form.times + [""] * TIME_SLOTS)[:TIME_SLOTS]
+    return {
+        "form": form,
+        "info": info,
+        "venue": venue,
+        "times": times,
+        "sites": site_choices(),
+        "accounts": list_accounts(session, site=form.site),
+        "profiles": list_payment_profiles(session),
+        "methods": [m.value for m in methods],
+        "strategies": [s.value for s in Strategy],
+        "tomorrow": (date.today() + timedelta(days=1)).isoformat(),
+    }
+
+
+def _page(
+    request: Request,
+    session: Session,
+    admin: AdminUser,
+    form: TaskForm,
+    errors: ErrorList | None = None,
+) -> Response:
+    errors = errors or []
+    return render(request, "task_new.html", status_code=422 if errors else 200, user=admin,
+                  active="new", errors=errors, fe=errors_by_field(errors),
+                  **_context(session, form))  # fmt: skip
+
+
+@router.get("/tasks/new")
+def new_task(request: Request, session: SessionDep, admin: CurrentAdmin) -> Response:
+    return _page(request, session, admin, TaskForm())
+
+
+@router.get("/tasks/new/fields")
+def site_fields(
+    request: Request, session: SessionDep, admin: CurrentAdmin, site: str = "", venue: str = ""
+) -> Response:
+    """The fields that depend on the site and venue, for htmx to swap in."""
+    form = TaskForm(site=site if site in {s.value for s in Site} else Site.BETTER.value,
+                    venue=venue)  # fmt: skip
+    context = _context(session, form)
+    return render(request, "_task_site_fields.html", fe={}, **context)
+
+
+@router.post("/tasks/new", dependencies=[CsrfChecked])
+def create(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    admin: CurrentAdmin,
+    form: Annotated[TaskForm, Form()],
+) -> Response:
+    task_id = None
+    try:
+        spec = TaskCreate.model_validate(_spec_input(form))
+        errors = _site_errors(spec, site_info(spec.site.value))
+        if not errors:
+            with transaction(runtime.sessions) as tx:  # its own: a refusal leaves no trace
+                task_id = create_task(tx, spec).id
+    except ValueError as exc:  # pydantic's ValidationError is one too
+        errors = form_errors(exc)
+    if task_id is None:
+        return _page(request, session, admin, form, errors)
+    return back_to(f"/tasks/{task_id}")
