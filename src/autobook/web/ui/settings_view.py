@@ -3,7 +3,6 @@ notification URLs, API tokens) with that form's errors next to its fields."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from fastapi import Request
@@ -26,15 +25,6 @@ NOTICES = {
     "notify": "Notification URLs saved (encrypted).",
     "token-revoked": "Token revoked.",
 }
-
-
-def login_check_available() -> bool:
-    """The engine's login check is written by another part; the button shows once it exists."""
-    try:
-        module = importlib.import_module("autobook.engine.login_check")
-    except ImportError:
-        return False
-    return hasattr(module, "check_login")
 
 
 def settings_page(
@@ -60,7 +50,6 @@ def settings_page(
         "profiles": list_payment_profiles(session),
         "tokens": list_tokens(session),
         "notify_urls": masked_notify_urls(session, runtime.vault),
-        "can_test_login": login_check_available(),
         "can_test_notify": send_test_available(),
         "cvv_warning": CVV_WARNING,
         "errors": errors,
