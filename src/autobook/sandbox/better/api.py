@@ -18,7 +18,7 @@ from autobook.sandbox.better.errors import (
     invalid,
     required,
 )
-from autobook.sandbox.better.models import User
+from autobook.sandbox.better.models import Cart, User
 
 if TYPE_CHECKING:
     from autobook.sandbox.better.site import BetterSim
@@ -177,6 +177,15 @@ def build_router(sim: BetterSim) -> APIRouter:
     return r
 
 
+def cart_answer(sim: BetterSim, cart: Cart, user: User) -> dict[str, Any]:
+    """The cart JSON; under `faults.site_changed` a redesign renamed its `credits` block, the
+    way a renamed credit button once made bots silently stop paying with credit."""
+    body = serialize.cart(sim.state, cart, user)
+    if sim.faults.site_changed:
+        body["data"]["credit_summary"] = body["data"].pop("credits")
+    return body
+
+
 def add_cart_routes(r: APIRouter, sim: BetterSim, current: Any) -> None:
     """Cart, checkout and account routes (all need `Authorization: Bearer`)."""
     state = sim.state
@@ -186,26 +195,26 @@ def add_cart_routes(r: APIRouter, sim: BetterSim, current: Any) -> None:
         body = await json_body(request)
         with sim.lock:
             user = current(request)
-            return serialize.cart(state, carts.add(sim, user, body), user)
+            return cart_answer(sim, carts.add(sim, user, body), user)
 
     @r.get("/activities/cart")
     def cart_get(request: Request) -> dict[str, Any]:
         with sim.lock:
             user = current(request)
-            return serialize.cart(state, carts.read(sim, user), user)
+            return cart_answer(sim, carts.read(sim, user), user)
 
     @r.post("/activities/cart/remove")
     async def cart_remove(request: Request) -> dict[str, Any]:
         body = await json_body(request)
         with sim.lock:
             user = current(request)
-            return serialize.cart(state, carts.remove(sim, user, body), user)
+            return cart_answer(sim, carts.remove(sim, user, body), user)
 
     async def apply_credits(request: Request) -> dict[str, Any]:
         body = await json_body(request)
         with sim.lock:
             user = current(request)
-            return serialize.cart(state, checkout.apply_credits(sim, user, body), user)
+            return cart_answer(sim, checkout.apply_credits(sim, user, body), user)
 
     r.add_api_route("/credits/apply", apply_credits, methods=["POST"])
     r.add_api_route("/activities/cart/apply-credits", apply_credits, methods=["POST"])

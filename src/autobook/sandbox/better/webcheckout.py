@@ -103,7 +103,8 @@ def checkout_context(
     from autobook.sandbox.better.webviews import basket_lines
 
     ctx: dict[str, Any] = {"error": error, "lines": [], "form": form or {}, "billing": BILLING,
-                           "open_login": user is None, "next": "/basket/checkout"}  # fmt: skip
+                           "open_login": user is None, "next": "/basket/checkout",
+                           "site_changed": sim.faults.site_changed}  # fmt: skip
     if user is None:
         return ctx
     carts.sweep(sim)

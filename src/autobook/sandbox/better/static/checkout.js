@@ -7,7 +7,7 @@
   var payOrigin = form.dataset.payOrigin;
   var sessionKey = form.dataset.sessionKey;
   var savedCard = form.dataset.savedCard;
-  var terms = document.getElementById("terms");
+  var terms = form.querySelector('input[name="terms"]');
   var payNow = document.getElementById("pay-now");
   var useCredit = document.getElementById("use-credit");
   var cardPayment = document.getElementById("card-payment");

@@ -1,0 +1,300 @@
+"""`BetterAdapter`: Better (GLL) leisure-centre courts.
+
+The API does login (reusing the saved token while `GET /auth/user` accepts it), availability
+(`/v2/times`, then the per-court `/v2/slots` of the wanted times), the hold (`cart/add`), credit
+and benefit checkout, and the account's bookings. The browser does card payments (new card in
+the payment iframe, saved card with its CVV) and dry runs, which stop at the enabled pay button.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import replace
+from datetime import time
+from typing import TYPE_CHECKING, ClassVar
+
+from autobook.domain.release import LONDON, ReleaseRule
+from autobook.domain.tasks import PaymentMethod
+from autobook.sites.base import (
+    Activity,
+    ConfigError,
+    Confirmation,
+    Credentials,
+    Hold,
+    NotReleased,
+    Payment,
+    PaymentDeclined,
+    SiteAdapter,
+    SiteError,
+    SiteInfo,
+    Slot,
+    SlotTaken,
+    Venue,
+    Want,
+)
+from autobook.sites.better.api import BetterApi
+from autobook.sites.better.browser import BetterWeb
+from autobook.sites.better.models import BOOK, FULL, Booking, Cart, Court, Session
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+    from autobook.sites.base import AdapterContext
+
+# Methods that stop at the pay button: a dry run, or a person taking over.
+STOP_AT_PAY = frozenset({PaymentMethod.NONE, PaymentMethod.HANDOFF})
+CARD_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.SAVED_CARD})
+
+INFO = SiteInfo(
+    name="better",
+    title="Better (GLL leisure centres)",
+    zone=LONDON,
+    venues=(
+        Venue("hendon-leisure-centre", "Hendon Leisure Centre"),
+        Venue("barnet-copthall-leisure-centre", "Barnet Copthall Leisure Centre"),
+        Venue("barnet-burnt-oak-leisure-centre", "Barnet Burnt Oak Leisure Centre"),
+    ),
+    activities=(
+        Activity("badminton-40min", "Badminton 40 min", 40),
+        Activity("badminton-60min", "Badminton 60 min", 60),
+    ),
+    payment_methods=(
+        PaymentMethod.BENEFIT,
+        PaymentMethod.CREDIT,
+        PaymentMethod.SAVED_CARD,
+        PaymentMethod.CARD,
+    ),
+    # London boroughs, Barnet among them: 22:00 local, 7 days ahead. `first_bookable_at`
+    # from the site overrides it wherever the listing carries it.
+    release=ReleaseRule(zone=LONDON, days_ahead=7, at=time(22, 0)),
+    transports=("http", "browser"),
+    url_settings=("better_api", "better_web"),
+    # The saved card's CVV box has neither a name nor a card-like id.
+    sensitive_selectors=("input[aria-label*='CVV' i]", "input[id*='cvv' i]"),
+)
+
+
+class BetterAdapter(SiteAdapter):
+    info: ClassVar[SiteInfo] = INFO
+
+    def __init__(self, ctx: AdapterContext, creds: Credentials) -> None:
+        super().__init__(ctx, creds)
+        self._api: BetterApi | None = None
+        self._web: BetterWeb | None = None
+        self.membership_id: int | None = None
+
+    @property
+    def api(self) -> BetterApi:
+        # Created on first use so a missing URL setting is a ConfigError inside a step.
+        if self._api is None:
+            self._api = BetterApi(self.ctx.url("better_api"), self.ctx.url("better_web"))
+        return self._api
+
+    @property
+    def web(self) -> BetterWeb:
+        if self.api.token is None:
+            raise ConfigError("the browser needs a logged-in API session first")
+        if self._web is None or self._web.token != self.api.token:
+            self._web = BetterWeb(self.ctx, self.ctx.url("better_web"), self.api.token)
+        return self._web
+
+    # --- login ----------------------------------------------------------------------------
+    async def login(self, saved_state: str | None) -> str | None:
+        if saved_state:
+            self.api.use_token(saved_state)
+            accepted, member = await self.api.session_user()
+            if accepted:
+                self.membership_id = member
+                return saved_state
+        self.membership_id = await self.api.login(self.creds.login, self.creds.password)
+        return self.api.token
+
+    # --- availability ---------------------------------------------------------------------
+    async def availability(self, want: Want) -> list[Slot]:
+        try:
+            sessions = await self.api.sessions(want.venue, want.activity, want.day)
+        except NotReleased as exc:
+            first = min(want.times, default=time(0, 0))
+            exc.opens_at = exc.opens_at or self.info.release.release_at(want.day, first)
+            raise
+        # Per-court ids for the wanted times only (bookable, or listed before release so a
+        # snipe can prepare its cart request); every other session stays one summary slot.
+        wanted = [s for s in sessions if s.start in want.times and s.status != FULL]
+        court_lists = await asyncio.gather(
+            *(self.api.courts(want.venue, want.activity, s) for s in wanted)
+        )
+        courts = {s.id: found for s, found in zip(wanted, court_lists, strict=True)}
+        slots: list[Slot] = []
+        for s in sessions:
+            if s.id in courts:
+                slots += [_court_slot(s, c) for c in courts[s.id]]
+            else:
+                slots.append(_session_slot(s))
+        return slots
+
+    async def bookings(self, want: Want) -> list[Confirmation]:
+        found = await self.api.bookings("check existing")
+        return [
+            self._confirmation(b)
+            for b in found
+            if b.status == "BOOKED"
+            and b.venue_slug == want.venue
+            and b.activity_slug in (None, want.activity)
+            and b.day == want.day
+        ]
+
+    # --- hold -----------------------------------------------------------------------------
+    async def hold(self, slot: Slot, want: Want) -> Hold:
+        session: Session = slot.extra["session"]
+        court: Court | None = slot.extra.get("court")
+        if court is None:
+            court = await self._free_court(session, want)
+        if court.in_basket:  # ours, from an earlier attempt: keep that hold
+            earlier = await self._held_before(slot, court)
+            if earlier is not None:
+                return earlier
+        cart = await self.api.cart_add(court, self.membership_id)
+        line = next((ln for ln in cart.lines if ln.court_id == court.id), None)
+        if line is None:
+            raise SlotTaken("the site did not keep the slot in the basket", step="hold")
+        await self._drop_others(cart, line.id, "hold")
+        held = replace(slot, court=line.court or court.name)
+        return Hold(held, str(line.id), line.price or slot.price, {"court_id": court.id})
+
+    async def _free_court(self, session: Session, want: Want) -> Court:
+        """A court for a summary slot: the most preferred free one."""
+        courts = await self.api.courts(want.venue, want.activity, session)
+        free = [c for c in courts if c.free_for_us]
+        prefs = [c.casefold() for c in want.courts]
+        free.sort(key=lambda c: prefs.index(c.name.casefold()) if c.name.casefold() in prefs
+                  else len(prefs))  # fmt: skip
+        if not free:
+            raise SlotTaken(f"no free court at {session.start:%H:%M}", step="hold")
+        return free[0]
+
+    async def _held_before(self, slot: Slot, court: Court) -> Hold | None:
+        cart = await self.api.cart("hold")
+        for line in cart.lines:
+            if line.court_id == court.id:
+                await self._drop_others(cart, line.id, "hold")
+                held = replace(slot, court=line.court or court.name, bookable=True)
+                return Hold(held, str(line.id), line.price, {"court_id": court.id})
+        return None
+
+    async def _drop_others(self, cart: Cart, keep: int, step: str) -> None:
+        """Keep exactly one basket line, so checkout never pays for a leftover or a duplicate."""
+        others = [ln.id for ln in cart.lines if ln.id != keep]
+        if others:
+            await self.api.cart_remove(others, step)
+
+    async def release(self, hold: Hold) -> None:
+        cart = await self.api.cart("release")
+        if any(str(ln.id) == hold.token for ln in cart.lines):
+            await self.api.cart_remove([int(hold.token)], "release")
+
+    # --- checkout -------------------------------------------------------------------------
+    async def checkout(self, hold: Hold, payment: Payment, *, dry_run: bool) -> Confirmation | None:
+        cart = await self._basket_for(hold)
+        method = payment.method
+        if dry_run or method in STOP_AT_PAY:
+            await self.web.checkout(payment, dry_run=True, free=cart.total == 0)
+            return None
+        if cart.total == 0:  # the membership benefit covers it, whatever the method
+            reference = await self.api.complete([])
+        elif method is PaymentMethod.BENEFIT:
+            raise PaymentDeclined(
+                f"the membership benefit does not cover this booking ({cart.formatted_total})",
+                step="pay",
+            )
+        elif method is PaymentMethod.CREDIT:
+            reference = await self._pay_by_credit(cart)
+        elif method in CARD_METHODS:
+            reference = await self.web.checkout(payment, dry_run=False, free=False) or ""
+        else:
+            raise ConfigError(f"Better cannot pay by {method.value}", step="pay")
+        return await self._confirmed(reference, hold)
+
+    async def _basket_for(self, hold: Hold) -> Cart:
+        """The basket holding exactly this hold; a dropped or expired hold is a lost slot."""
+        cart = await self.api.cart("pay")
+        if not any(str(ln.id) == hold.token for ln in cart.lines):
+            raise SlotTaken("the site dropped the hold before checkout", step="pay")
+        others = [ln.id for ln in cart.lines if str(ln.id) != hold.token]
+        if others:
+            cart = await self.api.cart_remove(others, "pay")
+        return cart
+
+    async def _pay_by_credit(self, cart: Cart) -> str:
+        available = cart.credit_available(step="pay")
+        if available < cart.total:
+            raise PaymentDeclined(
+                f"not enough account credit: {_money(available)} available, "
+                f"{_money(cart.total)} needed",
+                step="pay",
+            )
+        await self.api.apply_credits(cart.total)
+        return await self.api.complete([{"tender_type": "credit", "amount": cart.total}])
+
+    async def _confirmed(self, reference: str, hold: Hold) -> Confirmation:
+        """The booking as the site lists it; the hold's details if that list is unavailable
+        (the money is spent: a failing read must not fail the booking)."""
+        with contextlib.suppress(SiteError):
+            for booking in await self.api.bookings("confirm"):
+                if booking.order_id == reference and booking.starts_at == hold.slot.starts_at:
+                    return self._confirmation(booking)
+        slot = hold.slot
+        price, url = hold.price or slot.price, self._confirmed_url(reference)
+        return Confirmation(reference, slot.starts_at, slot.ends_at, slot.court, price, url=url)
+
+    def _confirmation(self, b: Booking) -> Confirmation:
+        return Confirmation(
+            reference=b.order_id,
+            starts_at=b.starts_at,
+            ends_at=b.ends_at,
+            court=b.court,
+            price=b.price,
+            venue=b.venue_name,
+            url=self._confirmed_url(b.order_id),
+        )
+
+    def _confirmed_url(self, reference: str) -> str:
+        return f"{self.ctx.url('better_web').rstrip('/')}/booking-confirmed/{reference}"
+
+    async def confirmation_page(self, confirmation: Confirmation) -> Page | None:
+        if not confirmation.url:
+            return None
+        return await self.web.show(confirmation.url, step="screenshot")
+
+    async def close(self) -> None:
+        if self._api is not None:
+            await self._api.close()
+
+
+def _court_slot(s: Session, court: Court) -> Slot:
+    return Slot(
+        site_id=str(court.id),
+        starts_at=s.starts_at,
+        ends_at=s.ends_at,
+        court=court.name,
+        price=court.price or s.price,
+        bookable=s.status == BOOK and court.free_for_us,
+        released_at=s.released_at,
+        extra={"session": s, "court": court},
+    )
+
+
+def _session_slot(s: Session) -> Slot:
+    return Slot(
+        site_id=s.id,
+        starts_at=s.starts_at,
+        ends_at=s.ends_at,
+        price=s.price,
+        bookable=s.status == BOOK,
+        released_at=s.released_at,
+        extra={"session": s},
+    )
+
+
+def _money(pence: int) -> str:
+    return f"£{pence / 100:.2f}"

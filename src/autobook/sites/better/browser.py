@@ -1,0 +1,219 @@
+"""The Better booking web site in Chromium: the only Playwright code for Better.
+
+Used where the API alone will not do: paying by card (the payment iframe on the card origin, or
+the saved card's CVV) and dry runs (every method goes to the final pay button, for a page to
+screenshot). The browser gets in with the API token as the `better.org.uk-authToken` cookie, so
+the UI login (which resets the slot modal) is never needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import TYPE_CHECKING
+
+from autobook.domain.tasks import PaymentMethod
+from autobook.sites.base import (
+    AdapterContext,
+    Card,
+    ConfigError,
+    Payment,
+    PaymentDeclined,
+    SiteChanged,
+    SiteError,
+    SlotTaken,
+    Transient,
+)
+from autobook.sites.web import goto, require, type_like_human
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Locator, Page
+
+AUTH_COOKIE = "better.org.uk-authToken"
+# The payment iframe refuses cards typed with `navigator.webdriver` true, as every automated
+# Chromium reports; hide it in every frame of the account's context, as a person's browser is.
+HIDE_WEBDRIVER = "Object.defineProperty(Navigator.prototype, 'webdriver', {get: () => false});"
+
+# Selectors by what a person reads where the notes give a label; labels change without notice,
+# so older wordings are kept beside the current ones.
+COOKIE_ACCEPT = "#onetrust-accept-btn-handler"
+LOGIN_BUTTON = '[data-testid="login"]'
+CREDIT_BOX = (
+    'label:has-text("Pay full amount using credit") input[type=checkbox], '
+    'label:has-text("Use full credit balance") input[type=checkbox]'
+)
+SAVED_CARD = 'label:has-text("Pay with saved card") input[type=radio]'
+NEW_CARD = 'label:has-text("Pay with a different card") input[type=radio]'
+SAVED_CVV = 'input[aria-label="Security Code (CVV)"]'
+PAY_IFRAME = "iframe#payment-iframe"
+TERMS = 'label:has-text("I agree to the Terms and Conditions") input[type=checkbox]'
+PAY_BUTTON = r"button:text-matches('^Pay( £[0-9.,]+)? now$')"
+ERROR_BOXES = ("#checkout-error", "#payment-error")
+CONFIRMED = "/booking-confirmed/"
+OUTCOME_TIMEOUT_S = 30.0
+
+_prepared: weakref.WeakSet[BrowserContext] = weakref.WeakSet()
+
+
+class BetterWeb:
+    """One account's browser session on the web origin, logged in by the API token."""
+
+    def __init__(self, ctx: AdapterContext, web_url: str, token: str) -> None:
+        self.ctx = ctx
+        self.web_url = web_url.rstrip("/")
+        self.token = token
+
+    async def page(self) -> Page:
+        """The account's tab, carrying the token cookie (value JSON-quoted, as the SPA sets it)."""
+        context = await self.ctx.browser.context()
+        if context not in _prepared:
+            await context.add_init_script(HIDE_WEBDRIVER)
+            _prepared.add(context)
+        cookie = {"name": AUTH_COOKIE, "value": f'"{self.token}"', "url": self.web_url}
+        await context.add_cookies([cookie])  # type: ignore[list-item]
+        return await self.ctx.browser.page()
+
+    async def open(self, path: str, *, step: str) -> Page:
+        page = await self.page()
+        await goto(page, self.web_url + path, step=step)
+        banner = page.locator(COOKIE_ACCEPT)
+        if await banner.is_visible():
+            await banner.click()
+        if await page.locator(LOGIN_BUTTON).is_visible():
+            raise Transient(f"step {step}: the web site did not accept the session", step=step)
+        return page
+
+    async def show(self, url: str, *, step: str) -> Page:
+        """Any page of the web origin, logged in (the confirmation, for its screenshot)."""
+        page = await self.page()
+        await goto(page, url, step=step)
+        return page
+
+    async def checkout(self, payment: Payment, *, dry_run: bool, free: bool) -> str | None:
+        """Pay the basket on `/basket/checkout`; the booking reference, or None on a dry run
+        (left at the enabled pay button, not clicked). `free`: nothing to pay, no method."""
+        step = "pay"
+        page = await self.open("/basket/checkout", step=step)
+        if not free:
+            await self._choose(page, payment, step)
+        await (await require(page, TERMS, step=step)).check()
+        pay = await require(page, PAY_BUTTON, step=step)
+        await _until_enabled(pay, step)
+        if dry_run:
+            return None
+        await pay.click()
+        return await _outcome(page, step)
+
+    async def _choose(self, page: Page, payment: Payment, step: str) -> None:
+        method = payment.method
+        if method is PaymentMethod.CREDIT:
+            box = await require(page, CREDIT_BOX, step=step)
+            if await box.is_disabled():
+                raise PaymentDeclined("the account credit does not cover the basket", step=step)
+            await box.check()
+        elif method is PaymentMethod.SAVED_CARD:
+            await self._saved_card(page, payment, step)
+        elif method is PaymentMethod.CARD:
+            await self._new_card(page, payment, step)
+        # benefit, handoff, none: nothing to choose; the basket total is already £0 or a
+        # person takes over at the pay button
+
+    async def _saved_card(self, page: Page, payment: Payment, step: str) -> None:
+        cvv = payment.cvv or (payment.card.cvv if payment.card else None)
+        if not cvv:
+            raise ConfigError("the saved card needs its CVV (payment profile CVV)", step=step)
+        if not await page.locator(SAVED_CARD).count() and await page.locator(NEW_CARD).count():
+            raise PaymentDeclined("the account has no saved card on the site", step=step)
+        await (await require(page, SAVED_CARD, step=step)).check()
+        field = await require(page, SAVED_CVV, step=step)
+        await type_like_human(field, cvv, mean_delay_ms=self.ctx.typing_delay_ms)
+
+    async def _new_card(self, page: Page, payment: Payment, step: str) -> None:
+        card = _card(payment, step)
+        if await page.locator(NEW_CARD).count():
+            await page.locator(NEW_CARD).check()
+        for name, value in billing(card, step).items():
+            await (await require(page, f'input[name="{name}"]', step=step)).fill(value)
+        # Card data goes into the payment iframe only, one key at a time: the iframe
+        # refuses instant typing.
+        frame = page.frame_locator(PAY_IFRAME)
+        for name, value in card_fields(card, payment, step).items():
+            box = await require(frame, f'input[name="{name}"]', step=step)
+            await type_like_human(box, value, mean_delay_ms=self.ctx.typing_delay_ms)
+
+
+def _card(payment: Payment, step: str) -> Card:
+    if payment.card is None:
+        raise ConfigError("a card payment needs a payment profile with a card", step=step)
+    return payment.card
+
+
+def billing(card: Card, step: str) -> dict[str, str]:
+    """The checkout's billing fields from the payment profile; a missing one is named."""
+    first, _, last = card.holder.strip().rpartition(" ")
+    values = {
+        "billingFirstName": first or last,
+        "billingLastName": last,
+        "billingAddressLineOne": card.address_line_1.strip(),
+        "billingCity": card.city.strip(),
+        "billingPostcode": card.postcode.strip(),
+    }
+    labels = {"billingFirstName": "cardholder", "billingLastName": "cardholder",
+              "billingAddressLineOne": "address_line_1", "billingCity": "city",
+              "billingPostcode": "postcode"}  # fmt: skip
+    for name, value in values.items():
+        if not value:
+            raise ConfigError(
+                f"the payment profile has no {labels[name]}, which Better's checkout needs",
+                step=step,
+            )
+    return values
+
+
+def card_fields(card: Card, payment: Payment, step: str) -> dict[str, str]:
+    cvv = card.cvv or payment.cvv
+    if not cvv:
+        raise ConfigError("the card payment needs the CVV (store it with the profile)", step=step)
+    return {
+        "cardholder-name": card.holder.strip(),
+        "card-number": "".join(ch for ch in card.number if ch.isdigit()),
+        "expiry-date": f"{card.expiry_month:0>2}{card.expiry_year[-2:]}",
+        "security-code": cvv,
+    }
+
+
+async def _until_enabled(button: Locator, step: str, timeout_s: float = 5.0) -> None:
+    """The pay button enables once the terms are ticked; stuck disabled means a new page."""
+    for _ in range(int(timeout_s / 0.1)):
+        if await button.is_enabled():
+            return
+        await asyncio.sleep(0.1)
+    raise SiteChanged(f"step {step}: the pay button stays disabled", step=step, selector=PAY_BUTTON)
+
+
+async def _outcome(page: Page, step: str) -> str:
+    """Wait for the confirmation URL or the site's error after "Pay now"."""
+    from playwright.async_api import Error as PlaywrightError
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + OUTCOME_TIMEOUT_S
+    while loop.time() < deadline:
+        if CONFIRMED in page.url:
+            return page.url.split(CONFIRMED, 1)[1].split("?", 1)[0].strip("/")
+        try:
+            for selector in ERROR_BOXES:
+                box = page.locator(selector)
+                if await box.is_visible():
+                    raise declined_or_taken((await box.inner_text()).strip(), step)
+        except PlaywrightError:
+            pass  # the page is navigating; look again
+        await asyncio.sleep(0.15)
+    raise Transient(f"step {step}: no answer from the site after the pay button", step=step)
+
+
+def declined_or_taken(text: str, step: str) -> SiteError:
+    """What the checkout page's error means: a lost basket, or the payment refused."""
+    folded = text.casefold()
+    if any(word in folded for word in ("basket is empty", "basket has changed", "already full")):
+        return SlotTaken(f"the hold was lost: {text}", step=step)
+    return PaymentDeclined(text or "the payment was refused", step=step)
