@@ -15,6 +15,7 @@ from autobook.cli_auth import admin, token
 from autobook.cli_book import book
 from autobook.cli_common import USER_ERRORS, describe, echo_note, load_settings, opened_runtime
 from autobook.cli_demo import demo
+from autobook.cli_import import import_command
 from autobook.cli_keys import keys
 from autobook.cli_sandbox import sandbox
 from autobook.db.engine import engine_from_settings
@@ -90,7 +91,7 @@ def db_current() -> None:
         engine.dispose()
 
 
-for _command in (keys, admin, token, account, payment, sandbox, demo, book):
+for _command in (keys, admin, token, account, payment, sandbox, demo, book, import_command):
     main.add_command(_command)
 
 

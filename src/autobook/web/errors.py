@@ -61,8 +61,16 @@ def _scrub(message: str, value: str, *, quoted_only: bool) -> str:
     return _QUOTED.sub(lambda m: "'…'" if m.group(1) in value else m.group(0), message)
 
 
+def _entry(err: dict[str, Any]) -> dict[str, str | None]:
+    field, message = _field(err.get("loc", ("body",))), _message(err)
+    if field == "body":  # a rule over several fields names the one at fault in its message
+        named, rest = split_field(message)
+        field, message = (named, rest) if named else (field, message)
+    return error_entry(field, message)
+
+
 def validation_entries(exc: RequestValidationError) -> list[dict[str, str | None]]:
-    return [error_entry(_field(err.get("loc", ("body",))), _message(err)) for err in exc.errors()]
+    return [_entry(err) for err in exc.errors()]
 
 
 def split_field(message: str) -> tuple[str | None, str]:

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from autobook.web.api import accounts, payment_profiles, tokens
+from autobook.web.api import (
+    accounts,
+    bookings,
+    logs,
+    payment_profiles,
+    sites,
+    stats,
+    tasks,
+    tokens,
+)
 from autobook.web.deps import api_token
 from autobook.web.schemas import ERROR_RESPONSES
 
 api_router = APIRouter(
     prefix="/api/v1", dependencies=[Depends(api_token)], responses=ERROR_RESPONSES
 )
-for _module in (accounts, payment_profiles, tokens):
+for _module in (accounts, payment_profiles, tokens, tasks, bookings, logs, stats, sites):
     api_router.include_router(_module.router)
