@@ -1,0 +1,181 @@
+"""Measure a site's clock offset from its HTTP `Date` headers, to a few milliseconds.
+
+A `Date` header has whole-second resolution, but when it ticks is known much more finely. The
+site stamps `Date` at some local instant `s` between our send and our receive, and truncates its
+clock to the second, so one answer proves
+
+    date_s <= s + offset < date_s + 1   →   offset ∈ [date_s - received, date_s + 1 - sent]
+
+(`Probe.bounds`). Those bounds are hard, whatever the network did, so intersecting them never
+excludes the truth. One probe leaves a window one second (plus the round trip) wide. A probe
+timed to reach the site exactly when its clock would tick if the offset were `c` cuts the window
+at `c`: if the answer already shows the new second, the offset is at least about `c`, if not,
+at most about `c`. Each round sends `fan` such probes at evenly spaced candidates inside the
+window (a `fan + 1`-way bisection), so a few rounds take the window from one second down to the
+round trip. The estimate is the middle of the window; the uncertainty is its half-width.
+
+Offsets follow `sandbox.core.SiteClock`: offset = site clock - local clock (`time.time()`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import statistics
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from autobook.worker.timing import sleep_until
+
+DEFAULT_PROBES = 20  # requests in all; 5 rounds of 4 reach a few ms on a LAN or loopback
+DEFAULT_FAN = 4  # probes per round; each round shrinks the window about fan + 1 times
+DEFAULT_TARGET_S = 0.004  # stop once the half-width is this small: far below the ±50 ms aim
+SEND_MARGIN_S = 0.05  # never schedule a probe sooner than this: the spin wait needs a run-up
+
+
+class ClockSyncError(RuntimeError):
+    """The site's answers carry no usable `Date` header, or none came back."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request: local send and receive instants and the site's `Date` (epoch seconds)."""
+
+    sent: float
+    received: float
+    date_s: int
+
+    @property
+    def rtt(self) -> float:
+        return self.received - self.sent
+
+    @property
+    def bounds(self) -> Window:
+        return Window(self.date_s - self.received, self.date_s + 1 - self.sent)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The offsets still possible: [lo, hi] in seconds."""
+
+    lo: float
+    hi: float
+
+    @property
+    def mid(self) -> float:
+        return (self.lo + self.hi) / 2
+
+    @property
+    def half_width(self) -> float:
+        return (self.hi - self.lo) / 2
+
+
+@dataclass(frozen=True)
+class ClockEstimate:
+    offset_s: float  # site clock minus local clock
+    uncertainty_s: float  # the true offset lies within offset_s ± this
+    rtt_s: float  # median round trip of the probes
+    probes: int = 0  # answers used
+
+
+def narrow(window: Window | None, probe: Probe) -> Window:
+    """The window after one more probe.
+
+    An empty intersection cannot happen with an honest clock; it means the site's clock was
+    stepped (or it serves a stale cached `Date`), so the older probes are dropped and the new
+    one is trusted alone.
+    """
+    bounds = probe.bounds
+    if window is None:
+        return bounds
+    lo, hi = max(window.lo, bounds.lo), min(window.hi, bounds.hi)
+    return Window(lo, hi) if lo <= hi else bounds
+
+
+def candidates(window: Window, fan: int) -> list[float]:
+    """`fan` offsets splitting the window into `fan + 1` equal parts."""
+    step = (window.hi - window.lo) / (fan + 1)
+    return [window.lo + step * (i + 1) for i in range(fan)]
+
+
+def send_time(candidate: float, *, not_before: float, one_way_s: float) -> float:
+    """When to send so the request reaches the site as its clock would tick to a new second
+    if the offset were `candidate`: the first such instant after `not_before + one_way_s`."""
+    arrive = math.ceil(not_before + one_way_s + candidate) - candidate
+    return arrive - one_way_s
+
+
+def parse_date(value: str | None) -> int:
+    """The `Date` header as epoch seconds."""
+    if not value:
+        raise ClockSyncError("the site's answer has no Date header")
+    try:
+        return int(parsedate_to_datetime(value).timestamp())
+    except (TypeError, ValueError):
+        raise ClockSyncError(f"the site's Date header is not a date: {value[:40]!r}") from None
+
+
+def estimate(window: Window, probes: list[Probe]) -> ClockEstimate:
+    rtt = statistics.median(p.rtt for p in probes)
+    return ClockEstimate(window.mid, window.half_width, rtt, len(probes))
+
+
+async def probe_once(client: httpx.AsyncClient, url: str, at: float | None = None) -> Probe | None:
+    """One GET sent at local time `at` (now if None); None when the request failed."""
+    if at is not None:
+        await sleep_until(at)
+    sent = time.time()
+    try:
+        response = await client.get(url)
+    except httpx.HTTPError:
+        return None  # a lost probe only costs precision; the caller needs at least one
+    received = time.time()
+    return Probe(sent, received, parse_date(response.headers.get("date")))
+
+
+async def estimate_offset(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    probes: int = DEFAULT_PROBES,
+    fan: int = DEFAULT_FAN,
+    target_s: float = DEFAULT_TARGET_S,
+) -> ClockEstimate:
+    """Estimate the clock offset of the site answering `url` (any cheap GET with a `Date`).
+
+    The first round sends `fan` requests at once, which also opens `fan` keep-alive connections
+    for the timed rounds. Stops after `probes` requests or when the uncertainty is `target_s`.
+    """
+    if probes < 1 or fan < 1:
+        raise ValueError("probes and fan must be at least 1")
+    sent = min(fan, probes)
+    done = await _round(client, url, [None] * sent)
+    if not done:
+        raise ClockSyncError(f"no answer from {httpx.URL(url).host} to measure its clock")
+    window = _fold(None, done)
+    while sent < probes and window.half_width > target_s:
+        one_way = statistics.median(p.rtt for p in done) / 2
+        now = time.time() + SEND_MARGIN_S
+        picks = candidates(window, min(fan, probes - sent))
+        sent += len(picks)
+        new = await _round(
+            client, url, [send_time(c, not_before=now, one_way_s=one_way) for c in picks]
+        )
+        done += new
+        window = _fold(window, new)
+    return estimate(window, done)
+
+
+async def _round(client: httpx.AsyncClient, url: str, times: list[float | None]) -> list[Probe]:
+    results = await asyncio.gather(*(probe_once(client, url, at) for at in times))
+    return [p for p in results if p is not None]
+
+
+def _fold(window: Window | None, probes: list[Probe]) -> Window:
+    for probe in sorted(probes, key=lambda p: p.sent):
+        window = narrow(window, probe)
+    assert window is not None
+    return window

@@ -1,0 +1,84 @@
+"""Clock sync against the Better simulator over real HTTP on loopback.
+
+The simulator's skew is set through its admin API, so the true offset is known: the estimate
+must be within ±50 ms of it (and, because the bounds are hard, within its own uncertainty).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from autobook.sandbox.runner import Sandbox
+from autobook.worker.clock import ClockEstimate, ClockSyncError, estimate_offset
+from autobook.worker.timing import site_now, wait_until
+
+PROBE_PATH = "/api/activities/venues"  # any cheap GET the site stamps with its Date
+TOLERANCE_S = 0.050
+ROUNDING_S = 1e-5  # the simulator rounds its clock to microseconds before truncating
+
+
+@pytest.fixture(scope="module")
+def api_url() -> Iterator[str]:
+    box = Sandbox.create(["better"], seed="demo").start()
+    yield box.url("better", "api")
+    box.stop()
+
+
+def skewed_estimate(api_url: str, skew: float) -> ClockEstimate:
+    async def run() -> ClockEstimate:
+        async with httpx.AsyncClient(base_url=api_url, timeout=10) as client:
+            r = await client.post("/_sandbox/clock", json={"offset_s": skew})
+            r.raise_for_status()
+            return await estimate_offset(client, PROBE_PATH)
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("skew", [1.2345, -2.5, 2.9876, -0.0421])
+def test_estimate_is_within_50_ms_of_the_true_skew(api_url: str, skew: float) -> None:
+    est = skewed_estimate(api_url, skew)
+    error = est.offset_s - skew
+    assert abs(error) <= TOLERANCE_S, f"estimate off by {error * 1000:.1f} ms"
+    assert abs(error) <= est.uncertainty_s + ROUNDING_S
+    assert est.probes >= 2 and est.rtt_s > 0
+
+
+def test_a_request_timed_by_the_estimate_reaches_the_site_after_the_instant(api_url: str) -> None:
+    """The instant is on the site's clock; aiming `uncertainty` late can never land early."""
+
+    async def run() -> tuple[float, float]:
+        async with httpx.AsyncClient(base_url=api_url, timeout=10) as client:
+            (await client.post("/_sandbox/clock", json={"offset_s": -1.75})).raise_for_status()
+            (await client.delete("/_sandbox/events")).raise_for_status()
+            est = await estimate_offset(client, PROBE_PATH)
+            instant = site_now(est.offset_s) + timedelta(seconds=1)
+            await wait_until(instant + timedelta(seconds=est.uncertainty_s), est.offset_s)
+            await client.get("/api/activities/venues", params={"marker": "fire"})
+            events = (await client.get("/_sandbox/events", params={"kind": "request"})).json()
+            return instant.timestamp(), events[-1]["t"]
+
+    instant, arrived = asyncio.run(run())
+    assert arrived >= instant
+
+
+def test_no_date_header_is_a_clear_error(api_url: str) -> None:
+    async def run() -> None:
+        async with httpx.AsyncClient(base_url=api_url, timeout=10) as client:
+            await estimate_offset(client, "/_sandbox/clock")  # the admin API sends no Date
+
+    with pytest.raises(ClockSyncError, match="no Date header"):
+        asyncio.run(run())
+
+
+def test_an_unreachable_site_is_a_clear_error() -> None:
+    async def run() -> None:
+        async with httpx.AsyncClient(timeout=2) as client:
+            await estimate_offset(client, "http://127.0.0.1:9/")  # discard port: refused
+
+    with pytest.raises(ClockSyncError, match=r"no answer from 127\.0\.0\.1"):
+        asyncio.run(run())

@@ -1,0 +1,99 @@
+"""The clock-offset maths, without I/O: bounds from one answer, narrowing, bisection candidates,
+send times, and a whole simulated bisection against a site with a known offset."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from autobook.worker.clock import (
+    ClockSyncError,
+    Probe,
+    Window,
+    candidates,
+    estimate,
+    narrow,
+    parse_date,
+    send_time,
+)
+
+
+def site_answer(offset: float, sent: float, one_way: float, stamp_delay: float = 0.0) -> Probe:
+    """What a site with clock `offset` answers: it stamps `Date` (truncated) on arrival
+    plus `stamp_delay`, and the answer takes `one_way` to come back."""
+    stamped = sent + one_way + stamp_delay
+    return Probe(sent, stamped + one_way, math.floor(stamped + offset))
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.4, -0.4, 2.9999, -3.0, 1234.567])
+def test_one_answer_bounds_the_offset_within_a_second_and_the_round_trip(offset: float) -> None:
+    probe = site_answer(offset, sent=1_000_000.25, one_way=0.01, stamp_delay=0.003)
+    bounds = probe.bounds
+    assert bounds.lo <= offset < bounds.hi
+    assert bounds.hi - bounds.lo == pytest.approx(1 + probe.rtt)
+
+
+def test_narrow_intersects_and_never_excludes_the_truth() -> None:
+    rng = random.Random(7)
+    offset = 0.8123
+    window = None
+    for _ in range(50):
+        sent = 5_000.0 + rng.uniform(0, 100)
+        probe = site_answer(offset, sent, one_way=rng.uniform(0.0005, 0.05))
+        window = narrow(window, probe)
+        assert window.lo <= offset <= window.hi
+    assert window is not None and window.half_width < 0.2  # random phases narrow it too
+
+
+def test_narrow_trusts_the_new_answer_when_the_site_clock_was_stepped() -> None:
+    before = narrow(None, site_answer(0.2, 100.0, 0.001))
+    after = narrow(before, site_answer(7.5, 101.3, 0.001))  # the site's clock jumped 7.3 s
+    assert after == site_answer(7.5, 101.3, 0.001).bounds
+    assert after.lo <= 7.5 <= after.hi
+
+
+def test_candidates_split_the_window_evenly() -> None:
+    assert candidates(Window(0.0, 1.0), 4) == pytest.approx([0.2, 0.4, 0.6, 0.8])
+    assert candidates(Window(-2.0, -1.0), 1) == pytest.approx([-1.5])
+
+
+@pytest.mark.parametrize("candidate", [0.0, 0.3, -0.3, 2.75, -2.999])
+def test_send_time_aims_the_arrival_at_the_next_tick_of_the_candidate_clock(
+    candidate: float,
+) -> None:
+    now, one_way = 10_000.37, 0.004
+    sent = send_time(candidate, not_before=now, one_way_s=one_way)
+    arrival_on_site_clock = sent + one_way + candidate
+    assert arrival_on_site_clock == pytest.approx(round(arrival_on_site_clock), abs=1e-6)
+    assert now <= sent < now + 1
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.5, -1.25, 2.987, -2.001])
+@pytest.mark.parametrize("fan", [1, 4])
+def test_simulated_bisection_converges_to_the_round_trip(offset: float, fan: int) -> None:
+    """The estimator's loop on a simulated site: each round, `fan` probes at the candidates."""
+    one_way, now = 0.002, 50_000.0
+    probes = [site_answer(offset, now, one_way) for _ in range(fan)]
+    window = narrow(None, probes[0])
+    for _ in range(12):
+        now += 1.1
+        for c in candidates(window, fan):
+            probe = site_answer(offset, send_time(c, not_before=now, one_way_s=one_way), one_way)
+            probes.append(probe)
+            window = narrow(window, probe)
+    result = estimate(window, probes)
+    assert abs(result.offset_s - offset) <= result.uncertainty_s
+    assert result.uncertainty_s <= 2 * one_way + 0.001
+    assert result.rtt_s == pytest.approx(2 * one_way)
+
+
+def test_parse_date_reads_an_http_date() -> None:
+    assert parse_date("Sun, 29 Mar 2026 01:00:07 GMT") == 1774746007
+
+
+@pytest.mark.parametrize("value", [None, "", "yesterday", "Sun, 99 Mar 2026 01:00:07 GMT"])
+def test_parse_date_refuses_a_missing_or_garbled_header(value: str | None) -> None:
+    with pytest.raises(ClockSyncError, match="Date header"):
+        parse_date(value)
