@@ -18,6 +18,7 @@ from autobook.cli_demo import demo
 from autobook.cli_import import import_command
 from autobook.cli_keys import keys
 from autobook.cli_sandbox import sandbox
+from autobook.cli_worker import worker
 from autobook.db.engine import engine_from_settings
 from autobook.db.migrate import current_revision, upgrade
 from autobook.logs import setup_logging
@@ -50,7 +51,8 @@ def main() -> None:
     help="Port to listen on.  [default: AUTOBOOK_PORT or 8000]",
 )
 def serve(host: str | None, port: int | None) -> None:
-    """Migrate the database, then run the web app (and, later, the embedded worker)."""
+    """Migrate the database, then run the web app and, unless AUTOBOOK_EMBEDDED_WORKER=false,
+    the booking worker in the same process."""
     import uvicorn
 
     from autobook.web.app import create_app  # the web stack is only needed here
@@ -59,7 +61,7 @@ def serve(host: str | None, port: int | None) -> None:
     settings = load_settings(**overrides)
     with opened_runtime(settings) as runtime:
         setup_logging(settings)  # after start-up checks, so their errors stay one clean line
-        app = create_app(settings, runtime=runtime)
+        app = create_app(settings, runtime=runtime, worker=settings.embedded_worker)
         echo_note(f"autobook serving on http://{settings.host}:{settings.port}")
         # log_config=None: uvicorn's lines go through our handlers and their secret masking
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
@@ -91,7 +93,8 @@ def db_current() -> None:
         engine.dispose()
 
 
-for _command in (keys, admin, token, account, payment, sandbox, demo, book, import_command):
+_COMMANDS = (keys, admin, token, account, payment, sandbox, demo, book, import_command, worker)
+for _command in _COMMANDS:
     main.add_command(_command)
 
 

@@ -17,6 +17,7 @@ slot the engine asks the site for the account's bookings on that day.
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 # Error kinds after which the task is finished as failed; the others wait for the next cycle.
 FINAL_KINDS = frozenset({"auth", "config", "declined", "site_changed"})
+POLL_JITTER = 0.1  # next checks land within ±10 % of the task's interval
 # Outcomes that are not errors: nothing to show in the attempt's error column.
 QUIET_OUTCOMES = frozenset({"booked", "already_booked", "dry_run", "no_slot", "busy"})
 
@@ -129,11 +131,14 @@ class Attempt:
     async def _drive(self) -> AttemptResult:
         await self._login()
         candidates = await self._find()
+        # Asking the site costs a request, so only when it matters: before holding, and after
+        # an interrupted attempt (whose booking may be why nothing is free now).
+        if candidates or self.job.interrupted:
+            existing = await self._existing()
+            if existing is not None:
+                return await self._booked(existing, "already_booked")
         if not candidates:
             return self._settle("no_slot", TaskStatus.PENDING, "no wanted slot is free", wait=True)
-        existing = await self._existing()
-        if existing is not None:
-            return await self._booked(existing, "already_booked")
         lease = utcnow() + db.LEASE
         if not db.move(self.runtime, self.job, TaskStatus.BOOKING, lease_expires_at=lease):
             message = "the task was stopped meanwhile"
@@ -270,7 +275,9 @@ class Attempt:
         changes["error"] = None if outcome in QUIET_OUTCOMES else message
         changes["last_checked_at"] = utcnow()
         if wait:
-            default = datetime.now(UTC) + timedelta(seconds=self.job.poll_interval_s)
+            # Jitter spreads tasks that share an interval, so a site never sees them in step.
+            spread = self.job.poll_interval_s * random.uniform(1 - POLL_JITTER, 1 + POLL_JITTER)
+            default = datetime.now(UTC) + timedelta(seconds=spread)
             changes["next_run_at"] = next_run or default
         db.move(self.runtime, self.job, target, **changes)
         level = "ERROR" if target is TaskStatus.FAILED else "INFO"

@@ -37,6 +37,7 @@ class Job:
     dry_run: bool
     poll_interval_s: int
     status: TaskStatus  # where the task is now; every change is a compare-and-set from it
+    interrupted: bool = False  # an earlier attempt never finished: it may have paid
 
 
 def load_job(runtime: Runtime, task_id: int) -> Job:
@@ -61,6 +62,9 @@ def load_job(runtime: Runtime, task_id: int) -> Job:
             else None
         )
         method = PaymentMethod(task.payment_method)
+        unfinished = select(Attempt.id).where(
+            Attempt.task_id == task.id, Attempt.finished_at.is_(None)
+        )
         return Job(
             task_id=task.id,
             site=task.site,
@@ -72,6 +76,7 @@ def load_job(runtime: Runtime, task_id: int) -> Job:
             dry_run=task.dry_run or method in (PaymentMethod.NONE, PaymentMethod.HANDOFF),
             poll_interval_s=task.poll_interval_s,
             status=TaskStatus(task.status),
+            interrupted=session.scalar(unfinished.limit(1)) is not None,
         )
 
 
@@ -204,7 +209,7 @@ def record_booking(
         session.flush()
         won = transition(
             session, job.task_id, job.status, TaskStatus.SUCCEEDED,
-            error=None, lease_owner=None, lease_expires_at=None,
+            error=None, lease_owner=None, lease_expires_at=None, last_checked_at=utcnow(),
         )  # fmt: skip
         booking_id = booking.id
     if won:

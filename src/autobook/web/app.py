@@ -8,6 +8,7 @@ API a bearer token.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -26,11 +27,15 @@ from autobook.web.ratelimit import LoginRateLimiter
 from autobook.web.session_cookie import add_session_cookie
 from autobook.web.templating import STATIC_DIR
 from autobook.web.ui import auth, page_routers
+from autobook.worker.loop import Worker
 
 MAX_BODY_BYTES = 1024 * 1024  # nothing the API takes is near this; larger bodies get a 413
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, worker: bool = False
+) -> FastAPI:
+    """The app; with `worker`, the booking worker runs in the same process (embedded mode)."""
     settings = settings or (runtime.settings if runtime else get_settings())
 
     @asynccontextmanager
@@ -38,9 +43,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         opened = None
         if runtime is None:
             opened = app.state.runtime = await run_in_threadpool(open_runtime, settings)
+        stop, loop = asyncio.Event(), None
+        if worker:
+            embedded = Worker(app.state.runtime, concurrency=settings.worker_concurrency)
+            loop = asyncio.create_task(embedded.run(stop))
         try:
             yield
         finally:
+            stop.set()
+            if loop is not None:
+                await loop
             if opened is not None:
                 opened.close()
 

@@ -1,0 +1,138 @@
+"""The worker loop: find due tasks, run them, beat the heartbeat, recover abandoned ones.
+
+Runs embedded in `autobook serve` (SQLite by default) or alone as `autobook worker`. A task is
+claimed by compare-and-set with a lease (`engine.job.claim`), so two loops never run one task;
+a loop that dies leaves a lease that expires, and `recover_abandoned` puts the task back. The
+next attempt asks the site for existing bookings before holding anything, so a recovered task
+never books twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from datetime import UTC, datetime
+
+from sqlalchemy import or_, select
+
+from autobook.db.engine import transaction
+from autobook.db.models import Meta, Task
+from autobook.db.syslog import write_log
+from autobook.db.tasks import transition
+from autobook.domain.statuses import TaskStatus
+from autobook.engine.attempt import run_attempt
+from autobook.engine.browsers import BrowserPool
+from autobook.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_KEY = "worker_heartbeat"  # read by /health
+POLL_S = 1.0  # how often the loop looks for due tasks; a due task waits at most this long
+DUE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
+RUNNING = (TaskStatus.CHECKING, TaskStatus.BOOKING)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def due_task_ids(runtime: Runtime, limit: int, now: datetime | None = None) -> list[int]:
+    """Tasks whose next run has come, soonest first (never-run tasks first of all)."""
+    now = now or datetime.now(UTC)
+    with transaction(runtime.sessions) as session:
+        query = (
+            select(Task.id)
+            .where(Task.status.in_([s.value for s in DUE]))
+            .where(or_(Task.next_run_at.is_(None), Task.next_run_at <= now))
+            .order_by(Task.next_run_at.is_not(None), Task.next_run_at, Task.id)
+            .limit(limit)
+        )
+        return list(session.scalars(query))
+
+
+def recover_abandoned(runtime: Runtime, now: datetime | None = None) -> list[int]:
+    """Put tasks whose worker's lease ran out back to pending; their ids."""
+    now = now or datetime.now(UTC)
+    recovered = []
+    with transaction(runtime.sessions) as session:
+        stale = session.execute(
+            select(Task.id, Task.status)
+            .where(Task.status.in_([s.value for s in RUNNING]))
+            .where(Task.lease_expires_at < now)
+        ).all()
+    for task_id, status in stale:
+        with transaction(runtime.sessions) as session:
+            if transition(session, task_id, TaskStatus(status), TaskStatus.PENDING,
+                          lease_owner=None, lease_expires_at=None, next_run_at=now):  # fmt: skip
+                write_log(session, level="WARN", source="Worker", task_id=task_id,
+                          message="recovered from a worker that stopped mid-attempt; the next "
+                          "attempt checks the site for an existing booking first")  # fmt: skip
+                recovered.append(task_id)
+    return recovered
+
+
+def beat(runtime: Runtime, now: datetime | None = None) -> None:
+    stamp = (now or datetime.now(UTC)).isoformat()
+    with transaction(runtime.sessions) as session:
+        row = session.get(Meta, HEARTBEAT_KEY)
+        if row is None:
+            session.add(Meta(key=HEARTBEAT_KEY, value=stamp))
+        else:
+            row.value = stamp
+
+
+class Worker:
+    """Runs due tasks, at most `concurrency` at a time, until `stop` is set."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        concurrency: int = 1,
+        name: str | None = None,
+        poll_s: float = POLL_S,
+    ) -> None:
+        self.runtime = runtime
+        self.concurrency = concurrency
+        self.name = name or worker_name()
+        self.poll_s = poll_s
+        self._running: dict[int, asyncio.Task[None]] = {}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with BrowserPool() as pool:
+            log.info("worker %s started (concurrency %d)", self.name, self.concurrency)
+            while not stop.is_set():
+                await asyncio.to_thread(self._tick_db)
+                await self._dispatch(pool)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
+            if self._running:  # let attempts in flight finish: a half-paid booking must settle
+                await asyncio.gather(*self._running.values(), return_exceptions=True)
+            log.info("worker %s stopped", self.name)
+
+    async def _dispatch(self, pool: BrowserPool) -> None:
+        """Start due tasks while there is room; a task already running here is skipped."""
+        free = self.concurrency - len(self._running)
+        if free <= 0:
+            return
+        ids = await asyncio.to_thread(due_task_ids, self.runtime, free + len(self._running))
+        for task_id in ids:
+            if task_id not in self._running and len(self._running) < self.concurrency:
+                self._running[task_id] = asyncio.create_task(self._run_one(task_id, pool))
+
+    def _tick_db(self) -> None:
+        beat(self.runtime)
+        for task_id in recover_abandoned(self.runtime):
+            log.warning("task %s recovered from an abandoned attempt", task_id)
+
+    async def _run_one(self, task_id: int, pool: BrowserPool) -> None:
+        try:
+            result = await run_attempt(self.runtime, task_id, pool=pool, worker=self.name)
+            log.info("task %s: %s — %s", task_id, result.outcome, result.message)
+        except Exception:
+            log.exception("task %s: the attempt crashed", task_id)
+        finally:
+            self._running.pop(task_id, None)

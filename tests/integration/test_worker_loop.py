@@ -1,0 +1,91 @@
+"""The worker loop against the gym simulator: due tasks run, the heartbeat beats, and a task
+left behind by a dead worker is recovered and never booked twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from autobook.db.engine import transaction
+from autobook.db.models import Attempt, Meta, Task
+from autobook.domain.statuses import FINAL, TaskStatus
+from autobook.runtime import Runtime
+from autobook.sandbox.runner import Sandbox
+from autobook.worker.loop import HEARTBEAT_KEY, Worker, due_task_ids, recover_abandoned
+from engine_support import add_account, add_task, sandbox_runtime, sim_events, task_row
+
+pytestmark = pytest.mark.e2e  # the confirmation screenshot opens Chromium
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Sandbox]:
+    sandbox = Sandbox.create(["gym"], seed="demo").start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def gym(runtime: Runtime, box: Sandbox) -> Runtime:
+    import httpx
+
+    base = box.url("gym", "web")
+    httpx.post(f"{base}/_sandbox/reset", timeout=10).raise_for_status()
+    httpx.post(f"{base}/_sandbox/seed/demo", timeout=10).raise_for_status()
+    return sandbox_runtime(runtime, box)
+
+
+def _task(runtime: Runtime, account: int, hour: str) -> int:
+    return add_task(
+        runtime, site="gym", venue="X1", sub_location="A", activity="gym-60min",
+        target_date=date.today() + timedelta(days=1), times=[hour], account_ids=[account],
+        payment_method="benefit",
+    )  # fmt: skip
+
+
+async def _run_until_settled(runtime: Runtime, ids: list[int], worker: Worker) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.create_task(worker.run(stop))
+    for _ in range(600):  # bounded: 60 s of polling at most
+        await asyncio.sleep(0.1)
+        rows = [task_row(runtime, i) for i in ids]
+        if all(TaskStatus(t.status) in FINAL or t.last_checked_at for t in rows):
+            break
+    stop.set()
+    await loop
+
+
+def test_worker_runs_due_tasks_and_beats(gym: Runtime, box: Sandbox) -> None:
+    account = add_account(gym, "gym", "alex@example.com", "alex-gym-2026")
+    ids = [_task(gym, account, "08:00"), _task(gym, account, "09:00")]
+    asyncio.run(_run_until_settled(gym, ids, Worker(gym, concurrency=2, poll_s=0.2)))
+    assert [task_row(gym, i).status for i in ids] == ["succeeded", "succeeded"]
+    assert len(sim_events(box.url("gym", "web"), "booking")) == 2
+    with transaction(gym.sessions) as session:
+        beat = session.get(Meta, HEARTBEAT_KEY)
+        assert beat is not None
+        assert datetime.now(UTC) - datetime.fromisoformat(beat.value) < timedelta(minutes=5)
+
+
+def test_abandoned_task_is_recovered_and_not_booked_twice(gym: Runtime, box: Sandbox) -> None:
+    account = add_account(gym, "gym", "alex@example.com", "alex-gym-2026")
+    task_id = _task(gym, account, "08:00")
+    asyncio.run(_run_until_settled(gym, [task_id], Worker(gym, poll_s=0.2)))
+    assert len(sim_events(box.url("gym", "web"), "booking")) == 1
+    # A second task for the same slot, left in `booking` by a worker that died after paying.
+    again = _task(gym, account, "08:00")
+    with transaction(gym.sessions) as session:
+        task = session.get(Task, again)
+        assert task is not None
+        task.status = TaskStatus.BOOKING.value
+        task.lease_owner = "dead-worker"
+        task.lease_expires_at = datetime.now(UTC) - timedelta(seconds=1)
+        session.add(Attempt(task_id=again, account_id=account, worker="dead-worker"))
+    assert due_task_ids(gym, 10) == []
+    assert recover_abandoned(gym) == [again]
+    asyncio.run(_run_until_settled(gym, [again], Worker(gym, poll_s=0.2)))
+    # The site already shows the account's booking at 08:00: recorded, not booked again.
+    assert task_row(gym, again).status == "succeeded"
+    assert len(sim_events(box.url("gym", "web"), "booking")) == 1
