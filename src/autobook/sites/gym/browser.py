@@ -73,5 +73,7 @@ async def book_button(
     status = await row.get_attribute("data-status")
     if status != "open":
         raise SlotTaken(f"step {step}: the slot is {status or 'not open'} on the page", step=step)
-    await require(page, f"{selector} button.book-button", step=step)
+    # The page is rendered on the server: once the row is shown, its button is there or gone.
+    button = await require(page, f"{selector} button.book-button", step=step, timeout_ms=2000)
+    await button.focus()  # the screenshot shows which button a real run would press
     return page
