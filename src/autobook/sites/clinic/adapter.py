@@ -35,6 +35,7 @@ from autobook.sites.base import (
     Want,
 )
 from autobook.sites.clinic.browser import (
+    ANY_PROVIDER,
     Booked,
     CardEntry,
     Patient,
@@ -44,7 +45,6 @@ from autobook.sites.clinic.browser import (
 )
 
 LONDON = ZoneInfo("Europe/London")
-ANY_PROVIDER = "any"  # the widget's "First Available" choice at step 2
 # The engine's step names, so a broken selector is reported where the engine was.
 FIND, CHECK, HOLD, PAY, RELEASE = "find", "check existing", "hold", "pay", "release"
 
@@ -184,6 +184,11 @@ class ClinicAdapter(SiteAdapter):
 # --- the patient and the card, from what the engine hands over ---------------------------------
 def patient_from(creds: Credentials) -> Patient:
     """The patient of the task's account; ConfigError naming the account field that is wrong."""
+    if not (creds.login or creds.display_name):
+        raise ConfigError(
+            "account_ids: the clinic books for a patient; give the task an account with the "
+            "patient's full name, email address and mobile number"
+        )
     first, _, last = " ".join(creds.display_name.split()).rpartition(" ")
     if not first or not last:
         raise ConfigError("account display_name: the clinic needs the patient's full name")

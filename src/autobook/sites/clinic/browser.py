@@ -45,6 +45,18 @@ CONTINUE = "button.btn-continue"
 PAY_BUTTON = "#payment-form button:has-text('Book Appointment')"
 PAY_OUTCOME = ".confirmation-number, .error-message, .field-error, .message-page"
 GONE_PAGE = ".message-page"
+ANY_PROVIDER = "any"  # the "First Available" choice at step 2
+SERVICE_FIELDS = {
+    "key": "@data-service",
+    "name": ".service-name",
+    "duration": ".service-duration",
+    "price": ".service-price",
+}
+PROVIDER_FIELDS = {"key": "@data-provider", "name": ".provider-name"}
+READ_ROWS_JS = """(elements, fields) => elements.map(e => Object.fromEntries(
+    Object.entries(fields).map(([name, what]) => [name, what.startsWith('@')
+        ? e.getAttribute(what.slice(1))
+        : (e.querySelector(what)?.innerText ?? null)])))"""
 
 
 @dataclass(frozen=True)
@@ -119,25 +131,17 @@ class Widget:
 
     # --- steps 1 to 3 ---------------------------------------------------------------------
     async def services(self, *, step: str) -> list[ServiceOption]:
-        await require(self.page, SERVICE_OPTION, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)
+        rows = await self._rows(SERVICE_OPTION, SERVICE_FIELDS, step=step)
         found = []
-        for option in await self.page.locator(SERVICE_OPTION).all():
-            duration = await _text(option.locator(".service-duration"))  # "30 min"
-            minutes = re.match(r"\d+", duration)
+        for row in rows:
+            minutes = re.match(r"\d+", row["duration"])  # "30 min"
             if minutes is None:
                 raise SiteChanged(
-                    f"step {step}: no duration in {duration!r}",
+                    f"step {step}: no minutes in the duration {row['duration']!r}",
                     step=step,
-                    selector=".service-duration",
+                    selector=SERVICE_FIELDS["duration"],
                 )
-            found.append(
-                ServiceOption(
-                    await _attr(option, "data-service"),
-                    await _text(option.locator(".service-name")),
-                    int(minutes[0]),
-                    await _text(option.locator(".service-price")),
-                )
-            )
+            found.append(ServiceOption(row["key"], row["name"], int(minutes[0]), row["price"]))
         return found
 
     async def choose_service(self, key: str, *, step: str) -> None:
@@ -145,13 +149,8 @@ class Widget:
 
     async def providers(self, *, step: str) -> list[ProviderOption]:
         """The named providers of step 2 ("First Available" is not one)."""
-        await require(self.page, PROVIDER_OPTION, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)
-        found = []
-        for option in await self.page.locator(PROVIDER_OPTION).all():
-            key = await _attr(option, "data-provider")
-            if not await option.evaluate("e => e.classList.contains('provider-any')"):
-                found.append(ProviderOption(key, await _text(option.locator(".provider-name"))))
-        return found
+        rows = await self._rows(PROVIDER_OPTION, PROVIDER_FIELDS, step=step)
+        return [ProviderOption(r["key"], r["name"]) for r in rows if r["key"] != ANY_PROVIDER]
 
     async def choose_provider(self, key: str, *, step: str) -> None:
         await self._choose(f".provider-option[data-provider='{key}']", step=step)
@@ -163,7 +162,8 @@ class Widget:
         not_open = self.page.locator(NOT_OPEN)
         if await not_open.count():
             self._not_released(await _text(not_open), step)
-        return [await _attr(s, "data-time") for s in await self.page.locator(TIME_SLOT).all()]
+        rows = await self._rows(TIME_SLOT, {"time": "@data-time"}, step=step, required=False)
+        return [row["time"] for row in rows]
 
     async def choose_time(self, hhmm: str, *, step: str) -> None:
         """Pick a time on the day shown and continue; the site's refusal if it is gone."""
@@ -263,6 +263,23 @@ class Widget:
         return await self.confirmation(step=step)
 
     # --- plumbing -------------------------------------------------------------------------
+    async def _rows(
+        self, selector: str, fields: dict[str, str], *, step: str, required: bool = True
+    ) -> list[dict[str, str]]:
+        """One dict per element matching `selector`, read in one round trip: each field is an
+        attribute ("@name") or the text of a child element (a CSS selector)."""
+        if required:
+            await require(self.page, selector, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)
+        rows = await self.page.locator(selector).evaluate_all(READ_ROWS_JS, fields)
+        for row in rows:
+            for name, value in row.items():
+                if value is None:
+                    where = f"{selector} {fields[name]}"
+                    raise SiteChanged(
+                        f"step {step}: expected {where!r} is missing", step=step, selector=where
+                    )
+        return [{k: " ".join(v.split()) for k, v in row.items()} for row in rows]
+
     async def _choose(self, option: str, *, step: str) -> None:
         await (await require(self.page, option, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)).click()
         await self._continue(step=step)
@@ -289,10 +306,6 @@ class Widget:
         gone = self.page.locator(GONE_PAGE)
         if await gone.count():
             raise SlotTaken(f"step {step}: {await _headline(gone)}", step=step)
-
-
-async def _attr(locator: Locator, name: str) -> str:
-    return (await locator.get_attribute(name) or "").strip()
 
 
 async def _text(locator: Locator) -> str:

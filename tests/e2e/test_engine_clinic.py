@@ -1,0 +1,210 @@
+"""The engine books at the Moxie-style clinic simulator (seed 004) in real Chromium: steps 1–4
+hold a provider's time for the account's patient, step 5 is paid by a typed test card. The
+simulator's own event log is the witness: one booking per booked run, none otherwise."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from autobook.domain.statuses import TaskStatus
+from autobook.runtime import Runtime
+from autobook.sandbox.runner import Sandbox
+from engine_support import (
+    add_account,
+    add_card,
+    add_task,
+    bookings_of,
+    run_once,
+    sandbox_runtime,
+    sim_events,
+    task_row,
+)
+
+pytestmark = pytest.mark.e2e
+
+LONDON = ZoneInfo("Europe/London")
+REFERENCE = re.compile(r"^MX-[A-Z0-9]{6}$")
+PATIENT = ("jane@example.com", "+447700900123", "Jane Doe")  # login, "password" = mobile, name
+GOOD_CARD, DECLINED_CARD = "4111111111111111", "4000000000000002"
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Sandbox]:
+    sandbox = Sandbox.create(["clinic"], seed="empty").start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def clinic(box: Sandbox) -> Iterator[httpx.Client]:
+    """The simulator on its real clock (the engine checks dates on the real one), no diary."""
+    with httpx.Client(base_url=box.url("clinic", "web"), timeout=10) as c:
+        c.post("/_sandbox/reset").raise_for_status()
+        c.post("/_sandbox/seed/empty").raise_for_status()
+        yield c
+
+
+@pytest.fixture
+def rt(runtime: Runtime, box: Sandbox) -> Runtime:
+    rt = sandbox_runtime(runtime, box)
+    rt.settings = rt.settings.model_copy(update={"human_typing_ms": 0})
+    return rt
+
+
+def thursday() -> date:
+    """A Thursday at least two days ahead: Brandi and Alex both work, and it is open."""
+    day = datetime.now(LONDON).date() + timedelta(days=2)
+    return day + timedelta(days=(3 - day.weekday()) % 7)
+
+
+def clinic_task(
+    rt: Runtime,
+    patient: tuple[str, str, str] = PATIENT,
+    card: str = GOOD_CARD,
+    **fields: Any,
+) -> int:
+    account = add_account(rt, "clinic", patient[0], patient[1], display_name=patient[2])
+    values: dict[str, Any] = {
+        "site": "clinic", "venue": "lumen-skin-clinic", "activity": "botox",
+        "target_date": thursday(), "times": ["14:30", "15:00"], "courts": ["Alex", "Brandi"],
+        "account_ids": [account], "payment_method": "card",
+    }  # fmt: skip
+    values.update(fields)
+    if values["payment_method"] == "card" and "payment_profile_id" not in values:
+        values["payment_profile_id"] = add_card(rt, account_id=account, card_number=card)
+    return add_task(rt, **values)
+
+
+def as_utc(instant: datetime) -> datetime:
+    """SQLite hands back naive UTC, PostgreSQL zone-aware."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def test_books_by_card_once_with_the_preferred_provider(rt: Runtime, clinic: httpx.Client) -> None:
+    task = clinic_task(rt)
+    result = run_once(rt, task)
+
+    assert result.outcome == "booked", result.message
+    assert result.reference and REFERENCE.match(result.reference)
+    assert (result.court, result.price) == ("Alex", "£250")
+    [booking] = bookings_of(rt, task)
+    assert (booking.reference, booking.court, booking.price) == (result.reference, "Alex", "£250")
+    assert booking.venue == "Lumen Skin Clinic, 12 Marylebone Lane"
+    assert booking.starts_at.astimezone(LONDON).strftime("%H:%M") == "14:30"
+    assert task_row(rt, task).status == TaskStatus.SUCCEEDED.value
+    [event] = sim_events(str(clinic.base_url), "booking")
+    assert event["reference"] == result.reference
+    assert event["slot"] == f"alex/{thursday().isoformat()}/14:30"
+    assert event["actor"] == PATIENT[0] and event["detail"]["card_last4"] == "1111"
+    [session] = [e["reference"] for e in sim_events(str(clinic.base_url), "hold")]
+    contact = clinic.get(f"/_sandbox/clinic/sessions/{session}").json()["contact"]
+    assert (contact["first_name"], contact["last_name"]) == ("Jane", "Doe")
+    assert contact["phone"] == PATIENT[1]
+    assert result.screenshot and (rt.settings.screenshots_dir / result.screenshot).is_file()
+
+    again = run_once(rt, task)
+    assert again.outcome == "already_booked"
+    assert len(sim_events(str(clinic.base_url), "booking")) == 1
+
+
+def test_falls_back_to_the_next_time_when_the_first_is_taken(
+    rt: Runtime, clinic: httpx.Client
+) -> None:
+    for provider in ("alex", "brandi"):  # phone bookings take 14:30 with both
+        slot = f"{provider}/{thursday().isoformat()}/14:30"
+        clinic.post("/_sandbox/clinic/appointments", json={"slot": slot}).raise_for_status()
+    task = clinic_task(rt, courts=["Brandi"])
+    result = run_once(rt, task)
+
+    assert result.outcome == "booked", result.message
+    assert result.court == "Brandi"
+    mine = [e for e in sim_events(str(clinic.base_url), "booking") if e["actor"] == PATIENT[0]]
+    assert [e["slot"] for e in mine] == [f"brandi/{thursday().isoformat()}/15:00"]
+
+
+def test_declined_card_fails_with_the_sites_reason(rt: Runtime, clinic: httpx.Client) -> None:
+    task = clinic_task(rt, card=DECLINED_CARD)
+    result = run_once(rt, task)
+
+    assert result.outcome == "declined", result.message
+    row = task_row(rt, task)
+    assert row.status == TaskStatus.FAILED.value
+    assert row.error and "Payment Failed" in row.error and "Card Declined" in row.error
+    assert DECLINED_CARD not in row.error + result.message
+    assert sim_events(str(clinic.base_url), "booking") == []
+    [payment] = sim_events(str(clinic.base_url), "payment")
+    assert payment["detail"]["outcome"] == "declined"  # one click, never retried
+
+
+def test_dry_run_stops_at_book_appointment(rt: Runtime, clinic: httpx.Client) -> None:
+    task = clinic_task(rt, dry_run=True)
+    result = run_once(rt, task)
+
+    assert result.outcome == "dry_run", result.message
+    assert result.screenshot and (rt.settings.screenshots_dir / result.screenshot).is_file()
+    assert bookings_of(rt, task) == []
+    base = str(clinic.base_url)
+    assert sim_events(base, "booking") == [] and sim_events(base, "payment") == []
+    [hold] = sim_events(base, "hold")  # steps 1–4 were done, for the preferred provider
+    assert hold["slot"] == f"alex/{thursday().isoformat()}/14:30"
+
+
+def test_handoff_leaves_the_payment_step_open(rt: Runtime, clinic: httpx.Client) -> None:
+    task = clinic_task(rt, payment_method="handoff")
+    result = run_once(rt, task)
+
+    assert result.outcome == "dry_run", result.message  # the engine hands off later (seed 004)
+    [hold] = sim_events(str(clinic.base_url), "hold")
+    session = clinic.get(f"/_sandbox/clinic/sessions/{hold['reference']}").json()
+    assert (session["status"], session["step"]) == ("open", 5)
+    assert sim_events(str(clinic.base_url), "booking") == []
+
+
+def test_site_changed_fails_naming_step_and_selector(rt: Runtime, clinic: httpx.Client) -> None:
+    clinic.put("/_sandbox/faults", json={"site_changed": True}).raise_for_status()
+    task = clinic_task(rt)
+    result = run_once(rt, task)
+
+    assert result.outcome == "site_changed", result.message
+    assert "step find" in result.message and "'.time-slots, .no-times'" in result.message
+    row = task_row(rt, task)
+    assert row.status == TaskStatus.FAILED.value and row.error == result.message
+    shots = list(rt.settings.screenshots_dir.glob("*find-changed.png"))
+    pages = list(rt.settings.diagnostics_dir.glob("*find.html"))
+    assert len(shots) == 1 and len(pages) == 1
+    assert "slot-picker" in pages[0].read_text()  # the redesigned page, saved as it was
+    assert sim_events(str(clinic.base_url), "hold") == []
+
+
+def test_a_day_not_open_yet_waits_for_its_midnight(rt: Runtime, clinic: httpx.Client) -> None:
+    later = datetime.now(LONDON).date() + timedelta(days=33)  # the window is 30 days
+    task = clinic_task(rt, target_date=later)
+    result = run_once(rt, task)
+
+    assert result.outcome == "not_released", result.message
+    assert "opens on" in result.message
+    row = task_row(rt, task)
+    assert row.status == TaskStatus.PENDING.value
+    opens = datetime.combine(later - timedelta(days=30), datetime.min.time(), LONDON)
+    assert row.next_run_at is not None and as_utc(row.next_run_at) == opens
+
+
+def test_a_bad_mobile_number_is_named_before_anything_is_held(
+    rt: Runtime, clinic: httpx.Client
+) -> None:
+    task = clinic_task(rt, patient=("ann@example.com", "call me", "Ann Lee"))
+    result = run_once(rt, task)
+
+    assert result.outcome == "config", result.message
+    row = task_row(rt, task)
+    assert row.status == TaskStatus.FAILED.value
+    assert row.error and "account password" in row.error and "mobile number" in row.error
+    assert "call me" not in row.error
+    assert sim_events(str(clinic.base_url), "request") == []  # the site was never asked
