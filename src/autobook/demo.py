@@ -53,7 +53,7 @@ DEMO_TASKS = (
              PaymentMethod.BENEFIT, Strategy.SNIPE, "alex.member@example.com", None),
     DemoTask(Site.GYM, "X1", "gym-60min", 1, ("07:00", "08:00"),
              PaymentMethod.BENEFIT, Strategy.WATCH, "alex@example.com", "A"),
-    DemoTask(Site.CLINIC, "clinic", "HydraFacial", 3, ("14:30",),
+    DemoTask(Site.CLINIC, "lumen-skin-clinic", "hydrafacial", 3, ("14:30",),
              PaymentMethod.HANDOFF, Strategy.WATCH, None, None),
 )  # fmt: skip
 
