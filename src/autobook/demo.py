@@ -50,7 +50,7 @@ DEMO_TASKS = (
     DemoTask(Site.BETTER, "barnet-copthall-leisure-centre", "badminton-40min", 7, ("18:00",),
              PaymentMethod.BENEFIT, Strategy.SNIPE, "member@example.com", None),
     DemoTask(Site.ESTELLE, "padel-courts", "padel-60min", 14, ("19:00", "20:00"),
-             PaymentMethod.BENEFIT, Strategy.SNIPE, "alex.member@example.com", None),
+             PaymentMethod.CREDIT, Strategy.SNIPE, "alex.member@example.com", None),
     DemoTask(Site.GYM, "X1", "gym-60min", 1, ("07:00", "08:00"),
              PaymentMethod.BENEFIT, Strategy.WATCH, "alex@example.com", "A"),
     DemoTask(Site.CLINIC, "lumen-skin-clinic", "hydrafacial", 3, ("14:30",),

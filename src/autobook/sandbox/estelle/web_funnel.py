@@ -100,4 +100,9 @@ def slot_cards(sim: EstelleSim, from_date: str) -> tuple[dict[str, Any], int]:
     ]
     if not cards:
         return {**shown, "message": MSG_NONE_LEFT}, 200
-    return {**shown, "cards": cards, "message": ""}, 200
+    # A redesign renames the cards' class: what the engine's SiteChanged path must notice.
+    redesign = sim.faults.site_changed
+    if redesign:
+        detail = {"fault": "site_changed", "renamed": "div.cardBtn-bd"}
+        sim.events.record("fault", path=f"/spa/{SERVICE_ID}/availability", detail=detail)
+    return {**shown, "cards": cards, "message": "", "redesign": redesign}, 200

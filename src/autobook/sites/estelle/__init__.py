@@ -1,0 +1,1 @@
+"""Estelle Manor padel courts: a browser adapter that books by clicking through its site."""

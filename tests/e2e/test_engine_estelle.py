@@ -1,0 +1,268 @@
+"""The engine books padel courts on the Estelle Manor simulator in real Chromium, clicking
+through from home as a member does. The simulator's own event log is the witness: exactly one
+booking per booked run, none for a dry run or a hand-over."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from autobook.db.engine import transaction
+from autobook.db.models import SiteAccount
+from autobook.domain.statuses import TaskStatus
+from autobook.runtime import Runtime
+from autobook.sandbox.estelle.site import DEMO_USERS
+from autobook.sandbox.runner import Sandbox
+from engine_support import (
+    add_account,
+    add_task,
+    bookings_of,
+    run_once,
+    sandbox_runtime,
+    sim_events,
+    task_row,
+)
+
+pytestmark = pytest.mark.e2e
+
+LONDON = ZoneInfo("Europe/London")
+EMAIL, PASSWORD = DEMO_USERS[0]
+REFERENCE = re.compile(r"^EMP\d{7}$")
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Sandbox]:
+    sandbox = Sandbox.create(["estelle"]).start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def club(box: Sandbox) -> Iterator[httpx.Client]:
+    """The simulator on its real clock with one member and every court free."""
+    with httpx.Client(base_url=box.url("estelle", "web"), timeout=10) as c:
+        c.post("/_sandbox/reset").raise_for_status()
+        member = {"email": EMAIL, "password": PASSWORD, "name": "Alex Morgan"}
+        c.post("/_sandbox/estelle/members", json=member).raise_for_status()
+        yield c
+
+
+@pytest.fixture
+def rt(runtime: Runtime, box: Sandbox) -> Runtime:
+    rt = sandbox_runtime(runtime, box)
+    rt.settings = rt.settings.model_copy(update={"human_typing_ms": 2})
+    return rt
+
+
+def club_day(club: httpx.Client, ahead: int = 3) -> date:
+    """A date `ahead` days after the site's today (3: released, every hour still ahead)."""
+    now = datetime.fromisoformat(club.get("/_sandbox/clock").json()["now"])
+    return now.astimezone(LONDON).date() + timedelta(days=ahead)
+
+
+def slot_key(day: date, at: str, court: int) -> str:
+    return f"{day.isoformat()}T{at}/court-{court}"
+
+
+def padel_task(
+    rt: Runtime, club: httpx.Client, *, account: int | None = None, **fields: Any
+) -> int:
+    """A task for the member; a new site account with `password` unless `account` is given."""
+    password = fields.pop("password", PASSWORD)
+    account = account or add_account(rt, "estelle", EMAIL, password)
+    values: dict[str, Any] = {
+        "site": "estelle", "venue": "padel-courts", "activity": "padel-60min",
+        "target_date": club_day(club), "times": ["19:00", "20:00"], "account_ids": [account],
+        "payment_method": "credit",
+    }  # fmt: skip
+    return add_task(rt, **{**values, **fields})
+
+
+def events(club: httpx.Client, kind: str) -> list[dict[str, Any]]:
+    return sim_events(str(club.base_url), kind)
+
+
+def as_utc(instant: datetime) -> datetime:
+    """SQLite hands back naive UTC, PostgreSQL zone-aware."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def test_books_the_first_time_and_court_it_can_once(rt: Runtime, club: httpx.Client) -> None:
+    """19:00 is full, court 1 is taken at 20:00: the fallback time on the next wanted court."""
+    day = club_day(club)
+    for at, court in (("19:00", 1), ("19:00", 2), ("19:00", 3), ("20:00", 1)):
+        occupy(club, slot_key(day, at, court), f"member-{at}-{court}")  # one court per member-hour
+    task = padel_task(rt, club, courts=["Padel Court 1", "Padel Court 3"])
+    result = run_once(rt, task)
+
+    assert result.outcome == "booked", result.message
+    assert result.reference and REFERENCE.match(result.reference)
+    assert (result.court, result.price) == ("Padel Court 3", "£40.00")
+    [booking] = bookings_of(rt, task)
+    assert (booking.reference, booking.court, booking.price, booking.venue) == (
+        result.reference, "Padel Court 3", "£40.00", "padel-courts",
+    )  # fmt: skip
+    assert as_utc(booking.starts_at) == datetime.combine(day, time(20), LONDON).astimezone(UTC)
+    assert as_utc(booking.ends_at) == datetime.combine(day, time(21), LONDON).astimezone(UTC)
+    assert task_row(rt, task).status == TaskStatus.SUCCEEDED.value
+    [event] = events(club, "booking")
+    assert (event["reference"], event["slot"], event["actor"]) == (
+        result.reference, slot_key(day, "20:00", 3), EMAIL,
+    )  # fmt: skip
+    assert result.screenshot and (rt.settings.screenshots_dir / result.screenshot).is_file()
+    # Clicked through from home: the click-through check never sent the browser back.
+    assert events(club, "bot_redirect") == []
+
+    again = run_once(rt, task)
+    assert again.outcome == "already_booked"
+    assert len(events(club, "booking")) == 1
+
+
+def test_never_pays_twice_for_a_booking_made_elsewhere(rt: Runtime, club: httpx.Client) -> None:
+    """The member booked 19:00 by other means: the engine finds it on My Bookings."""
+    day = club_day(club)
+    reference = occupy(club, slot_key(day, "19:00", 2), EMAIL)
+    task = padel_task(rt, club)
+    result = run_once(rt, task)
+
+    assert result.outcome == "already_booked", result.message
+    assert (result.reference, result.court) == (reference, "Padel Court 2")
+    assert [b.reference for b in bookings_of(rt, task)] == [reference]
+    assert events(club, "booking") == []
+    assert ("POST", "/spa/16499/book") not in requests(club)
+
+
+def test_dry_run_stops_at_the_confirm_button(rt: Runtime, club: httpx.Client) -> None:
+    task = padel_task(rt, club, dry_run=True)
+    result = run_once(rt, task)
+
+    assert result.outcome == "dry_run", result.message
+    assert result.screenshot and (rt.settings.screenshots_dir / result.screenshot).is_file()
+    assert events(club, "booking") == []
+    assert bookings_of(rt, task) == []
+    assert ("GET", "/spa/16499/confirm") in requests(club)
+    assert ("POST", "/spa/16499/book") not in requests(club)
+
+
+def test_hand_over_reuses_the_saved_login_until_the_site_ends_it(
+    rt: Runtime, club: httpx.Client
+) -> None:
+    """Hand-over stops where a dry run does; each run starts a new browser with saved cookies."""
+    task = padel_task(rt, club, payment_method="handoff")
+    assert run_once(rt, task).outcome == "dry_run"
+    assert len(events(club, "login")) == 1
+    rerun(rt, task)
+    assert run_once(rt, task).outcome == "dry_run"
+    assert len(events(club, "login")) == 1
+
+    # The site forgets that session (as after a logout elsewhere): one new login.
+    with httpx.Client(base_url=club.base_url, cookies=saved_cookies(rt)) as browser:
+        assert browser.get("/page/logout").status_code == 302
+    rerun(rt, task)
+    assert run_once(rt, task).outcome == "dry_run"
+    assert len(events(club, "login")) == 2
+    assert events(club, "booking") == []
+
+
+def test_site_changed_fails_naming_step_and_selector(rt: Runtime, club: httpx.Client) -> None:
+    club.put("/_sandbox/faults", json={"site_changed": True}).raise_for_status()
+    task = padel_task(rt, club)
+    result = run_once(rt, task)
+
+    assert result.outcome == "site_changed", result.message
+    assert "step availability" in result.message and "'div.cardBtn-bd'" in result.message
+    row = task_row(rt, task)
+    assert row.status == TaskStatus.FAILED.value and row.error and "div.cardBtn-bd" in row.error
+    saved = re.search(r"screenshot (\S+) and page HTML (\S+) saved", result.message)
+    assert saved, result.message
+    assert (rt.settings.screenshots_dir / saved.group(1)).is_file()
+    html = (rt.settings.diagnostics_dir / saved.group(2)).read_text()
+    assert "slotCard-body" in html  # the page as the redesigned site showed it
+    assert events(club, "booking") == []
+
+
+def test_wrong_password_is_an_authentication_error(rt: Runtime, club: httpx.Client) -> None:
+    task = padel_task(rt, club, password="not-the-password")
+    result = run_once(rt, task)
+
+    assert result.outcome == "auth", result.message
+    row = task_row(rt, task)
+    assert row.status == TaskStatus.FAILED.value
+    assert row.error and row.error.startswith("authentication error")
+    assert "not-the-password" not in row.error + result.message
+    assert [e["detail"]["ok"] for e in events(club, "login")] == [False]  # never retried
+
+
+def test_a_dropped_confirm_waits_for_the_next_cycle(rt: Runtime, club: httpx.Client) -> None:
+    club.put("/_sandbox/faults", json={"drop_cart_rate": 1.0}).raise_for_status()
+    task = padel_task(rt, club)
+    result = run_once(rt, task)
+
+    assert result.outcome == "slot_taken", result.message
+    assert "no longer available" in result.message
+    assert task_row(rt, task).status == TaskStatus.PENDING.value
+    assert events(club, "booking") == []
+
+
+def test_before_release_waits_for_midnight(rt: Runtime, club: httpx.Client) -> None:
+    later = club_day(club, ahead=20)
+    task = padel_task(rt, club, target_date=later)
+    result = run_once(rt, task)
+
+    assert result.outcome == "not_released", result.message
+    row = task_row(rt, task)
+    assert row.status == TaskStatus.PENDING.value
+    opens = datetime.combine(later - timedelta(days=14), time(0), tzinfo=LONDON)
+    assert row.next_run_at is not None and as_utc(row.next_run_at) == opens
+
+
+def test_server_errors_are_retried_then_wait(rt: Runtime, club: httpx.Client) -> None:
+    club.put("/_sandbox/faults", json={"error_rate": 1.0}).raise_for_status()
+    task = padel_task(rt, club)
+    result = run_once(rt, task)
+
+    assert result.outcome == "transient", result.message
+    assert "503" in result.message and "after 3 retries" in result.message
+    assert task_row(rt, task).status == TaskStatus.PENDING.value
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def occupy(club: httpx.Client, key: str, actor: str) -> str:
+    """Book `key` for `actor` behind the scenes (no booking event); its reference."""
+    response = club.post("/_sandbox/estelle/occupy", json={"slot": key, "actor": actor})
+    response.raise_for_status()
+    return str(response.json()["reference"])
+
+
+def requests(club: httpx.Client) -> list[tuple[str, str]]:
+    return [(e["method"], e["path"]) for e in events(club, "request")]
+
+
+def rerun(rt: Runtime, task_id: int) -> None:
+    """Make a finished dry-run task runnable again, as the worker's next cycle would."""
+    from autobook.db.models import Task
+
+    with transaction(rt.sessions) as session:
+        row = session.get(Task, task_id)
+        assert row is not None
+        row.status = TaskStatus.PENDING.value
+
+
+def the_account(rt: Runtime) -> SiteAccount:
+    with transaction(rt.sessions) as session:
+        account = session.query(SiteAccount).one()
+        session.expunge(account)
+        return account
+
+
+def saved_cookies(rt: Runtime) -> dict[str, str]:
+    """The session cookies the engine saved (encrypted) for the account."""
+    state = rt.vault.decrypt(the_account(rt).session_state_enc or "")
+    return {c["name"]: c["value"] for c in json.loads(state)["cookies"]}
