@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError
 
 from autobook.db import taskrepo
+from autobook.db.accounts import Conflict
 from autobook.db.bookings import local_date
 from autobook.db.models import utcnow
 from autobook.db.taskimport import import_csv
@@ -123,6 +124,8 @@ def update_task(task_id: TaskId, data: TaskUpdate, session: SessionDep) -> TaskP
         task = taskrepo.update_task(session, task_id=task_id, changes=given(data))
     except ValidationError as exc:
         raise invalid_body(exc) from None
+    except Conflict:
+        raise  # a 409 (running task, lost race), not bad input
     except ValueError as exc:
         raise invalid(exc) from None
     return TaskPublic.of(task)

@@ -1,0 +1,72 @@
+"""Helpers for the REST API tests (no tests here): a signed-in API client and rows the worker
+would write (attempts, bookings, a task moved to a running status)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from test_web_helpers import make_token
+
+from autobook.config import Settings
+from autobook.db.engine import transaction
+from autobook.db.models import Attempt, AttemptStep, Booking, Task
+from autobook.runtime import Runtime
+from autobook.web.app import create_app
+from engine_support import add_account, add_card, add_task
+
+__all__ = ["add_account", "add_card", "add_task"]
+
+FUTURE = date.today() + timedelta(days=20)
+GYM_TASK: dict[str, Any] = {
+    "site": "gym",
+    "venue": "Fitness",
+    "target_date": FUTURE.isoformat(),
+    "times": ["7pm", "20:00"],
+    "payment_method": "credit",
+}
+
+
+@contextmanager
+def api_client(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
+    """A client of the app on the test's database, sending a fresh bearer token."""
+    with TestClient(create_app(settings, runtime=runtime)) as client:
+        client.headers["Authorization"] = f"Bearer {make_token(runtime)}"
+        yield client
+
+
+def force_status(runtime: Runtime, task_id: int, status: str) -> None:
+    """Put a task in `status` as the worker would (bypassing the transition table)."""
+    with transaction(runtime.sessions) as session:
+        session.execute(update(Task).where(Task.id == task_id).values(status=status))
+
+
+def add_booking(runtime: Runtime, **fields: Any) -> int:
+    values: dict[str, Any] = {
+        "site": "gym",
+        "venue": "Fitness",
+        "starts_at": datetime.now(UTC) + timedelta(days=2),
+        "status": "confirmed",
+        "reference": "GYM-1",
+        "price": "£0.00",
+    }
+    values.update(fields)
+    with transaction(runtime.sessions) as session:
+        booking = Booking(**values)
+        session.add(booking)
+        session.flush()
+        return booking.id
+
+
+def add_attempt(runtime: Runtime, task_id: int, outcome: str | None, **fields: Any) -> int:
+    with transaction(runtime.sessions) as session:
+        finished = datetime.now(UTC) if outcome else None
+        attempt = Attempt(task_id=task_id, outcome=outcome, finished_at=finished, **fields)
+        attempt.steps.append(AttemptStep(seq=1, name="login", status="ok", duration_ms=120))
+        session.add(attempt)
+        session.flush()
+        return attempt.id
