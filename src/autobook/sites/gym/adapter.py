@@ -123,11 +123,10 @@ class GymAdapter(SiteAdapter):
         if dry_run or payment.method is PaymentMethod.NONE:
             await browser.book_button(self.ctx, self.creds, self.api.base_url, slot)
             return None
-        day = date.fromisoformat(slot["date"])
-        book = self.api.book
+        day, sub = date.fromisoformat(slot["date"]), slot["sub_location"] or None
         try:
             data = await self._authed(
-                lambda: book(day, slot["time"], slot["location"], slot["sub_location"] or None)
+                lambda: self.api.book(day, slot["time"], slot["location"], sub)
             )
         except AlreadyBooked:
             return await self._existing(hold.slot)
