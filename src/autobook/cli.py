@@ -17,6 +17,7 @@ from autobook.cli_common import USER_ERRORS, describe, echo_note, load_settings,
 from autobook.cli_demo import demo
 from autobook.cli_import import import_command
 from autobook.cli_keys import keys
+from autobook.cli_notify import notify
 from autobook.cli_sandbox import sandbox
 from autobook.cli_worker import worker
 from autobook.db.engine import engine_from_settings
@@ -96,6 +97,7 @@ def db_current() -> None:
 _COMMANDS = (keys, admin, token, account, payment, sandbox, demo, book, import_command, worker)
 for _command in _COMMANDS:
     main.add_command(_command)
+main.add_command(notify)
 
 
 if __name__ == "__main__":
