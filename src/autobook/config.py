@@ -129,6 +129,13 @@ class Settings(BaseSettings):
         validation_alias=_env("AUTOBOOK_GYM_RELEASE"),
         description="The gym's release rule: HOURSh before the start, on the wall clock.",
     )
+    pre_login_minutes: float = Field(
+        10,
+        ge=0.5,
+        le=120,
+        validation_alias=_env("PRE_LOGIN_MINUTES", "AUTOBOOK_PRE_LOGIN_MINUTES"),
+        description="Minutes before a release a snipe logs in, prepares and syncs the clock.",
+    )
     notify_urls: str = Field(
         "",
         validation_alias=_env("AUTOBOOK_NOTIFY_URLS"),

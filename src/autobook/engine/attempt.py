@@ -16,6 +16,7 @@ slot the engine asks the site for the account's bookings on that day.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 from autobook.db.models import utcnow
 from autobook.domain.choice import choose
 from autobook.domain.statuses import TaskStatus
+from autobook.domain.tasks import PaymentMethod
 from autobook.engine import job as db
 from autobook.engine.browsers import AccountBrowser, BrowserPool, masked_screenshot, save_html
 from autobook.engine.steps import Progress, StepLog, StepNote, retrying
@@ -48,7 +50,7 @@ log = logging.getLogger(__name__)
 FINAL_KINDS = frozenset({"auth", "config", "declined", "site_changed"})
 POLL_JITTER = 0.1  # next checks land within ±10 % of the task's interval
 # Outcomes that are not errors: nothing to show in the attempt's error column.
-QUIET_OUTCOMES = frozenset({"booked", "already_booked", "dry_run", "no_slot", "busy"})
+QUIET_OUTCOMES = frozenset({"booked", "already_booked", "dry_run", "handoff", "no_slot", "busy"})
 
 
 @dataclass
@@ -126,6 +128,8 @@ class Attempt:
         finally:
             await self._cleanup(result)
             await self.adapter.close()
+        await asyncio.to_thread(db.announce, self.runtime, self.job.task_id, result.outcome,
+                                result.message, result.booking_id)  # fmt: skip
         return result
 
     async def _drive(self) -> AttemptResult:
@@ -146,7 +150,7 @@ class Attempt:
         hold = await self._hold(candidates)
         confirmation = await self._pay(hold)
         if confirmation is None:
-            return await self._dry_run_end()
+            return await self._dry_run_end(hold)
         return await self._booked(confirmation, "booked")
 
     # --- the steps -----------------------------------------------------------------------
@@ -174,7 +178,7 @@ class Attempt:
         async with self.steps.step("check existing") as note:
             bookings = await retrying(lambda: self.adapter.bookings(want), note)
             for booking in bookings:
-                if _local_time(booking.starts_at, self.info.zone) in want.times:
+                if local_time(booking.starts_at, self.info.zone) in want.times:
                     note.detail = f"already booked: {booking.reference}"
                     return booking
             note.detail = f"{len(bookings)} bookings that day, none at a wanted time"
@@ -212,7 +216,7 @@ class Attempt:
     async def _already_paid(self, note: StepNote) -> Confirmation | None:
         """After a failed payment request, ask the site whether it went through anyway."""
         for booking in await self.adapter.bookings(self.job.want):
-            if _local_time(booking.starts_at, self.info.zone) in self.job.want.times:
+            if local_time(booking.starts_at, self.info.zone) in self.job.want.times:
                 note.retries.append(f"the site already shows booking {booking.reference}")
                 return booking
         return None
@@ -236,11 +240,27 @@ class Attempt:
             confirmation.reference, confirmation.court, confirmation.price,
         )  # fmt: skip
 
-    async def _dry_run_end(self) -> AttemptResult:
+    async def _dry_run_end(self, hold: Hold) -> AttemptResult:
+        if self.job.payment.method is PaymentMethod.HANDOFF:
+            return await self._handoff_end(hold)
         name = await self._screenshot_current("dry-run")
         result = self._settle(
             "dry_run", TaskStatus.SUCCEEDED, "dry run: went to the pay button and did not pay"
         )
+        result.screenshot = name
+        return result
+
+    async def _handoff_end(self, hold: Hold) -> AttemptResult:
+        """Steps 1–4 done, the payment page is left for a person (seed 004)."""
+        name = await self._screenshot_current("handoff")
+        handoff = getattr(self.adapter, "handoff_url", None)
+        url = handoff(hold) if handoff is not None else None
+        if url is not None:
+            db.open_handoff(self.runtime, self.job, url)
+        result = self._settle(
+            "handoff", TaskStatus.SUCCEEDED,
+            "payment handed to a person: the slot is held on the payment page",
+        )  # fmt: skip
         result.screenshot = name
         return result
 
@@ -356,7 +376,7 @@ def _describe(slot: Slot, zone: ZoneInfo) -> str:
     return f"{slot.starts_at.astimezone(zone):%H:%M}{court}"
 
 
-def _local_time(instant: datetime, zone: ZoneInfo) -> time:
+def local_time(instant: datetime, zone: ZoneInfo) -> time:
     return instant.astimezone(zone).time().replace(tzinfo=None)
 
 
@@ -369,7 +389,7 @@ def _raise_if_unreleased(slots: list[Slot], times: tuple[time, ...], zone: ZoneI
         if not s.bookable
         and s.released_at is not None
         and s.released_at > now
-        and _local_time(s.starts_at, zone) in times
+        and local_time(s.starts_at, zone) in times
     ]
     if pending:
         opens = min(pending)

@@ -4,6 +4,7 @@ only), claim it, and record what happened — attempt, booking, final status —
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -11,14 +12,24 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from autobook.db.engine import transaction
-from autobook.db.models import Attempt, Booking, PaymentProfile, SiteAccount, Task, utcnow
+from autobook.db.models import (
+    Attempt,
+    Booking,
+    HandoffSession,
+    PaymentProfile,
+    SiteAccount,
+    Task,
+    utcnow,
+)
 from autobook.db.syslog import write_log
 from autobook.db.tasks import transition
 from autobook.domain.statuses import BookingStatus, TaskStatus
 from autobook.domain.tasks import PaymentMethod
+from autobook.notify import NotifyEvent, notify
 from autobook.runtime import Runtime
 from autobook.sites.base import Card, Confirmation, Credentials, Payment, Want
 
+HANDOFF_TTL = timedelta(minutes=10)  # seed 004: a handoff page abandoned this long is lost
 LEASE = timedelta(minutes=5)  # a worker that dies mid-attempt frees its task after this
 CLAIMABLE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
 
@@ -137,13 +148,12 @@ def move(runtime: Runtime, job: Job, target: TaskStatus, **changes: object) -> b
     return won
 
 
-def claim(runtime: Runtime, job: Job, worker: str) -> bool:
+def claim(runtime: Runtime, job: Job, worker: str, lease_until: datetime | None = None) -> bool:
     """Take the task for this attempt: pending or scheduled → checking, with a lease."""
     if job.status not in CLAIMABLE:
         return False
-    return move(
-        runtime, job, TaskStatus.CHECKING, lease_owner=worker, lease_expires_at=utcnow() + LEASE
-    )
+    lease = lease_until or utcnow() + LEASE
+    return move(runtime, job, TaskStatus.CHECKING, lease_owner=worker, lease_expires_at=lease)
 
 
 def open_attempt(runtime: Runtime, job: Job, worker: str) -> int:
@@ -217,6 +227,23 @@ def record_booking(
     return booking_id
 
 
+def open_handoff(runtime: Runtime, job: Job, url: str) -> str:
+    """A handoff session (seed 004) holding the encrypted URL a person opens to pay."""
+    with transaction(runtime.sessions) as session:
+        handoff = HandoffSession(
+            id=str(uuid.uuid4()),
+            task_id=job.task_id,
+            state="ready_for_handoff",
+            booking_url=url.split("?", 1)[0][:500],
+            request={"venue": job.want.venue, "day": job.want.day.isoformat(),
+                     "times": [t.strftime("%H:%M") for t in job.want.times]},
+            handoff_url_enc=runtime.vault.encrypt(url),
+            handoff_expires_at=utcnow() + HANDOFF_TTL,
+        )  # fmt: skip
+        session.add(handoff)
+        return handoff.id
+
+
 def set_booking_screenshot(runtime: Runtime, booking_id: int, name: str) -> None:
     with transaction(runtime.sessions) as session:
         booking = session.get(Booking, booking_id)
@@ -235,3 +262,34 @@ def target_day_passed(want: Want, zone: ZoneInfo) -> bool:
 
 def today_in(zone: ZoneInfo) -> date:
     return datetime.now(zone).date()
+
+
+# Attempt outcome → the notification it sends; outcomes not listed send none.
+NOTICES = {
+    "booked": NotifyEvent.BOOKED,
+    "auth": NotifyEvent.AUTH_ERROR,
+    "declined": NotifyEvent.FAILED,
+    "site_changed": NotifyEvent.FAILED,
+    "config": NotifyEvent.FAILED,
+    "error": NotifyEvent.FAILED,
+    "snipe_lost": NotifyEvent.SNIPE_LOST,
+    "handoff": NotifyEvent.PAYMENT_NEEDS_PERSON,
+}
+
+
+def announce(
+    runtime: Runtime, task_id: int, outcome: str, message: str, booking_id: int | None
+) -> None:
+    """Send the outcome's notification to the task's recipients (never raises)."""
+    event = NOTICES.get(outcome)
+    if event is None:
+        return
+    with transaction(runtime.sessions) as session:
+        task = session.get(Task, task_id)
+        booking = session.get(Booking, booking_id) if booking_id else None
+        if task is None:
+            return
+        session.expunge(task)
+        if booking is not None:
+            session.expunge(booking)
+    notify(runtime, event, task, booking, None if event is NotifyEvent.BOOKED else message)

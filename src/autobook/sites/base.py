@@ -254,6 +254,13 @@ class SiteAdapter(ABC):
     async def release(self, hold: Hold) -> None:  # noqa: B027 - optional for sites without carts
         """Give back a hold that is not needed (a duplicate)."""
 
+    def clock_url(self) -> str:
+        """A cheap URL on the site whose `Date` header tells the site's clock (snipes)."""
+        return self.ctx.url(self.info.url_settings[0])
+
+    async def warm(self) -> None:  # noqa: B027 - a no-op where there is nothing to warm
+        """One cheap request just before a release, so the strike finds its socket open."""
+
     async def confirmation_page(self, confirmation: Confirmation) -> Page | None:
         """A browser page showing the confirmation, for the screenshot; None if there is none."""
         if not confirmation.url:

@@ -25,11 +25,14 @@ from autobook.db.tasks import transition
 from autobook.domain.statuses import TaskStatus
 from autobook.engine.attempt import run_attempt
 from autobook.engine.browsers import BrowserPool
+from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
+from autobook.worker.plan import plan_task
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "worker_heartbeat"  # read by /health
+SNIPE_LANE = 20  # due tasks looked at beyond the concurrency, so parked snipes are found
 POLL_S = 1.0  # how often the loop looks for due tasks; a due task waits at most this long
 DUE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
 RUNNING = (TaskStatus.CHECKING, TaskStatus.BOOKING)
@@ -100,6 +103,7 @@ class Worker:
         self.name = name or worker_name()
         self.poll_s = poll_s
         self._running: dict[int, asyncio.Task[None]] = {}
+        self._snipes: dict[int, asyncio.Task[None]] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         async with BrowserPool() as pool:
@@ -109,18 +113,24 @@ class Worker:
                 await self._dispatch(pool)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
-            if self._running:  # let attempts in flight finish: a half-paid booking must settle
-                await asyncio.gather(*self._running.values(), return_exceptions=True)
+            in_flight = [*self._running.values(), *self._snipes.values()]
+            if in_flight:  # let attempts in flight finish: a half-paid booking must settle
+                await asyncio.gather(*in_flight, return_exceptions=True)
             log.info("worker %s stopped", self.name)
 
     async def _dispatch(self, pool: BrowserPool) -> None:
-        """Start due tasks while there is room; a task already running here is skipped."""
-        free = self.concurrency - len(self._running)
-        if free <= 0:
-            return
-        ids = await asyncio.to_thread(due_task_ids, self.runtime, free + len(self._running))
+        """Start due tasks: watches while there is room, snipes always (they wait for their
+        release in their own lane, so a snipe never queues behind a watch)."""
+        ids = await asyncio.to_thread(due_task_ids, self.runtime, self.concurrency + SNIPE_LANE)
         for task_id in ids:
-            if task_id not in self._running and len(self._running) < self.concurrency:
+            if task_id in self._running or task_id in self._snipes:
+                continue
+            plan = await asyncio.to_thread(plan_task, self.runtime, task_id)
+            if plan.action == "snipe" and plan.release_at is not None:
+                self._snipes[task_id] = asyncio.create_task(
+                    self._snipe_one(task_id, plan.release_at, pool)
+                )
+            elif plan.action == "watch" and len(self._running) < self.concurrency:
                 self._running[task_id] = asyncio.create_task(self._run_one(task_id, pool))
 
     def _tick_db(self) -> None:
@@ -136,3 +146,13 @@ class Worker:
             log.exception("task %s: the attempt crashed", task_id)
         finally:
             self._running.pop(task_id, None)
+
+    async def _snipe_one(self, task_id: int, release_at: datetime, pool: BrowserPool) -> None:
+        try:
+            result = await run_snipe(self.runtime, task_id, release_at, pool=pool,
+                                     worker=self.name)  # fmt: skip
+            log.info("task %s: snipe %s — %s", task_id, result.outcome, result.message)
+        except Exception:
+            log.exception("task %s: the snipe crashed", task_id)
+        finally:
+            self._snipes.pop(task_id, None)

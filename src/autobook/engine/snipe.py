@@ -1,0 +1,199 @@
+"""The snipe: prepare before a known release instant, fire at it on the site's clock, then check
+out — or, having lost, fall back to watching for cancellations.
+
+Everything that can happen before the release does (log in, resolve the slots from the listing
+the site shows before release, measure the site's clock offset, warm the connection), so the hot
+path is one prepared `hold` call fired a few times, staggered, exactly when the site's clock
+reaches the release. A serial "log in → list → cart" after the release lost a public bot its
+slot by 13 s; a naive clock fired others an hour off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time as clock
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from autobook.domain.choice import rank
+from autobook.domain.statuses import TaskStatus
+from autobook.engine import job as db
+from autobook.engine.attempt import Attempt, AttemptResult, local_time
+from autobook.engine.browsers import BrowserPool
+from autobook.engine.steps import Progress, retrying
+from autobook.runtime import Runtime
+from autobook.sites.base import Hold, NotReleased, SiteError, Slot, SlotTaken, Transient
+from autobook.sites.registry import adapter_class
+from autobook.worker.clock import ClockSyncError, estimate_offset
+from autobook.worker.timing import fire_staggered, site_now, wait_until
+
+STRIKE_SHOTS = 3  # staggered hold requests at the release; the first hold wins
+STRIKE_SPACING_S = 0.02
+STRIKE_WINDOW_S = 10.0  # 409 load shedding / 422 not-yet retried this long after the release
+STRIKE_RETRY_GAP_S = (0.01, 0.05)  # jittered pause between retries inside the window
+WARM_BEFORE_S = 1.5  # one cheap request this long before the release keeps the socket open
+SNIPE_LEASE_AFTER = timedelta(minutes=5)  # the lease outlives the release by this much
+
+
+async def run_snipe(
+    runtime: Runtime,
+    task_id: int,
+    release_at: datetime,
+    *,
+    pool: BrowserPool,
+    worker: str = "engine",
+    progress: Progress | None = None,
+) -> AttemptResult:
+    """Snipe the task's slot at `release_at` (UTC, from the site's rule; the site's own
+    `first_bookable_at` wins when the listing carries it)."""
+    job = db.load_job(runtime, task_id)
+    if db.has_booking(runtime, task_id) is not None:
+        return AttemptResult("already_booked", job.status, "the task already has a booking")
+    lease = max(release_at, datetime.now(UTC)) + SNIPE_LEASE_AFTER
+    if not db.claim(runtime, job, worker, lease_until=lease):
+        return AttemptResult("busy", job.status, f"the task is {job.status.value}, not runnable")
+    snipe = Snipe(runtime, job, adapter_class(job.site), pool, worker, progress)
+    snipe.release_at = release_at
+    return await snipe.run()
+
+
+class Snipe(Attempt):
+    release_at: datetime
+
+    async def _drive(self) -> AttemptResult:
+        await self._login()
+        armed = await self._arm()
+        existing = await self._existing()
+        if existing is not None:
+            return await self._booked(existing, "already_booked")
+        offset = await self._sync_clock()
+        if not db.move(self.runtime, self.job, TaskStatus.BOOKING):
+            return AttemptResult("busy", self.job.status, "the task was stopped meanwhile",
+                                 self.attempt_id)  # fmt: skip
+        await self._wait(offset)
+        hold = await self._strike(armed, offset)
+        if hold is None:
+            hold = await self._fallback()
+        if hold is None:
+            return self._settle("snipe_lost", TaskStatus.PENDING,
+                                "snipe lost: every wanted slot went at the release; watching "
+                                "for cancellations", wait=True)  # fmt: skip
+        confirmation = await self._pay(hold)
+        if confirmation is None:
+            return await self._dry_run_end(hold)
+        return await self._booked(confirmation, "booked")
+
+    async def _arm(self) -> list[Slot]:
+        """Resolve the wanted slots from the listing the site shows before the release."""
+        want, zone = self.job.want, self.info.zone
+        async with self.steps.step("arm") as note:
+            try:
+                slots = await retrying(lambda: self.adapter.availability(want), note)
+            except NotReleased as exc:
+                note.detail = f"nothing listed yet ({exc.message}); will list at the release"
+                return []
+            wanted = [
+                s for s in slots
+                if (s.bookable or s.released_at is not None)
+                and rank(s, want.times, want.courts, zone)[0] < len(want.times)
+            ]  # fmt: skip
+            wanted.sort(key=lambda s: (rank(s, want.times, want.courts, zone), s.site_id))
+            site_release = min((s.released_at for s in wanted if s.released_at), default=None)
+            if site_release is not None:
+                self.release_at = site_release  # the site's own instant beats any rule
+            note.detail = (
+                f"{len(wanted)} wanted slots prepared; release "
+                f"{self.release_at.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}"
+                + (" (from the site)" if site_release else " (from the rule)")
+            )
+        return wanted
+
+    async def _sync_clock(self) -> float:
+        async with self.steps.step("sync clock") as note:
+            try:
+                async with httpx.AsyncClient(timeout=10) as client:
+                    estimate = await estimate_offset(client, self.adapter.clock_url())
+            except (ClockSyncError, httpx.HTTPError, SiteError) as exc:
+                note.detail = f"could not measure the site's clock ({exc}); using ours"
+                return 0.0
+            note.detail = (
+                f"site clock {estimate.offset_s * 1000:+.0f} ms "
+                f"(±{estimate.uncertainty_s * 1000:.0f} ms)"
+            )
+            return estimate.offset_s
+
+    async def _wait(self, offset: float) -> None:
+        async with self.steps.step("wait") as note:
+            warm_at = self.release_at - timedelta(seconds=WARM_BEFORE_S)
+            if site_now(offset) < warm_at:
+                await wait_until(warm_at, offset)
+                try:
+                    await self.adapter.warm()
+                except SiteError as exc:
+                    note.retries.append(f"warm-up request failed: {exc.message}")
+            late = await wait_until(self.release_at, offset)
+            note.detail = f"release reached on the site's clock ({late * 1000:.1f} ms late)"
+
+    async def _strike(self, armed: list[Slot], offset: float) -> Hold | None:
+        """Fire staggered holds of the best prepared slot; keep one hold, drop duplicates."""
+        if not armed:
+            return None
+        target, want = armed[0], self.job.want
+        deadline = self.release_at + timedelta(seconds=STRIKE_WINDOW_S)
+        finished: list[Hold] = []
+
+        async def shot() -> Hold | None:
+            while True:
+                try:
+                    hold = await self.adapter.hold(target, want)
+                except SlotTaken:
+                    return None  # full: no point in more shots
+                except (Transient, NotReleased):
+                    if site_now(offset) > deadline:
+                        raise
+                    await asyncio.sleep(random.uniform(*STRIKE_RETRY_GAP_S))
+                    continue
+                finished.append(hold)
+                return hold
+
+        async with self.steps.step("strike") as note:
+            t0 = clock.perf_counter()
+            shots = await fire_staggered(
+                self.release_at, offset, [shot] * STRIKE_SHOTS,
+                spacing_s=STRIKE_SPACING_S, stop_when=lambda _: True,
+            )  # fmt: skip
+            errors = [s.error for s in shots if s.error is not None]
+            if not finished:
+                if errors and all(isinstance(e, SiteError) for e in errors):
+                    note.detail = f"no hold: {errors[0]}"
+                else:
+                    note.detail = f"{_describe(target, self)} went to someone else"
+                return None
+            # The last hold to finish is the one the site kept where holding replaces the
+            # basket; the others are given back so checkout never pays for two.
+            keep = finished[-1]
+            for extra in finished[:-1]:
+                if extra.token != keep.token:
+                    await self.adapter.release(extra)
+            note.detail = (
+                f"held {_describe(keep.slot, self)} with {len(shots)} shots in "
+                f"{(clock.perf_counter() - t0) * 1000:.0f} ms"
+            )
+        return keep
+
+    async def _fallback(self) -> Hold | None:
+        """The prepared slot is gone: list again now it is released and try the others."""
+        try:
+            candidates = await self._find()
+            if not candidates:
+                return None
+            return await self._hold(candidates)
+        except SlotTaken:
+            return None
+
+
+def _describe(slot: Slot, snipe: Snipe) -> str:
+    court = f" {slot.court}" if slot.court else ""
+    return f"{local_time(slot.starts_at, snipe.info.zone):%H:%M}{court}"
