@@ -1,0 +1,158 @@
+"""The clinic adapter on its own against the simulator, in real Chromium: what the engine does
+not reach yet (a person paying on the handoff URL) and the ways a held time is lost."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import date, datetime, time, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from autobook.domain.tasks import PaymentMethod
+from autobook.engine.browsers import BrowserPool
+from autobook.sandbox.clinic.catalog import BOOKING_WINDOW_DAYS, PROVIDERS, SERVICES
+from autobook.sandbox.runner import Sandbox
+from autobook.sites.base import AdapterContext, Card, Credentials, Hold, Payment, SlotTaken, Want
+from autobook.sites.clinic.adapter import ClinicAdapter
+from engine_support import sim_events
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+LONDON = ZoneInfo("Europe/London")
+PATIENT = Credentials("jane@example.com", "07700 900123", "Jane Doe")
+GOOD_CARD = Card("4111111111111111", "12", "30", cvv="123")
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Sandbox]:
+    sandbox = Sandbox.create(["clinic"], seed="empty").start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def clinic(box: Sandbox) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=box.url("clinic", "web"), timeout=10) as c:
+        c.post("/_sandbox/reset").raise_for_status()
+        c.post("/_sandbox/seed/empty").raise_for_status()
+        yield c
+
+
+def thursday() -> date:
+    day = datetime.now(LONDON).date() + timedelta(days=2)
+    return day + timedelta(days=(3 - day.weekday()) % 7)
+
+
+def want(at: str = "14:30") -> Want:
+    """Botox with Brandi only (the task's sub-location): one provider's times to read."""
+    return Want(
+        "lumen-skin-clinic", "botox", thursday(), (time.fromisoformat(at),), sub_location="Brandi"
+    )
+
+
+def with_adapter(
+    clinic: httpx.Client, body: Callable[[ClinicAdapter, BrowserPool], Awaitable[T]]
+) -> T:
+    """Run `body` with an adapter for the patient, in a fresh browser, from sync test code."""
+
+    async def go() -> T:
+        async with BrowserPool() as pool:
+            ctx = AdapterContext({"clinic": str(clinic.base_url)}, pool.account("patient"), 0)
+            adapter = ClinicAdapter(ctx, PATIENT)
+            try:
+                return await body(adapter, pool)
+            finally:
+                await adapter.close()
+
+    return asyncio.run(go())
+
+
+async def hold_brandi(adapter: ClinicAdapter, at: str = "14:30") -> Hold:
+    slots = await adapter.availability(want(at))
+    assert {s.court for s in slots} == {"Brandi"}
+    [slot] = [s for s in slots if s.site_id == f"brandi/{thursday().isoformat()}/{at}"]
+    return await adapter.hold(slot, want(at))
+
+
+def test_info_matches_what_the_clinic_offers() -> None:
+    info = ClinicAdapter.info
+    assert [(a.key, a.name, a.duration_minutes) for a in info.activities] == [
+        (s.id, s.name, s.duration_min) for s in SERVICES
+    ]
+    assert info.venues[0].sub_locations == tuple(p.id for p in PROVIDERS)
+    assert info.release.days_ahead == BOOKING_WINDOW_DAYS and info.release.at == time(0, 0)
+
+
+def test_a_person_pays_on_the_handoff_url_in_another_browser(clinic: httpx.Client) -> None:
+    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> tuple[str, list[str]]:
+        hold = await hold_brandi(adapter)
+        with pytest.raises(ValueError, match="handed off"):
+            adapter.handoff_url(hold)  # only once checkout has stopped at step 5
+        handoff = Payment(PaymentMethod.HANDOFF)
+        assert await adapter.checkout(hold, handoff, dry_run=True) is None
+        url = adapter.handoff_url(hold)
+        person = await (await pool.context("the patient's phone")).new_page()
+        await person.goto(url)
+        for field, value in (("#card_number", "4111 1111 1111 1111"), ("#expiry", "12/30"),
+                             ("#cvv", "123")):  # fmt: skip
+            await person.locator(field).press_sequentially(value)
+        await person.get_by_role("button", name="Book Appointment").click()
+        await person.wait_for_url("**/confirmation")
+        reference = await person.locator(".confirmation-number").inner_text()
+        # The adapter sees the booking its session made: a retry would not pay again.
+        return reference, [b.reference for b in await adapter.bookings(want())]
+
+    reference, seen = with_adapter(clinic, body)
+    [event] = sim_events(str(clinic.base_url), "booking")
+    assert event["reference"] == reference and seen == [reference]
+    assert event["actor"] == PATIENT.login
+    assert event["slot"] == f"brandi/{thursday().isoformat()}/14:30"
+
+
+def test_a_time_lost_before_paying_is_slot_taken_and_charges_nothing(
+    clinic: httpx.Client,
+) -> None:
+    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> str:
+        hold = await hold_brandi(adapter)
+        clinic.post(f"/_sandbox/clinic/sessions/{hold.token}/drop-hold").raise_for_status()
+        slot = {"slot": hold.slot.site_id, "patient": "walk-in"}
+        clinic.post("/_sandbox/clinic/appointments", json=slot).raise_for_status()
+        with pytest.raises(SlotTaken) as caught:
+            await adapter.checkout(hold, Payment(PaymentMethod.CARD, GOOD_CARD), dry_run=False)
+        return caught.value.message
+
+    message = with_adapter(clinic, body)
+    assert "Time No Longer Available" in message and "not been charged" in message
+    assert sim_events(str(clinic.base_url), "payment") == []
+    assert [e["actor"] for e in sim_events(str(clinic.base_url), "booking")] == ["walk-in"]
+
+
+def test_an_expired_session_is_slot_taken(clinic: httpx.Client) -> None:
+    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> str:
+        hold = await hold_brandi(adapter)
+        clinic.put("/_sandbox/faults", json={"expire_sessions": True}).raise_for_status()
+        with pytest.raises(SlotTaken) as caught:
+            await adapter.checkout(hold, Payment(PaymentMethod.CARD, GOOD_CARD), dry_run=False)
+        return caught.value.message
+
+    assert "Session Expired" in with_adapter(clinic, body)
+    assert sim_events(str(clinic.base_url), "booking") == []
+
+
+def test_release_gives_the_time_back(clinic: httpx.Client) -> None:
+    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> Hold:
+        hold = await hold_brandi(adapter)
+        await adapter.release(hold)
+        return hold
+
+    hold = with_adapter(clinic, body)
+    [released] = sim_events(str(clinic.base_url), "release_hold")
+    assert released["slot"] == hold.slot.site_id
+    assert released["detail"]["reason"] == "changed_provider"
+    free = clinic.get("/_sandbox/clinic/slots", params={"day": thursday().isoformat()}).json()
+    assert hold.slot.site_id in free
