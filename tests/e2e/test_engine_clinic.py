@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from autobook.db.engine import transaction
+from autobook.db.models import HandoffSession
 from autobook.domain.statuses import TaskStatus
 from autobook.runtime import Runtime
 from autobook.sandbox.runner import Sandbox
@@ -160,11 +162,17 @@ def test_handoff_leaves_the_payment_step_open(rt: Runtime, clinic: httpx.Client)
     task = clinic_task(rt, payment_method="handoff")
     result = run_once(rt, task)
 
-    assert result.outcome == "dry_run", result.message  # the engine hands off later (seed 004)
+    assert result.outcome == "handoff", result.message
     [hold] = sim_events(str(clinic.base_url), "hold")
     session = clinic.get(f"/_sandbox/clinic/sessions/{hold['reference']}").json()
     assert (session["status"], session["step"]) == ("open", 5)
     assert sim_events(str(clinic.base_url), "booking") == []
+    with transaction(rt.sessions) as db:
+        [handoff] = db.query(HandoffSession).filter(HandoffSession.task_id == task).all()
+        url = rt.vault.decrypt(handoff.handoff_url_enc or "")
+    assert handoff.state == "ready_for_handoff"
+    assert url == f"{str(clinic.base_url).rstrip('/')}/book/s/{hold['reference']}/step/5"
+    assert httpx.get(url).status_code == 200  # a person can open it, no cookie needed
 
 
 def test_site_changed_fails_naming_step_and_selector(rt: Runtime, clinic: httpx.Client) -> None:
