@@ -76,15 +76,16 @@ def import_command(file: click.utils.LazyFile, partial: bool, **options: object)
         outcome = import_csv(session, data=data, defaults=defaults, all_or_nothing=not partial,
                              today=local_date(utcnow()))  # fmt: skip
     for error in outcome.errors:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(f"  {error}", err=True)
+    bad = f"{len(outcome.errors)} bad row(s)"
     if outcome.errors and not partial:
-        raise click.ClickException(f"nothing imported: {len(outcome.errors)} bad row(s)")
+        raise click.ClickException(f"nothing imported: {bad}; fix them or use --partial")
     ids = ", ".join(str(t.id) for t in outcome.created) or "none"
     click.echo(f"created {len(outcome.created)} task(s): {ids}")
     if outcome.skipped:
         echo_note(f"skipped lines (Status not Book): {', '.join(map(str, outcome.skipped))}")
     if outcome.errors:
-        raise SystemExit(1)
+        raise click.ClickException(f"{bad} not imported")
 
 
 def _account_ids(session: Session, site: object, refs: tuple[str, ...]) -> list[int]:

@@ -51,6 +51,11 @@ class RowError:
     field: str | None  # the CSV column, or the request default, at fault
     message: str
 
+    @property
+    def located(self) -> str:
+        """The message with its line, as the API shows it next to the field."""
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line else "file"
         return f"{where}: {self.field or 'row'}: {self.message}"

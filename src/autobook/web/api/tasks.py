@@ -94,10 +94,7 @@ def import_tasks(
         all_or_nothing=form.all_or_nothing,
         today=local_date(utcnow()),
     )
-    errors = [
-        ImportRowError(line=e.line, field=e.field, message=f"line {e.line}: {e.message}")
-        for e in outcome.errors
-    ]
+    errors = [ImportRowError(line=e.line, field=e.field, message=e.located) for e in outcome.errors]
     if errors and form.all_or_nothing:
         return JSONResponse(ImportFailed(detail=errors).model_dump(), status_code=422)
     created = [TaskPublic.of(t) for t in outcome.created]
