@@ -104,12 +104,17 @@ def test_a_person_pays_on_the_handoff_url_in_another_browser(clinic: httpx.Clien
         await person.get_by_role("button", name="Book Appointment").click()
         await person.wait_for_url("**/confirmation")
         reference = await person.locator(".confirmation-number").inner_text()
-        # The adapter sees the booking its session made: a retry would not pay again.
-        return reference, [b.reference for b in await adapter.bookings(want())]
+        # The adapter sees the booking its session made, and a checkout of the paid session
+        # reports it instead of paying again.
+        seen = [b.reference for b in await adapter.bookings(want())]
+        paid = await adapter.checkout(hold, Payment(PaymentMethod.CARD, GOOD_CARD), dry_run=False)
+        assert paid is not None and (paid.court, paid.price) == ("Brandi", "£250")
+        return reference, [*seen, paid.reference]
 
     reference, seen = with_adapter(clinic, body)
     [event] = sim_events(str(clinic.base_url), "booking")
-    assert event["reference"] == reference and seen == [reference]
+    assert event["reference"] == reference and seen == [reference, reference]
+    assert len(sim_events(str(clinic.base_url), "payment")) == 1
     assert event["actor"] == PATIENT.login
     assert event["slot"] == f"brandi/{thursday().isoformat()}/14:30"
 

@@ -146,6 +146,8 @@ class ClinicAdapter(SiteAdapter):
         widget = await self._widget()
         step5 = hold.extra["step5_url"]
         button = await widget.at_payment(step5, step=PAY)
+        if button is None:  # already paid: by a person on the handoff page, or a lost answer
+            return _confirmation(hold.slot, await widget.confirmation(step=PAY))
         if method is PaymentMethod.HANDOFF:
             hold.extra["handoff_url"] = step5
             return None

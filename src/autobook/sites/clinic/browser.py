@@ -9,9 +9,11 @@ day not open yet, a declined card or a dead session become `SlotTaken`, `NotRele
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from playwright.async_api import Error as PlaywrightError
@@ -77,8 +79,8 @@ class ProviderOption:
 class Patient:
     first_name: str
     last_name: str
-    phone: str = ""
-    email: str = ""
+    phone: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ class Widget:
         return found
 
     async def choose_service(self, key: str, *, step: str) -> None:
-        await self._choose(f".service-option[data-service='{key}']", step=step)
+        await self._choose(f".service-option[data-service={json.dumps(key)}]", step=step)
 
     async def providers(self, *, step: str) -> list[ProviderOption]:
         """The named providers of step 2 ("First Available" is not one)."""
@@ -153,7 +155,7 @@ class Widget:
         return [ProviderOption(r["key"], r["name"]) for r in rows if r["key"] != ANY_PROVIDER]
 
     async def choose_provider(self, key: str, *, step: str) -> None:
-        await self._choose(f".provider-option[data-provider='{key}']", step=step)
+        await self._choose(f".provider-option[data-provider={json.dumps(key)}]", step=step)
 
     async def times(self, session_url: str, day: date, *, step: str) -> list[str]:
         """Free start times ("HH:MM") on `day`; NotReleased when the day is not open yet."""
@@ -167,7 +169,7 @@ class Widget:
 
     async def choose_time(self, hhmm: str, *, step: str) -> None:
         """Pick a time on the day shown and continue; the site's refusal if it is gone."""
-        slot = self.page.locator(f"{TIME_SLOT}[data-time='{hhmm}']")
+        slot = self.page.locator(f"{TIME_SLOT}[data-time={json.dumps(hhmm)}]")
         if not await slot.count():
             raise SlotTaken(f"step {step}: {hhmm} is no longer listed", step=step)
         await slot.click()
@@ -179,7 +181,7 @@ class Widget:
                 self._not_released(message, step)
             raise SlotTaken(f"step {step}: {message}", step=step)
 
-    def _not_released(self, message: str, step: str) -> None:
+    def _not_released(self, message: str, step: str) -> NoReturn:
         """Raise NotReleased with the instant the page names ("opens on … at midnight")."""
         match = OPENS_ON_RE.search(message)
         opens = None
@@ -209,13 +211,14 @@ class Widget:
             )
 
     # --- step 5 ---------------------------------------------------------------------------
-    async def at_payment(self, step5_url: str, *, step: str) -> Locator:
-        """Be on the session's payment step; its "Book Appointment" button."""
+    async def at_payment(self, step5_url: str, *, step: str) -> Locator | None:
+        """Be on the session's payment step: its "Book Appointment" button, or None when the
+        session is already paid (the site then shows its confirmation, never the form)."""
         here = self.page.url == step5_url and await self.page.locator(PAY_BUTTON).is_visible()
         if not here:  # another page, or the step re-rendered with an error and no form
             await self.open(step5_url, step=step)
         if "/confirmation" in self.page.url:
-            raise SlotTaken(f"step {step}: this booking session is already paid", step=step)
+            return None
         return await require(self.page, PAY_BUTTON, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)
 
     async def type_card(self, card: CardEntry, *, step: str) -> None:
