@@ -30,7 +30,7 @@ import httpx
 
 from autobook.worker.timing import sleep_until
 
-DEFAULT_PROBES = 20  # requests in all; 5 rounds of 4 reach a few ms on a LAN or loopback
+DEFAULT_PROBES = 24  # requests in all: 6 rounds of 4 reach a few ms even on a busy machine
 DEFAULT_FAN = 4  # probes per round; each round shrinks the window about fan + 1 times
 DEFAULT_TARGET_S = 0.004  # stop once the half-width is this small: far below the ±50 ms aim
 SEND_MARGIN_S = 0.05  # never schedule a probe sooner than this: the spin wait needs a run-up
