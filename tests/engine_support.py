@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
 from datetime import date
 from typing import Any
 
@@ -19,7 +22,7 @@ from autobook.domain.taskspec import TaskCreate
 from autobook.engine.attempt import AttemptResult, run_attempt
 from autobook.engine.browsers import BrowserPool
 from autobook.runtime import Runtime
-from autobook.sandbox.runner import Sandbox
+from autobook.sandbox.runner import SIM_CLASSES, Sandbox, load_sim
 
 # Sandbox origin → the setting that points an adapter at it.
 URL_SETTINGS = {
@@ -135,3 +138,53 @@ def attempts_of(runtime: Runtime, task_id: int) -> list[tuple[str | None, str | 
     with transaction(runtime.sessions) as session:
         rows = session.query(Attempt).filter(Attempt.task_id == task_id).order_by(Attempt.id)
         return [(a.outcome, a.error) for a in rows]
+
+
+class ExternalSandbox:
+    """The simulators in their own process (`autobook sandbox`), as real sites would be: no
+    shared interpreter lock between the site and the engine, which matters for timing tests."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[str] | None = None
+        self._urls: dict[str, dict[str, str]] = {}
+
+    def start(self) -> ExternalSandbox:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autobook", "sandbox", "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        expected = sum(len(load_sim(name).origins) for name in SIM_CLASSES)
+        for line in self.process.stdout:
+            site, origin, url = line.split()
+            self._urls.setdefault(site, {})[origin] = url
+            if sum(len(o) for o in self._urls.values()) == expected:
+                break
+        for origins in self._urls.values():
+            for url in origins.values():
+                _wait_ready(url)
+        return self
+
+    def urls(self) -> dict[str, dict[str, str]]:
+        return self._urls
+
+    def url(self, site: str, origin: str) -> str:
+        return self._urls[site][origin]
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def _wait_ready(url: str) -> None:
+    for _ in range(100):
+        try:
+            httpx.get(f"{url}/_sandbox/clock", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"sandbox at {url} did not answer")
