@@ -151,11 +151,9 @@ def test_dry_run_stops_at_the_confirm_button(rt: Runtime, club: httpx.Client) ->
     assert ("POST", "/spa/16499/book") not in requests(club)
 
 
-def test_hand_over_reuses_the_saved_login_until_the_site_ends_it(
-    rt: Runtime, club: httpx.Client
-) -> None:
-    """Hand-over stops where a dry run does; each run starts a new browser with saved cookies."""
-    task = padel_task(rt, club, payment_method="handoff")
+def test_reuses_the_saved_login_until_the_site_ends_it(rt: Runtime, club: httpx.Client) -> None:
+    """Each run starts a new browser; the saved cookies spare a login while the site keeps them."""
+    task = padel_task(rt, club, payment_method="none")
     assert run_once(rt, task).outcome == "dry_run"
     assert len(events(club, "login")) == 1
     rerun(rt, task)

@@ -21,7 +21,9 @@ from autobook.sites.base import (
     AdapterContext,
     ConfigError,
     Credentials,
+    Hold,
     Payment,
+    Slot,
     SlotTaken,
     Want,
 )
@@ -104,6 +106,25 @@ def test_a_court_taken_before_confirm_is_slot_taken(club: httpx.Client) -> None:
     assert [e["detail"]["reason"] for e in rejected] == ["full"]
 
 
+def test_a_repeat_check_is_one_more_show_availability(club: httpx.Client) -> None:
+    """Polling for a cancellation: the second look re-presses the button, no new walk."""
+    day = club_day(club)
+
+    async def use(adapter: EstelleAdapter) -> tuple[int, int]:
+        first = await adapter.availability(want(day))
+        occupy = {"slot": f"{day.isoformat()}T18:00/court-1", "actor": "someone-else"}
+        club.post("/_sandbox/estelle/occupy", json=occupy).raise_for_status()
+        second = await adapter.availability(want(day))
+        return sum(s.bookable for s in first), sum(s.bookable for s in second)
+
+    club.delete("/_sandbox/events").raise_for_status()
+    free_before, free_after = with_adapter(club, use)
+    assert free_after == free_before - 1
+    paths = [e["path"] for e in club.get("/_sandbox/events", params={"kind": "request"}).json()]
+    assert paths.count("/spa") == 1 and paths.count("/spa/category/padel-courts") == 1
+    assert paths.count("/spa/16499/availability") == 2
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -123,6 +144,22 @@ def test_a_want_the_site_cannot_take_names_the_field(
     with pytest.raises(ConfigError) as error:
         with_adapter(club, use, log_in=False)
     assert error.value.message.startswith(f"{field}:")
+
+
+@pytest.mark.parametrize("method", [PaymentMethod.BENEFIT, PaymentMethod.HANDOFF])
+def test_a_payment_method_the_site_lacks_names_the_field(
+    club: httpx.Client, method: PaymentMethod
+) -> None:
+    slot = Slot("05/12/2026 18:00:00|Padel Court 1", datetime(2026, 12, 5, 18, tzinfo=LONDON),
+                datetime(2026, 12, 5, 19, tzinfo=LONDON), court="Padel Court 1")  # fmt: skip
+
+    async def use(adapter: EstelleAdapter) -> None:
+        await adapter.checkout(Hold(slot, token="-"), Payment(method), dry_run=True)
+
+    with pytest.raises(ConfigError) as error:
+        with_adapter(club, use, log_in=False)
+    assert error.value.message.startswith("payment_method:")
+    assert repr(method.value) in error.value.message
 
 
 def test_paying_by_card_is_refused_before_any_click(club: httpx.Client) -> None:

@@ -46,7 +46,9 @@ class EstelleAdapter(SiteAdapter):
         zone=LONDON,
         venues=(VENUE,),
         activities=(ACTIVITY,),
-        payment_methods=(BILLED_TO_ACCOUNT, PaymentMethod.HANDOFF, PaymentMethod.NONE),
+        # No hand-over: nothing is held before Confirm, and the site sends a browser that did
+        # not click its way to the confirm page back home, so there is no page to pass on.
+        payment_methods=(BILLED_TO_ACCOUNT, PaymentMethod.NONE),
         release=ReleaseRule(LONDON, days_ahead=14, at=time(0, 0)),
         transports=("browser",),
         url_settings=("estelle",),
@@ -113,8 +115,10 @@ class EstelleAdapter(SiteAdapter):
     async def _show_day(self, site: EstellePage, day: date, first: time) -> list[Slot]:
         """Walk from home to `day`'s slot cards in the working tab and read them."""
         self._showing = None
-        await self._member_home(site)
-        view = await site.open_day(day)
+        if not await site.on_dates():
+            await self._member_home(site)
+            await site.walk_to_dates(day)
+        view = await site.show_day(day)
         if view.message:
             return self._no_cards(view.message, day, first)
         self._showing = (site.url, day)

@@ -171,19 +171,35 @@ class EstellePage:
         return True
 
     # --- booking funnel ------------------------------------------------------------------------
-    async def open_day(self, day: date) -> DayView:
-        """From home: Book Now → Padel Courts → the month (or "BOOK - 1Hr") → date → Show."""
+    async def walk_to_dates(self, day: date) -> None:
+        """From home: Book Now → Padel Courts → the month's button (or "BOOK - 1Hr")."""
         step = "availability"
         await self._click(BOOK_NOW, step)
         await self._click(PADEL, step)
         month = MONTH.format(MONTHS[day.month - 1])
         await self._click(month if await self.page.locator(month).count() else ONE_HOUR, step)
+
+    async def on_dates(self) -> bool:
+        """True when this tab shows the date field and Show Availability (a repeat check is
+        then one more click, as a person polling for a free court does)."""
+        if self._path() == LOGIN_PATH:
+            return False
+        return (
+            await self.page.locator(DATE_INPUT).is_visible()
+            and await self.page.locator(APPLY).is_visible()
+        )
+
+    async def show_day(self, day: date) -> DayView:
+        """Type the date (unless it is already there) and press Show Availability."""
+        step = "availability"
         field = await require(self.page, DATE_INPUT, step=step)
-        await field.click()
-        await field.press("Control+a")
-        await field.press("Backspace")
-        await type_like_human(field, day.strftime("%d/%m/%Y"), mean_delay_ms=self.delay_ms)
-        await field.press("Escape")  # close the date picker, as a person does
+        wanted = day.strftime("%d/%m/%Y")
+        if await field.input_value() != wanted:
+            await field.click()
+            await field.press("Control+a")
+            await field.press("Backspace")
+            await type_like_human(field, wanted, mean_delay_ms=self.delay_ms)
+            await field.press("Escape")  # close the date picker, as a person does
         await self._glance()
         await (await require(self.page, APPLY, step=step)).click()
         return await self._day_view(step)
