@@ -19,6 +19,7 @@ from test_cli_support import Cli
 
 from autobook.db.engine import transaction
 from autobook.db.models import Booking, Meta, SystemLog, Task
+from autobook.db.secrets import rotate_all, stale_ciphertexts
 from autobook.db.tasks import create_task
 from autobook.domain.taskspec import TaskCreate
 from autobook.notify import (
@@ -29,6 +30,7 @@ from autobook.notify import (
     send_test,
 )
 from autobook.runtime import Runtime
+from autobook.vault import Vault, generate_key
 
 SECRET = "tok3n-Xq9"  # stands for a webhook token inside a URL's path
 
@@ -215,6 +217,17 @@ def test_a_failing_url_never_raises_and_is_logged_without_its_secret(
 def test_no_urls_anywhere_sends_nothing(runtime: Runtime, rx: Receiver) -> None:
     notify(runtime, NotifyEvent.BOOKED, add_task(runtime), booking())
     assert rx.received == []
+
+
+def test_key_rotation_keeps_the_settings_page_urls_readable(runtime: Runtime, rx: Receiver) -> None:
+    set_page_urls(runtime, [rx.url("json", "after-rotation")])
+    new_vault = Vault(generate_key())
+    with transaction(runtime.sessions) as session:
+        rotate_all(session, Vault(new_vault.key, [runtime.vault.key]))
+        assert stale_ciphertexts(session, new_vault) == 0
+    runtime.vault = new_vault  # the old key is gone, as after a finished rotation
+    notify(runtime, NotifyEvent.SNIPE_LOST, add_task(runtime))
+    assert len(rx.at("after-rotation")) == 1
 
 
 def test_cli_notify_test_with_urls_on_stdin_and_from_the_settings(

@@ -8,6 +8,9 @@ from sqlalchemy.orm import Session
 from autobook.db.models import ENCRYPTED_COLUMNS, Meta
 from autobook.vault import CANARY_KEY, CANARY_PLAINTEXT, Vault, VaultError
 
+# `meta` rows holding vault ciphertext besides the canary: the settings page's notification URLs.
+ENCRYPTED_META_KEYS = ("notify_urls",)
+
 
 def check_or_set_canary(session: Session, vault: Vault) -> None:
     """Fail with a clear message when the configured key is not this database's key."""
@@ -38,6 +41,11 @@ def rotate_all(session: Session, vault: Vault) -> int:
                 update(model).where(pk == ident).values({column_name: vault.rotate(ciphertext)})
             )
             count += 1
+    for key in ENCRYPTED_META_KEYS:
+        row = session.get(Meta, key)
+        if row is not None:
+            row.value = vault.rotate(row.value)
+            count += 1
     canary = session.get(Meta, CANARY_KEY)
     if canary is not None:
         canary.value = vault.rotate(canary.value)
@@ -51,4 +59,7 @@ def stale_ciphertexts(session: Session, vault: Vault) -> int:
         column = getattr(model, column_name)
         for (ciphertext,) in session.execute(select(column).where(column.is_not(None))):
             stale += not vault.is_current(ciphertext)
+    for key in ENCRYPTED_META_KEYS:
+        row = session.get(Meta, key)
+        stale += row is not None and not vault.is_current(row.value)
     return stale
