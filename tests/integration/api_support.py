@@ -13,10 +13,11 @@ from sqlalchemy import update
 from test_web_helpers import make_token
 
 from autobook.config import Settings
-from autobook.db.engine import transaction
+from autobook.db.engine import make_engine, transaction
 from autobook.db.models import Attempt, AttemptStep, Booking, Task
 from autobook.runtime import Runtime
 from autobook.web.app import create_app
+from conftest import _empty_tables
 from engine_support import add_account, add_card, add_task
 
 __all__ = ["add_account", "add_card", "add_task"]
@@ -37,6 +38,13 @@ def api_client(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(settings, runtime=runtime)) as client:
         client.headers["Authorization"] = f"Bearer {make_token(runtime)}"
         yield client
+
+
+def empty_tables(settings: Settings) -> None:
+    """Start a module-scoped runtime from empty tables, as the `runtime` fixture does."""
+    engine = make_engine(settings.sqlalchemy_url)
+    _empty_tables(engine)
+    engine.dispose()
 
 
 def force_status(runtime: Runtime, task_id: int, status: str) -> None:

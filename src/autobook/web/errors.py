@@ -46,8 +46,11 @@ def _message(err: dict[str, Any]) -> str:
     if err.get("type") == "json_invalid":
         message = f"the body is not valid JSON ({err.get('ctx', {}).get('error', 'parse error')})"
     value = err.get("input")
-    if isinstance(value, str) and value:
-        message = _scrub(message, value, quoted_only=err.get("type") != "value_error")
+    # A list's validator (e.g. of times) may quote one of its items.
+    values = value if isinstance(value, list) else [value]
+    for item in values:
+        if isinstance(item, str) and item:
+            message = _scrub(message, item, quoted_only=err.get("type") != "value_error")
     return message
 
 
