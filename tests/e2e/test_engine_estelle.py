@@ -35,6 +35,8 @@ pytestmark = pytest.mark.e2e
 LONDON = ZoneInfo("Europe/London")
 EMAIL, PASSWORD = DEMO_USERS[0]
 REFERENCE = re.compile(r"^EMP\d{7}$")
+# The booking test runs on both databases; the others exercise the site, not the database.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +127,7 @@ def test_books_the_first_time_and_court_it_can_once(rt: Runtime, club: httpx.Cli
     assert len(events(club, "booking")) == 1
 
 
+@SQLITE_ONLY
 def test_never_pays_twice_for_a_booking_made_elsewhere(rt: Runtime, club: httpx.Client) -> None:
     """The member booked 19:00 by other means: the engine finds it on My Bookings."""
     day = club_day(club)
@@ -139,6 +142,7 @@ def test_never_pays_twice_for_a_booking_made_elsewhere(rt: Runtime, club: httpx.
     assert ("POST", "/spa/16499/book") not in requests(club)
 
 
+@SQLITE_ONLY
 def test_dry_run_stops_at_the_confirm_button(rt: Runtime, club: httpx.Client) -> None:
     task = padel_task(rt, club, dry_run=True)
     result = run_once(rt, task)
@@ -151,6 +155,7 @@ def test_dry_run_stops_at_the_confirm_button(rt: Runtime, club: httpx.Client) ->
     assert ("POST", "/spa/16499/book") not in requests(club)
 
 
+@SQLITE_ONLY
 def test_reuses_the_saved_login_until_the_site_ends_it(rt: Runtime, club: httpx.Client) -> None:
     """Each run starts a new browser; the saved cookies spare a login while the site keeps them."""
     task = padel_task(rt, club, payment_method="none")
@@ -169,6 +174,7 @@ def test_reuses_the_saved_login_until_the_site_ends_it(rt: Runtime, club: httpx.
     assert events(club, "booking") == []
 
 
+@SQLITE_ONLY
 def test_site_changed_fails_naming_step_and_selector(rt: Runtime, club: httpx.Client) -> None:
     club.put("/_sandbox/faults", json={"site_changed": True}).raise_for_status()
     task = padel_task(rt, club)
@@ -186,6 +192,7 @@ def test_site_changed_fails_naming_step_and_selector(rt: Runtime, club: httpx.Cl
     assert events(club, "booking") == []
 
 
+@SQLITE_ONLY
 def test_wrong_password_is_an_authentication_error(rt: Runtime, club: httpx.Client) -> None:
     task = padel_task(rt, club, password="not-the-password")
     result = run_once(rt, task)
@@ -198,6 +205,7 @@ def test_wrong_password_is_an_authentication_error(rt: Runtime, club: httpx.Clie
     assert [e["detail"]["ok"] for e in events(club, "login")] == [False]  # never retried
 
 
+@SQLITE_ONLY
 def test_a_dropped_confirm_waits_for_the_next_cycle(rt: Runtime, club: httpx.Client) -> None:
     club.put("/_sandbox/faults", json={"drop_cart_rate": 1.0}).raise_for_status()
     task = padel_task(rt, club)
@@ -209,6 +217,7 @@ def test_a_dropped_confirm_waits_for_the_next_cycle(rt: Runtime, club: httpx.Cli
     assert events(club, "booking") == []
 
 
+@SQLITE_ONLY
 def test_before_release_waits_for_midnight(rt: Runtime, club: httpx.Client) -> None:
     later = club_day(club, ahead=20)
     task = padel_task(rt, club, target_date=later)
@@ -221,6 +230,7 @@ def test_before_release_waits_for_midnight(rt: Runtime, club: httpx.Client) -> N
     assert row.next_run_at is not None and as_utc(row.next_run_at) == opens
 
 
+@SQLITE_ONLY
 def test_server_errors_are_retried_then_wait(rt: Runtime, club: httpx.Client) -> None:
     club.put("/_sandbox/faults", json={"error_rate": 1.0}).raise_for_status()
     task = padel_task(rt, club)
