@@ -147,11 +147,23 @@ class Attempt:
         if not db.move(self.runtime, self.job, TaskStatus.BOOKING, lease_expires_at=lease):
             message = "the task was stopped meanwhile"
             return AttemptResult("busy", self.job.status, message, self.attempt_id)
-        hold = await self._hold(candidates)
-        confirmation = await self._pay(hold)
+        hold, confirmation = await self._hold_and_pay(candidates)
         if confirmation is None:
             return await self._dry_run_end(hold)
         return await self._booked(confirmation, "booked")
+
+    async def _hold_and_pay(self, candidates: list[Slot]) -> tuple[Hold, Confirmation | None]:
+        """Hold the best candidate and pay; a slot lost at checkout (sites without a cart find
+        out only then) moves on to the next candidate, since nothing was paid."""
+        start = 0
+        while True:
+            index, hold = await self._hold(candidates[start:])
+            try:
+                return hold, await self._pay(hold)
+            except SlotTaken:
+                start += index + 1
+                if start >= len(candidates):
+                    raise
 
     # --- the steps -----------------------------------------------------------------------
     async def _login(self) -> None:
@@ -184,7 +196,8 @@ class Attempt:
             note.detail = f"{len(bookings)} bookings that day, none at a wanted time"
         return None
 
-    async def _hold(self, candidates: list[Slot]) -> Hold:
+    async def _hold(self, candidates: list[Slot]) -> tuple[int, Hold]:
+        """The first candidate the site lets us hold: its index and the hold."""
         async with self.steps.step("hold") as note:
             for i, slot in enumerate(candidates):
                 try:
@@ -195,7 +208,7 @@ class Attempt:
                     note.retries.append(f"{_describe(slot, self.info.zone)} taken ({exc.message})")
                     continue
                 note.detail = f"held {_describe(slot, self.info.zone)}"
-                return hold
+                return i, hold
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _pay(self, hold: Hold) -> Confirmation | None:

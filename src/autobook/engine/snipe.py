@@ -189,7 +189,7 @@ class Snipe(Attempt):
             candidates = await self._find()
             if not candidates:
                 return None
-            return await self._hold(candidates)
+            return (await self._hold(candidates))[1]
         except SlotTaken:
             return None
 
