@@ -54,6 +54,14 @@ def test_narrow_trusts_the_new_answer_when_the_site_clock_was_stepped() -> None:
     assert after.lo <= 7.5 <= after.hi
 
 
+def test_narrow_meets_in_the_gap_when_a_date_is_a_few_ms_stale() -> None:
+    window = Window(0.500, 0.504)
+    slightly_stale = Probe(sent=100.510, received=100.511, date_s=100)  # says offset ≤ 0.490
+    assert narrow(window, slightly_stale) == Window(pytest.approx(0.490), 0.500)
+    stepped = Probe(sent=100.900, received=100.901, date_s=100)  # says offset ≤ 0.100
+    assert narrow(window, stepped) == stepped.bounds
+
+
 def test_candidates_split_the_window_evenly() -> None:
     assert candidates(Window(0.0, 1.0), 4) == pytest.approx([0.2, 0.4, 0.6, 0.8])
     assert candidates(Window(-2.0, -1.0), 1) == pytest.approx([-1.5])
