@@ -39,7 +39,7 @@ def skewed_estimate(api_url: str, skew: float) -> ClockEstimate:
     return asyncio.run(run())
 
 
-@pytest.mark.parametrize("skew", [1.2345, -2.5, 2.9876, -0.0421])
+@pytest.mark.parametrize("skew", [2.9876, -2.5, -0.0421])
 def test_estimate_is_within_50_ms_of_the_true_skew(api_url: str, skew: float) -> None:
     est = skewed_estimate(api_url, skew)
     error = est.offset_s - skew
