@@ -122,7 +122,7 @@ def test_falls_back_to_the_next_time_when_the_first_is_taken(
     for provider in ("alex", "brandi"):  # phone bookings take 14:30 with both
         slot = f"{provider}/{thursday().isoformat()}/14:30"
         clinic.post("/_sandbox/clinic/appointments", json={"slot": slot}).raise_for_status()
-    task = clinic_task(rt, courts=["Brandi"])
+    task = clinic_task(rt, sub_location="brandi")  # only her diary is read
     result = run_once(rt, task)
 
     assert result.outcome == "booked", result.message
@@ -132,7 +132,7 @@ def test_falls_back_to_the_next_time_when_the_first_is_taken(
 
 
 def test_declined_card_fails_with_the_sites_reason(rt: Runtime, clinic: httpx.Client) -> None:
-    task = clinic_task(rt, card=DECLINED_CARD)
+    task = clinic_task(rt, card=DECLINED_CARD, sub_location="alex")
     result = run_once(rt, task)
 
     assert result.outcome == "declined", result.message
@@ -146,7 +146,7 @@ def test_declined_card_fails_with_the_sites_reason(rt: Runtime, clinic: httpx.Cl
 
 
 def test_dry_run_stops_at_book_appointment(rt: Runtime, clinic: httpx.Client) -> None:
-    task = clinic_task(rt, dry_run=True)
+    task = clinic_task(rt, dry_run=True, sub_location="alex")
     result = run_once(rt, task)
 
     assert result.outcome == "dry_run", result.message
@@ -159,7 +159,7 @@ def test_dry_run_stops_at_book_appointment(rt: Runtime, clinic: httpx.Client) ->
 
 
 def test_handoff_leaves_the_payment_step_open(rt: Runtime, clinic: httpx.Client) -> None:
-    task = clinic_task(rt, payment_method="handoff")
+    task = clinic_task(rt, payment_method="handoff", sub_location="alex")
     result = run_once(rt, task)
 
     assert result.outcome == "handoff", result.message
