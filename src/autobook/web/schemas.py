@@ -416,3 +416,10 @@ class StatsPublic(BaseModel):
             DayCountPublic(date=d.day.isoformat(), count=d.count) for d in stats.bookings_by_day
         ]
         return cls(**data)
+
+
+class NotifyTestResult(BaseModel):
+    ok: bool
+    sent: int = Field(description="Services that accepted the message.")
+    failures: list[str] = Field(description='Each as "URL 2 (discord) …": no URL is shown.')
+    message: str

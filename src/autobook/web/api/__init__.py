@@ -8,6 +8,7 @@ from autobook.web.api import (
     accounts,
     bookings,
     logs,
+    notifications,
     payment_profiles,
     sites,
     stats,
@@ -20,5 +21,6 @@ from autobook.web.schemas import ERROR_RESPONSES
 api_router = APIRouter(
     prefix="/api/v1", dependencies=[Depends(api_token)], responses=ERROR_RESPONSES
 )
-for _module in (accounts, payment_profiles, tokens, tasks, bookings, logs, stats, sites):
+_ROUTERS = (accounts, payment_profiles, tokens, tasks, bookings, logs, stats, sites, notifications)
+for _module in _ROUTERS:
     api_router.include_router(_module.router)
