@@ -16,7 +16,16 @@ from autobook.domain.tasks import PaymentMethod
 from autobook.engine.browsers import BrowserPool
 from autobook.sandbox.clinic.catalog import BOOKING_WINDOW_DAYS, PROVIDERS, SERVICES
 from autobook.sandbox.runner import Sandbox
-from autobook.sites.base import AdapterContext, Card, Credentials, Hold, Payment, SlotTaken, Want
+from autobook.sites.base import (
+    AdapterContext,
+    Card,
+    Credentials,
+    Hold,
+    Payment,
+    SlotTaken,
+    Transient,
+    Want,
+)
 from autobook.sites.clinic.adapter import ClinicAdapter
 from engine_support import sim_events
 
@@ -161,3 +170,14 @@ def test_release_gives_the_time_back(clinic: httpx.Client) -> None:
     assert released["detail"]["reason"] == "changed_provider"
     free = clinic.get("/_sandbox/clinic/slots", params={"day": thursday().isoformat()}).json()
     assert hold.slot.site_id in free
+
+
+def test_a_failing_site_is_transient(clinic: httpx.Client) -> None:
+    clinic.put("/_sandbox/faults", json={"error_rate": 1.0}).raise_for_status()
+
+    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> str:
+        with pytest.raises(Transient) as caught:
+            await adapter.availability(want())
+        return caught.value.message
+
+    assert "503" in with_adapter(clinic, body)
