@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from test_web_helpers import csrf_of, setup_admin
@@ -28,9 +27,8 @@ CARD_NUMBER = "4000056655665556"
 CVV = "7391"
 
 
-@pytest.fixture
-def client(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
-    """Signed in as the admin."""
+def signed_in(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
+    """A client of the app signed in as the admin (for each module's `client` fixture)."""
     with TestClient(create_app(settings, runtime=runtime)) as c:
         assert setup_admin(c).status_code == 303
         yield c
@@ -88,9 +86,10 @@ def add_attempt(runtime: Runtime, task_id: int, shot: str | None = None) -> int:
         session.add(attempt)
         session.flush()
         for seq, (name, ms) in enumerate([("login", 120), ("find", 45), ("confirm", 300)]):
-            session.add(AttemptStep(attempt_id=attempt.id, seq=seq, name=name, status="ok",
-                                    duration_ms=ms, detail=f"{name} detail",
-                                    screenshot_path=shot if name == "confirm" else None))  # fmt: skip
+            step = AttemptStep(attempt_id=attempt.id, seq=seq, name=name, status="ok",
+                               duration_ms=ms, detail=f"{name} detail",
+                               screenshot_path=shot if name == "confirm" else None)  # fmt: skip
+            session.add(step)
         return attempt.id
 
 

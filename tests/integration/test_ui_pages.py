@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from test_ui_helpers import (  # noqa: F401  (client is a fixture)
+from test_ui_helpers import (
     add_account,
     add_attempt,
     add_booking,
     add_task,
-    client,
     post,
     set_status,
+    signed_in,
     task_status,
 )
 from test_web_helpers import row_counts
@@ -27,7 +28,8 @@ from autobook.runtime import Runtime
 from autobook.web.app import create_app
 
 PAGES = ["/", "/dashboard/live", "/tasks/new", "/tasks/new/fields?site=gym", "/bookings",
-         "/logs", "/logs/tail", "/import", "/settings", "/tasks/1", "/screenshots/a.png"]  # fmt: skip
+         "/logs", "/logs/tail", "/import", "/settings", "/tasks/1",
+         "/screenshots/a.png"]  # fmt: skip
 FORMS = ["/tasks/new", "/tasks/1/stop", "/tasks/1/resume", "/tasks/1/delete",
          "/bookings/1/cancel", "/import", "/settings/accounts", "/settings/accounts/1/remove",
          "/settings/accounts/1/test", "/settings/payments", "/settings/payments/1/remove",
@@ -41,27 +43,34 @@ EMPTY_STATES = {
 }
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_every_page_needs_the_admin(settings: Settings, runtime: Runtime, path: str) -> None:
+@pytest.fixture
+def client(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
+    yield from signed_in(settings, runtime)
+
+
+# One test per rule, looping over the pages: a database per case would make the suite slow.
+def test_every_page_needs_the_admin(settings: Settings, runtime: Runtime) -> None:
     with TestClient(create_app(settings, runtime=runtime)) as anon:
-        response = anon.get(path, follow_redirects=False)
-        assert response.status_code == 303 and response.headers["location"] == "/setup"
-        polled = anon.get(path, headers={"HX-Request": "true"}, follow_redirects=False)
-        assert polled.status_code == 401 and polled.headers["HX-Redirect"] == "/setup"
+        for path in PAGES:
+            response = anon.get(path, follow_redirects=False)
+            assert response.status_code == 303, path
+            assert response.headers["location"] == "/setup", path
+            polled = anon.get(path, headers={"HX-Request": "true"}, follow_redirects=False)
+            assert polled.status_code == 401 and polled.headers["HX-Redirect"] == "/setup", path
 
 
-@pytest.mark.parametrize("path", FORMS)
 def test_every_form_refuses_a_missing_or_foreign_csrf_token(
-    client: TestClient, runtime: Runtime, path: str
+    client: TestClient, runtime: Runtime
 ) -> None:
-    add_task(runtime, account_ids=[add_account(runtime)])
-    before = row_counts(runtime), task_status(runtime, 1)
-    for token in (None, "forged-token"):
-        data = {"csrf_token": token} if token else {}
-        response = client.post(path, data={**data, "name": "x"}, follow_redirects=False)
-        assert response.status_code == 403, path
-        assert "csrf_token" in response.text
-    assert (row_counts(runtime), task_status(runtime, 1)) == before
+    task = add_task(runtime, account_ids=[add_account(runtime)])
+    before = row_counts(runtime), task_status(runtime, task)
+    for path in FORMS:
+        for token in (None, "forged-token"):
+            data = {"csrf_token": token} if token else {}
+            response = client.post(path, data={**data, "name": "x"}, follow_redirects=False)
+            assert response.status_code == 403, (path, token)
+            assert "csrf_token" in response.text, path
+    assert (row_counts(runtime), task_status(runtime, task)) == before
 
 
 def test_pages_show_empty_states_that_say_what_to_do(client: TestClient) -> None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from autobook.db.accounts import list_accounts, list_payment_profiles
+from autobook.db.bookings import local_date
 from autobook.db.engine import transaction
 from autobook.db.models import AdminUser
 from autobook.db.taskimport import import_csv
@@ -21,7 +22,14 @@ from autobook.domain.taskupdate import TaskDefaults
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry
-from autobook.web.ui.common import ErrorList, errors_by_field, form_errors, render, site_choices
+from autobook.web.ui.common import (
+    ErrorList,
+    errors_by_field,
+    form_errors,
+    now_utc,
+    render,
+    site_choices,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,7 +107,7 @@ def import_upload(
         return _page(request, session, admin, form, status_code=422,
                      errors=[error_entry("file", why)])  # fmt: skip
     with transaction(runtime.sessions) as tx:
-        outcome = import_csv(tx, data=data, defaults=defaults,
+        outcome = import_csv(tx, data=data, defaults=defaults, today=local_date(now_utc()),
                              all_or_nothing=bool(form.all_or_nothing))  # fmt: skip
         created = [(t.id, t.target_date, list(t.time_preferences)) for t in outcome.created]
     return _page(request, session, admin, form, status_code=422 if outcome.errors else 200,
