@@ -138,7 +138,8 @@ class Snipe(Attempt):
 
     async def _strike(self, armed: list[Slot], offset: float) -> Hold | None:
         """Fire staggered holds of the best prepared slot; keep one hold, drop duplicates."""
-        if not armed:
+        if not armed:  # the site lists nothing before its release (Estelle): list right at it
+            await wait_until(self.release_at, offset)
             return None
         target, want = armed[0], self.job.want
         deadline = self.release_at + timedelta(seconds=STRIKE_WINDOW_S)
