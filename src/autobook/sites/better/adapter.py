@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import replace
-from datetime import time
+from datetime import datetime, time
 from typing import TYPE_CHECKING, ClassVar
 
 from autobook.domain.release import LONDON, ReleaseRule
@@ -279,7 +279,7 @@ def _court_slot(s: Session, court: Court) -> Slot:
         court=court.name,
         price=court.price or s.price,
         bookable=s.status == BOOK and court.free_for_us,
-        released_at=s.released_at,
+        released_at=_opens_at(s),
         extra={"session": s, "court": court},
     )
 
@@ -291,9 +291,15 @@ def _session_slot(s: Session) -> Slot:
         ends_at=s.ends_at,
         price=s.price,
         bookable=s.status == BOOK,
-        released_at=s.released_at,
+        released_at=_opens_at(s),
         extra={"session": s},
     )
+
+
+def _opens_at(s: Session) -> datetime | None:
+    """The release instant, only while the session waits for it (a null status): a full
+    slot is not "unreleased", whatever its `first_bookable_at` says."""
+    return s.released_at if s.status is None else None
 
 
 def _money(pence: int) -> str:
