@@ -104,6 +104,19 @@ class Settings(BaseSettings):
         validation_alias=_env("AUTOBOOK_WORKER_CONCURRENCY"),
         description="Tasks one worker runs at the same time (seed 000: one at a time).",
     )
+    lease_seconds: int = Field(
+        300,
+        ge=5,
+        le=3600,
+        validation_alias=_env("AUTOBOOK_LEASE_SECONDS"),
+        description="How long a task stays claimed by a worker that stops answering; a live "
+        "worker renews its lease, a dead one's task is recovered after this.",
+    )
+    screenshots: bool = Field(
+        True,
+        validation_alias=_env("AUTOBOOK_SCREENSHOTS"),
+        description="Capture the site's confirmation page after a booking (opens a browser).",
+    )
     human_typing_ms: int = Field(
         60,
         ge=0,

@@ -143,7 +143,7 @@ class Attempt:
                 return await self._booked(existing, "already_booked")
         if not candidates:
             return self._settle("no_slot", TaskStatus.PENDING, "no wanted slot is free", wait=True)
-        lease = utcnow() + db.LEASE
+        lease = utcnow() + db.lease_length(self.runtime)
         if not db.move(self.runtime, self.job, TaskStatus.BOOKING, lease_expires_at=lease):
             message = "the task was stopped meanwhile"
             return AttemptResult("busy", self.job.status, message, self.attempt_id)
@@ -336,6 +336,8 @@ class Attempt:
         if self._confirmed is None:
             return None
         confirmation, booking_id = self._confirmed
+        if not self.runtime.settings.screenshots:
+            return None  # AUTOBOOK_SCREENSHOTS=false: no browser started just for a picture
         async with self.steps.step("screenshot") as note:
             try:
                 page = await self.adapter.confirmation_page(confirmation)

@@ -30,8 +30,13 @@ from autobook.runtime import Runtime
 from autobook.sites.base import Card, Confirmation, Credentials, Payment, Want
 
 HANDOFF_TTL = timedelta(minutes=10)  # seed 004: a handoff page abandoned this long is lost
-LEASE = timedelta(minutes=5)  # a worker that dies mid-attempt frees its task after this
 CLAIMABLE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
+
+
+def lease_length(runtime: Runtime) -> timedelta:
+    """How long a claim holds unrenewed (AUTOBOOK_LEASE_SECONDS): a worker that dies
+    mid-attempt frees its task after this."""
+    return timedelta(seconds=runtime.settings.lease_seconds)
 
 
 @dataclass
@@ -152,7 +157,7 @@ def claim(runtime: Runtime, job: Job, worker: str, lease_until: datetime | None 
     """Take the task for this attempt: pending or scheduled → checking, with a lease."""
     if job.status not in CLAIMABLE:
         return False
-    lease = lease_until or utcnow() + LEASE
+    lease = lease_until or utcnow() + lease_length(runtime)
     return move(runtime, job, TaskStatus.CHECKING, lease_owner=worker, lease_expires_at=lease)
 
 
