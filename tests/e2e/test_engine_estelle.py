@@ -4,6 +4,7 @@ booking per booked run, none for a dry run or a hand-over."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterator
@@ -17,6 +18,9 @@ import pytest
 from autobook.db.engine import transaction
 from autobook.db.models import SiteAccount
 from autobook.domain.statuses import TaskStatus
+from autobook.engine.attempt import AttemptResult
+from autobook.engine.browsers import BrowserPool
+from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
 from autobook.sandbox.estelle.site import DEMO_USERS
 from autobook.sandbox.runner import Sandbox
@@ -51,6 +55,7 @@ def club(box: Sandbox) -> Iterator[httpx.Client]:
     """The simulator on its real clock with one member and every court free."""
     with httpx.Client(base_url=box.url("estelle", "web"), timeout=10) as c:
         c.post("/_sandbox/reset").raise_for_status()
+        c.post("/_sandbox/clock", json={"offset_s": 0}).raise_for_status()
         member = {"email": EMAIL, "password": PASSWORD, "name": "Alex Morgan"}
         c.post("/_sandbox/estelle/members", json=member).raise_for_status()
         yield c
@@ -239,6 +244,28 @@ def test_server_errors_are_retried_then_wait(rt: Runtime, club: httpx.Client) ->
     assert result.outcome == "transient", result.message
     assert "503" in result.message and "after 3 retries" in result.message
     assert task_row(rt, task).status == TaskStatus.PENDING.value
+
+
+@SQLITE_ONLY
+def test_snipes_the_midnight_release(rt: Runtime, club: httpx.Client) -> None:
+    """Nothing is listed before midnight: the snipe logs in and walks to the date beforehand,
+    waits on the site's clock, then lists, picks and confirms right after the release."""
+    release = datetime.combine(club_day(club, ahead=1), time(0), tzinfo=LONDON)
+    lead = timedelta(seconds=20)  # for login, the first look, My Bookings and the clock sync
+    club.post("/_sandbox/clock", json={"now": (release - lead).isoformat()}).raise_for_status()
+    target = release.date() + timedelta(days=14)
+    task = padel_task(rt, club, target_date=target, strategy="snipe")
+
+    async def snipe() -> AttemptResult:
+        async with BrowserPool() as pool:
+            return await run_snipe(rt, task, release.astimezone(UTC), pool=pool, worker="test")
+
+    result = asyncio.run(snipe())
+    assert result.outcome == "booked", result.message
+    [event] = events(club, "booking")
+    assert event["slot"] == slot_key(target, "19:00", 1)
+    assert datetime.fromisoformat(event["at"]) >= release
+    assert task_row(rt, task).status == TaskStatus.SUCCEEDED.value
 
 
 # --- helpers ---------------------------------------------------------------------------------
