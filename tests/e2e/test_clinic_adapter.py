@@ -181,3 +181,18 @@ def test_a_failing_site_is_transient(clinic: httpx.Client) -> None:
         return caught.value.message
 
     assert "503" in with_adapter(clinic, body)
+
+
+def test_holds_fired_together_take_turns_and_keep_one(clinic: httpx.Client) -> None:
+    """A snipe fires several holds at once; in one tab they run one after another, and the
+    ones after the first find the time gone."""
+
+    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> list[object]:
+        [slot] = [s for s in await adapter.availability(want()) if s.starts_at.hour == 14
+                  and s.starts_at.minute == 30]  # fmt: skip
+        shots = [adapter.hold(slot, want()) for _ in range(3)]
+        return list(await asyncio.gather(*shots, return_exceptions=True))
+
+    results = with_adapter(clinic, body)
+    assert [type(r).__name__ for r in results] == ["Hold", "SlotTaken", "SlotTaken"]
+    assert len(sim_events(str(clinic.base_url), "hold")) == 1

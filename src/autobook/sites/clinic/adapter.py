@@ -12,8 +12,12 @@ provider's name, the price the service's price (a £50 deposit of it is taken on
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
+from typing import Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from autobook.domain.release import ReleaseRule
@@ -65,6 +69,24 @@ ACTIVITIES = (
 )
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def one_tab(
+    method: Callable[Concatenate[ClinicAdapter, P], Awaitable[R]],
+) -> Callable[Concatenate[ClinicAdapter, P], Awaitable[R]]:
+    """Run the method alone in the account's one tab: a snipe fires holds concurrently, and
+    two walks through the widget in one tab would navigate each other away."""
+
+    @functools.wraps(method)
+    async def alone(self: ClinicAdapter, *args: P.args, **kwargs: P.kwargs) -> R:
+        async with self._tab:
+            return await method(self, *args, **kwargs)
+
+    return alone
+
+
 class ClinicAdapter(SiteAdapter):
     info = SiteInfo(
         name="clinic",
@@ -85,12 +107,14 @@ class ClinicAdapter(SiteAdapter):
         # Sessions this adapter held, by URL: the only bookings it can ever see again,
         # since the widget has no "my appointments" page.
         self._held: dict[str, Slot] = {}
+        self._tab = asyncio.Lock()
 
     async def login(self, saved_state: str | None) -> str | None:
         """Nothing to log in to; check the patient's details before any time is held."""
         patient_from(self.creds)
         return None
 
+    @one_tab
     async def availability(self, want: Want) -> list[Slot]:
         _check_venue(want)
         widget = await self._widget()
@@ -107,6 +131,7 @@ class ClinicAdapter(SiteAdapter):
                 slots.append(_slot(service, provider, want.day, hhmm))
         return slots
 
+    @one_tab
     async def bookings(self, want: Want) -> list[Confirmation]:
         """The widget lists no patient's appointments, so only the sessions this adapter held
         can be asked — enough to never pay twice when a payment's answer was lost."""
@@ -120,6 +145,7 @@ class ClinicAdapter(SiteAdapter):
                 found.append(_confirmation(slot, booked))
         return found
 
+    @one_tab
     async def hold(self, slot: Slot, want: Want) -> Hold:
         """Steps 1–4 in a new session: service, provider, the slot's time, the patient."""
         provider, day, hhmm = _parse_site_id(slot.site_id)
@@ -137,6 +163,7 @@ class ClinicAdapter(SiteAdapter):
         token = session.rsplit("/", 1)[-1]
         return Hold(slot, token, slot.price, extra={"session_url": session, "step5_url": step5})
 
+    @one_tab
     async def checkout(self, hold: Hold, payment: Payment, *, dry_run: bool) -> Confirmation | None:
         """Step 5. HANDOFF stops there and keeps its URL for a person; CARD types the card and
         clicks "Book Appointment" unless this is a dry run."""
@@ -165,6 +192,7 @@ class ClinicAdapter(SiteAdapter):
             raise ValueError("the hold has not been handed off: run checkout with HANDOFF first")
         return str(url)
 
+    @one_tab
     async def release(self, hold: Hold) -> None:
         """Switch the session to "First Available": the widget lets go of the held time."""
         session = hold.extra["session_url"]
