@@ -169,7 +169,7 @@ def test_daily_limit_waits_for_the_next_cycle(rt: Runtime, gym: httpx.Client) ->
     task = gym_task(rt)
     result = run_once(rt, task)
 
-    assert result.outcome == "slot_taken"
+    assert result.outcome == "account_limit"
     assert "daily limit of 2 bookings" in result.message
     assert task_row(rt, task).status == TaskStatus.PENDING.value
     assert len(sim_events(str(gym.base_url), "booking")) == 2

@@ -20,6 +20,7 @@ from autobook.engine.browsers import BrowserPool
 from autobook.sandbox.gym.site import DEMO_USERS
 from autobook.sandbox.runner import Sandbox
 from autobook.sites.base import (
+    AccountLimit,
     AdapterContext,
     AuthFailed,
     ConfigError,
@@ -249,12 +250,12 @@ def test_full_slot_is_slot_taken(gym_url: str, admin: httpx.Client) -> None:
     assert events(admin, "booking") == []
 
 
-def test_daily_limit_is_slot_taken_naming_the_limit(gym_url: str, admin: httpx.Client) -> None:
+def test_daily_limit_is_account_limit_naming_it(gym_url: str, admin: httpx.Client) -> None:
     async def go(adapter: GymAdapter) -> Any:
         for at in ("06:00", "07:00", "08:00"):
             await book_at(adapter, want("Fitness", None), at)
 
-    with pytest.raises(SlotTaken, match="daily limit of 2 bookings") as info:
+    with pytest.raises(AccountLimit, match="daily limit of 2 bookings") as info:
         with_adapter(gym_url, go)
     assert info.value.step == "checkout"
     assert len(events(admin, "booking")) == 2

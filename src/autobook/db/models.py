@@ -165,6 +165,9 @@ class Task(Timestamps, Base):
     )
     strategy: Mapped[str] = mapped_column(String(16), default="watch")
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False: the best of the ordered times (seeds 000/001). True: every listed time, each its
+    # own booking, spread over the task's accounts within their daily limits (seed 002).
+    book_all: Mapped[bool] = mapped_column(Boolean, default=False)
     poll_interval_s: Mapped[int] = mapped_column(Integer, default=30)
     status: Mapped[str] = mapped_column(String(16), default=TaskStatus.PENDING.value)
     next_run_at: Mapped[datetime | None]

@@ -36,6 +36,11 @@ class TaskCreate(BaseModel):
     payment_profile_id: int | None = Field(None, ge=1, le=2**31 - 1)
     strategy: Strategy = Strategy.WATCH
     dry_run: bool = False
+    book_all: bool = Field(
+        False,
+        description="Book every listed time (each its own booking, spread over the accounts), "
+        "not just the best one.",
+    )
     poll_interval_s: int = Field(30, ge=MIN_POLL_S, le=MAX_POLL_S)
 
     @field_validator("times")

@@ -76,9 +76,7 @@ async def run_attempt(
 ) -> AttemptResult:
     """Run one attempt for the task and leave it in a defined state."""
     job = db.load_job(runtime, task_id)
-    if db.has_booking(runtime, task_id) is not None:
-        if job.status in (TaskStatus.PENDING, TaskStatus.SCHEDULED):
-            db.move(runtime, job, TaskStatus.SUCCEEDED, error=None)
+    if db.finish_if_booked(runtime, job, worker):
         return AttemptResult("already_booked", job.status, "the task already has a booking")
     if not db.claim(runtime, job, worker):
         return AttemptResult("busy", job.status, f"the task is {job.status.value}, not runnable")
@@ -86,8 +84,13 @@ async def run_attempt(
     if db.target_day_passed(job.want, cls.info.zone):
         db.move(runtime, job, TaskStatus.EXPIRED, error="the wanted slots have started")
         return AttemptResult("expired", job.status, "the wanted slots have started")
-    attempt = Attempt(runtime, job, cls, pool, worker, progress)
-    return await attempt.run()
+    if job.book_all:
+        from autobook.engine.divided import DividedAttempt  # it builds on Attempt
+
+        divided = DividedAttempt(runtime, job, cls, pool, worker, progress)
+        divided.open_seats(db.load_seats(runtime, task_id))
+        return await divided.run()
+    return await Attempt(runtime, job, cls, pool, worker, progress).run()
 
 
 class Attempt:
@@ -317,25 +320,28 @@ class Attempt:
         db.log(self.runtime, self.job, level, message)
         return AttemptResult(outcome, self.job.status, message, self.attempt_id)
 
-    async def _cleanup(self, result: AttemptResult | None) -> None:
+    async def _stop_trace(self, result: AttemptResult | None, label: str = "trace") -> None:
+        """Stop the browser trace; keep it (encrypted) only when the attempt failed."""
         failed = result is None or result.outcome in FINAL_KINDS or result.outcome == "error"
         keep = None
         if failed:
-            keep = self.runtime.settings.diagnostics_dir / f"{self._stem()}-trace.zip.enc"
+            keep = self.runtime.settings.diagnostics_dir / f"{self._stem()}-{label}.zip.enc"
         try:
             await self.browser.stop_trace(keep, self.runtime.vault)
         except Exception:  # a trace is a nicety; never let it hide the outcome
             log.warning("could not save the browser trace of attempt %s", self.attempt_id)
+
+    async def _cleanup(self, result: AttemptResult | None) -> None:
+        await self._stop_trace(result)
         if result is not None:
-            if result.booking_id is not None:
-                result.screenshot = await self._confirmation_screenshot(result)
+            if result.booking_id is not None and self._confirmed is not None:
+                result.screenshot = await self._confirmation_screenshot(*self._confirmed)
             error = None if result.outcome in QUIET_OUTCOMES else result.message
             db.close_attempt(self.runtime, self.attempt_id, result.outcome, error)
 
-    async def _confirmation_screenshot(self, result: AttemptResult) -> str | None:
-        if self._confirmed is None:
-            return None
-        confirmation, booking_id = self._confirmed
+    async def _confirmation_screenshot(
+        self, confirmation: Confirmation, booking_id: int | None
+    ) -> str | None:
         if not self.runtime.settings.screenshots:
             return None  # AUTOBOOK_SCREENSHOTS=false: no browser started just for a picture
         async with self.steps.step("screenshot") as note:
@@ -347,7 +353,7 @@ class Attempt:
             if page is None:
                 note.detail = "the site has no confirmation page"
                 return None
-            name = f"{self._stem()}-confirmation.png"
+            name = f"{self._stem()}-booking{booking_id}.png"
             await masked_screenshot(page, self.runtime.settings.screenshots_dir / name,
                                     self.info.sensitive_selectors)  # fmt: skip
             note.screenshot = name

@@ -54,6 +54,7 @@ class Job:
     poll_interval_s: int
     status: TaskStatus  # where the task is now; every change is a compare-and-set from it
     interrupted: bool = False  # an earlier attempt never finished: it may have paid
+    book_all: bool = False  # every wanted time, over several accounts (seed 002)
 
 
 def load_job(runtime: Runtime, task_id: int) -> Job:
@@ -93,6 +94,7 @@ def load_job(runtime: Runtime, task_id: int) -> Job:
             poll_interval_s=task.poll_interval_s,
             status=TaskStatus(task.status),
             interrupted=session.scalar(unfinished.limit(1)) is not None,
+            book_all=task.book_all,
         )
 
 
@@ -131,16 +133,15 @@ def last_start(want: Want, zone: ZoneInfo) -> datetime:
     return max(datetime.combine(want.day, t, tzinfo=zone) for t in want.times).astimezone(UTC)
 
 
-def has_booking(runtime: Runtime, task_id: int) -> Booking | None:
-    with transaction(runtime.sessions) as session:
-        booking = session.scalar(
-            select(Booking).where(
-                Booking.task_id == task_id, Booking.status == BookingStatus.CONFIRMED.value
-            )
-        )
-        if booking is not None:
-            session.expunge(booking)
-        return booking
+def finish_if_booked(runtime: Runtime, job: Job, worker: str) -> bool:
+    """A task that wants one booking and has it never checks out again: finish it instead.
+    True when it had one. (A book-all task counts its bookings itself.)"""
+    if job.book_all or not booked_starts(runtime, job.task_id):
+        return False
+    if claim(runtime, job, worker):
+        move(runtime, job, TaskStatus.SUCCEEDED, error=None, lease_owner=None,
+             lease_expires_at=None)  # fmt: skip
+    return True
 
 
 def move(runtime: Runtime, job: Job, target: TaskStatus, **changes: object) -> bool:
@@ -198,12 +199,12 @@ def mark_needs_login(runtime: Runtime, account_id: int) -> None:
 
 
 def record_booking(
-    runtime: Runtime, job: Job, confirmation: Confirmation, venue_name: str
-) -> int | None:
-    """Write the booking and finish the task as succeeded in one transaction.
+    runtime: Runtime, job: Job, confirmation: Confirmation, venue_name: str, *, finish: bool = True
+) -> int:
+    """Write the booking and, with `finish`, the task as succeeded, in one transaction.
 
-    Returns the booking id; None if the task was moved by someone else meanwhile — the
-    booking is still written, because it exists on the site whatever the task says.
+    The booking is written even if someone else moved the task meanwhile: it exists on the
+    site whatever the task says.
     """
     with transaction(runtime.sessions) as session:
         booking = Booking(
@@ -222,7 +223,7 @@ def record_booking(
         )
         session.add(booking)
         session.flush()
-        won = transition(
+        won = finish and transition(
             session, job.task_id, job.status, TaskStatus.SUCCEEDED,
             error=None, lease_owner=None, lease_expires_at=None, last_checked_at=utcnow(),
         )  # fmt: skip
@@ -230,6 +231,45 @@ def record_booking(
     if won:
         job.status = TaskStatus.SUCCEEDED
     return booking_id
+
+
+def booked_starts(runtime: Runtime, task_id: int) -> list[datetime]:
+    """Start instants of the task's confirmed bookings (a book-all task counts what is done)."""
+    with transaction(runtime.sessions) as session:
+        rows = session.scalars(
+            select(Booking.starts_at).where(
+                Booking.task_id == task_id, Booking.status == BookingStatus.CONFIRMED.value
+            )
+        )
+        return list(rows)
+
+
+@dataclass
+class Seat:
+    """One of a task's accounts, as a divide-and-conquer attempt uses it."""
+
+    account_id: int
+    creds: Credentials
+    saved_state: str | None
+    daily_limit: int | None
+
+
+def load_seats(runtime: Runtime, task_id: int) -> list[Seat]:
+    """Every account of the task, in order, with its password decrypted in memory."""
+    vault = runtime.vault
+    with transaction(runtime.sessions) as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            raise LookupError(f"no task {task_id}")
+        return [
+            Seat(
+                a.id,
+                Credentials(a.login, vault.decrypt(a.password_enc), a.display_name),
+                vault.decrypt(a.session_state_enc) if a.session_state_enc else None,
+                a.daily_limit,
+            )
+            for a in task.accounts
+        ]
 
 
 def open_handoff(runtime: Runtime, job: Job, url: str) -> str:

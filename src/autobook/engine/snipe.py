@@ -48,7 +48,7 @@ async def run_snipe(
     """Snipe the task's slot at `release_at` (UTC, from the site's rule; the site's own
     `first_bookable_at` wins when the listing carries it)."""
     job = db.load_job(runtime, task_id)
-    if db.has_booking(runtime, task_id) is not None:
+    if db.finish_if_booked(runtime, job, worker):
         return AttemptResult("already_booked", job.status, "the task already has a booking")
     lease = max(release_at, datetime.now(UTC)) + SNIPE_LEASE_AFTER
     if not db.claim(runtime, job, worker, lease_until=lease):

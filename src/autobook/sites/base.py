@@ -188,6 +188,13 @@ class SlotTaken(SiteError):
     kind = "slot_taken"
 
 
+class AccountLimit(SiteError):
+    """This account may book no more now (the site's daily limit): another account or another
+    day may work, so the task waits or moves on to its next account."""
+
+    kind = "account_limit"
+
+
 class PaymentDeclined(SiteError):
     """The site or its payment provider declined: final, with the site's reason."""
 

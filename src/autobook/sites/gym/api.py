@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from autobook.sites.base import (
+    AccountLimit,
     AuthFailed,
     ConfigError,
     NotReleased,
@@ -123,7 +124,7 @@ def refusal(status: int, body: dict[str, Any], step: str) -> SiteError:
     if code == "daily_limit_reached":
         # The limit is per account and per slot date: another account or another day may work.
         limit = body.get("limit", "?")
-        return SlotTaken(
+        return AccountLimit(
             f"step {step}: this account reached the gym's daily limit of {limit} bookings for "
             "that day; another account or another day may still book it",
             step=step,
