@@ -21,6 +21,7 @@ from autobook.db.taskrepo import (
     stop_task,
     task_booking,
 )
+from autobook.domain.release import LONDON
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, SessionDep, SettingsDep
 from autobook.web.ui import taskview
@@ -28,6 +29,13 @@ from autobook.web.ui.common import Id, back_to, now_utc, render, site_info
 
 router = APIRouter(include_in_schema=False)
 NextPage = Annotated[str, Form(alias="next")]
+# Opened on its own, a PNG gets Chromium's image viewer, which styles itself inline: allow
+# that (and nothing else) for these responses instead of the pages' stricter policy.
+IMAGE_HEADERS = {
+    "Cache-Control": "private",
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; "
+    "style-src 'unsafe-inline'; frame-ancestors 'none'",
+}
 
 
 def _safe_next(path: str, fallback: str) -> str:
@@ -55,6 +63,7 @@ def task_page(request: Request, task_id: Id, session: SessionDep, admin: Current
         release=taskview.release_instant(task),
         next_action=taskview.next_action(task, now),
         now=now,
+        zone=LONDON,
         countdown=taskview.countdown,
         can_stop=taskview.can_stop(task),
         can_resume=taskview.can_resume(task),
@@ -93,4 +102,4 @@ def screenshot(name: str, settings: SettingsDep, admin: CurrentAdmin) -> Respons
     plain = name not in ("", ".", "..") and "/" not in name and "\\" not in name
     if not plain or path.parent != folder or not path.is_file() or path.suffix != ".png":
         raise NotFound(f"no screenshot named {name[:60]!r}")
-    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private"})
+    return FileResponse(path, media_type="image/png", headers=IMAGE_HEADERS)

@@ -1,0 +1,220 @@
+"""What a person does, in real Chromium against a real server on loopback and the gym
+simulator: first-run setup; add a site account and a payment profile; create a task through
+the form (the site change reloads its fields through htmx); watch it reach succeeded on the
+dashboard without a reload while the engine runs it; open the booking and its screenshot;
+import a CSV with one bad row and read the per-row error.
+
+With AUTOBOOK_DOCS_SCREENSHOTS=1 the main pages are saved to docs/screenshots/*.png for the
+README (off by default so test runs never dirty the tree).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from autobook.config import Settings
+from autobook.engine.attempt import AttemptResult
+from autobook.runtime import Runtime
+from autobook.sandbox.gym.site import DEMO_USERS
+from autobook.sandbox.runner import Sandbox, ServerThread
+from autobook.web.app import create_app
+from engine_support import run_once, sandbox_runtime, sim_events
+
+pytestmark = [
+    pytest.mark.e2e,
+    # One database is enough here: both are covered page by page in the integration tests.
+    pytest.mark.parametrize("db_url", ["sqlite"], indirect=True),
+]
+
+ADMIN, ADMIN_PASSWORD = "owner", "a long admin passphrase"
+LOGIN, SITE_PASSWORD = DEMO_USERS[0]
+CARD_NUMBER = "4000 0566 5566 5556"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Sandbox]:
+    sandbox = Sandbox.create(["gym"], seed="quiet").start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def server(settings: Settings, runtime: Runtime, box: Sandbox) -> Iterator[tuple[str, Runtime]]:
+    with httpx.Client(base_url=box.url("gym", "web"), timeout=10) as gym:
+        gym.post("/_sandbox/reset").raise_for_status()
+        gym.post("/_sandbox/seed/quiet").raise_for_status()
+    rt = sandbox_runtime(runtime, box)
+    rt.settings = rt.settings.model_copy(update={"human_typing_ms": 0})
+    thread = ServerThread(create_app(rt.settings, runtime=rt))
+    thread.start()
+    yield thread.url, rt
+    thread.stop()
+
+
+def shoot(page: Page, name: str) -> None:
+    if os.environ.get("AUTOBOOK_DOCS_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
+
+
+def type_into(scope: Page | Locator, label: str, text: str, *, exact: bool = True) -> None:
+    field = scope.get_by_label(label, exact=exact)
+    field.fill("")
+    field.press_sequentially(text)
+
+
+def first_run(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page).to_have_url(f"{url}/setup")
+    type_into(page, "Username", ADMIN)
+    type_into(page, "Password (at least 10 characters)", ADMIN_PASSWORD)
+    type_into(page, "Password again", ADMIN_PASSWORD)
+    page.get_by_role("button", name="Create admin and sign in").click()
+    expect(page).to_have_url(f"{url}/")
+    expect(page.get_by_text("No tasks yet.")).to_be_visible()
+
+
+def add_account_and_card(page: Page, url: str) -> None:
+    page.get_by_role("link", name="Settings").click()
+    accounts = page.get_by_role("form", name="Add a site account")
+    accounts.get_by_label("Site", exact=True).select_option("gym")
+    type_into(page, "Name", "Alex")
+    type_into(page, "Login (email or member number)", LOGIN)
+    type_into(page, "Site password", SITE_PASSWORD)
+    accounts.get_by_role("button", name="Add account").click()
+    expect(page.get_by_role("status")).to_contain_text("Account added")
+    expect(page.get_by_test_id("accounts")).to_contain_text(LOGIN)
+
+    cards = page.get_by_role("form", name="Add a payment profile")
+    type_into(page, "Alias", "Debit card")
+    type_into(page, "Cardholder", "Alex Member")
+    type_into(page, "Card number", CARD_NUMBER)
+    type_into(cards, "Expiry month", "12", exact=False)
+    type_into(cards, "Expiry year", str(datetime.now().year + 3), exact=False)
+    cards.get_by_role("button", name="Add payment profile").click()
+    expect(page.get_by_role("status")).to_contain_text("Payment profile added")
+    expect(page.get_by_test_id("payment-profiles")).to_contain_text("•••• 5556")
+    assert CARD_NUMBER.replace(" ", "") not in page.content()
+    assert SITE_PASSWORD not in page.content()
+    shoot(page, "settings")
+
+
+def create_task(page: Page, day: str) -> int:
+    page.get_by_role("link", name="New task").click()
+    expect(page.get_by_label("Venue")).to_contain_text("Hendon Leisure Centre")  # Better first
+    page.get_by_label("Site", exact=True).select_option("gym")  # htmx swaps in the gym's choices
+    expect(page.get_by_label("Venue")).to_contain_text("X3")
+    page.get_by_label("Venue").select_option("X1")
+    expect(page.get_by_label("Sub-location")).to_be_visible()  # X1 has areas A and B
+    page.get_by_label("Sub-location").select_option("A")
+    expect(page.get_by_label("Alex (" + LOGIN + ")")).to_be_checked()
+    page.get_by_label("Date").fill(day)
+    page.get_by_label("1st choice").fill("07:00")
+    page.get_by_label("2nd choice").fill("08:00")
+    page.get_by_label("Payment method").select_option("benefit")
+    shoot(page, "task_new")
+    page.get_by_role("button", name="Create task").click()
+    expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
+    expect(page.get_by_test_id("task-status")).to_have_text("pending")
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def watch_it_succeed(page: Page, url: str, rt: Runtime, task: int) -> AttemptResult:
+    page.get_by_role("link", name="Dashboard").click()
+    status = page.get_by_test_id(f"task-status-{task}")
+    expect(status).to_have_text("pending")
+    page.evaluate("window.__noReload = true")  # gone if the page were loaded again
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    outcome: list[AttemptResult] = []
+    engine = threading.Thread(target=lambda: outcome.append(run_once(rt, task)))
+    engine.start()
+    expect(status).to_have_text("succeeded", timeout=60_000)
+    engine.join(timeout=60)
+    assert outcome and outcome[0].outcome == "booked", outcome
+    assert page.evaluate("window.__noReload") is True and navigations == []
+    expect(page.get_by_test_id("stat-today")).to_contain_text("1 upcoming")
+    expect(page.get_by_test_id("stat-active")).to_contain_text("0")
+    shoot(page, "dashboard")
+    return outcome[0]
+
+
+def open_booking(page: Page, url: str, task: int, result: AttemptResult) -> None:
+    page.get_by_role("link", name=f"#{task}", exact=True).first.click()
+    expect(page).to_have_url(f"{url}/tasks/{task}")
+    expect(page.get_by_test_id("booking-reference")).to_have_text(result.reference or "?")
+    expect(page.get_by_test_id("attempts")).to_contain_text("confirm")
+    image = page.get_by_role("img", name=re.compile("Confirmation page"))
+    expect(image).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) > 100
+    shoot(page, "task")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Open the confirmation screenshot").click()
+    assert page.url.endswith(".png")
+    page.go_back()
+    page.get_by_role("link", name="Bookings").click()
+    expect(page.get_by_test_id("bookings")).to_contain_text(result.reference or "?")
+    shoot(page, "bookings")
+
+
+def import_with_a_bad_row(page: Page, tmp: Path, day: str) -> None:
+    csv = tmp / "bookings.csv"
+    csv.write_text(f"Date,Time1,Time2,Status\n{day},6pm,7pm,Book\nnot-a-date,7pm,,Book\n")
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("CSV file").set_input_files(str(csv))
+    form = page.get_by_role("form", name="Import a CSV")
+    form.get_by_label("Site", exact=True).select_option("gym")
+    type_into(form, "Venue", "X1", exact=False)
+    form.get_by_label("Payment method").select_option("benefit")
+    form.get_by_role("button", name="Import").click()
+    errors = page.get_by_test_id("import-errors")
+    expect(errors).to_contain_text("3")
+    expect(errors.locator("tbody tr")).to_have_count(1)
+    expect(errors).to_contain_text("Date")
+    expect(page.get_by_role("alert").first).to_contain_text("Nothing was imported")
+    shoot(page, "import")
+
+
+def test_a_person_sets_up_books_and_imports(
+    page: Page, server: tuple[str, Runtime], box: Sandbox, tmp_path: Path
+) -> None:
+    url, rt = server
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    day = (datetime.now(LONDON).date() + timedelta(days=1)).isoformat()  # unlocked at the gym
+
+    first_run(page, url)
+    add_account_and_card(page, url)
+    task = create_task(page, day)
+    result = watch_it_succeed(page, url, rt, task)
+    assert len(sim_events(box.url("gym", "web"), "booking")) == 1
+    open_booking(page, url, task, result)
+    import_with_a_bad_row(page, tmp_path, day)
+    page.get_by_role("link", name="Logs").click()
+    shoot(page, "logs")
+    assert [m for m in console if "Content Security Policy" in m] == []
+
+
+def test_pages_fit_a_phone(page: Page, server: tuple[str, Runtime]) -> None:
+    url, _ = server
+    page.set_viewport_size({"width": 390, "height": 844})
+    first_run(page, url)
+    for path in ("/", "/tasks/new", "/bookings", "/logs", "/import", "/settings"):
+        page.goto(url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
+    page.goto(url + "/settings")
+    shoot(page, "settings_phone")
