@@ -4,9 +4,10 @@ simulator's own event log is the witness: one booking per booked run, none other
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,9 @@ import pytest
 from autobook.db.engine import transaction
 from autobook.db.models import HandoffSession
 from autobook.domain.statuses import TaskStatus
+from autobook.engine.attempt import AttemptResult
+from autobook.engine.browsers import BrowserPool
+from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
 from autobook.sandbox.runner import Sandbox
 from engine_support import (
@@ -35,6 +39,8 @@ LONDON = ZoneInfo("Europe/London")
 REFERENCE = re.compile(r"^MX-[A-Z0-9]{6}$")
 PATIENT = ("jane@example.com", "+447700900123", "Jane Doe")  # login, "password" = mobile, name
 GOOD_CARD, DECLINED_CARD = "4111111111111111", "4000000000000002"
+# The booking test runs on both databases; the others exercise the site, not the database.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +55,7 @@ def clinic(box: Sandbox) -> Iterator[httpx.Client]:
     """The simulator on its real clock (the engine checks dates on the real one), no diary."""
     with httpx.Client(base_url=box.url("clinic", "web"), timeout=10) as c:
         c.post("/_sandbox/reset").raise_for_status()
+        c.post("/_sandbox/clock", json={"offset_s": 0}).raise_for_status()
         c.post("/_sandbox/seed/empty").raise_for_status()
         yield c
 
@@ -116,6 +123,7 @@ def test_books_by_card_once_with_the_preferred_provider(rt: Runtime, clinic: htt
     assert len(sim_events(str(clinic.base_url), "booking")) == 1
 
 
+@SQLITE_ONLY
 def test_falls_back_to_the_next_time_when_the_first_is_taken(
     rt: Runtime, clinic: httpx.Client
 ) -> None:
@@ -131,6 +139,7 @@ def test_falls_back_to_the_next_time_when_the_first_is_taken(
     assert [e["slot"] for e in mine] == [f"brandi/{thursday().isoformat()}/15:00"]
 
 
+@SQLITE_ONLY
 def test_declined_card_fails_with_the_sites_reason(rt: Runtime, clinic: httpx.Client) -> None:
     task = clinic_task(rt, card=DECLINED_CARD, sub_location="alex")
     result = run_once(rt, task)
@@ -145,6 +154,7 @@ def test_declined_card_fails_with_the_sites_reason(rt: Runtime, clinic: httpx.Cl
     assert payment["detail"]["outcome"] == "declined"  # one click, never retried
 
 
+@SQLITE_ONLY
 def test_dry_run_stops_at_book_appointment(rt: Runtime, clinic: httpx.Client) -> None:
     task = clinic_task(rt, dry_run=True, sub_location="alex")
     result = run_once(rt, task)
@@ -158,6 +168,7 @@ def test_dry_run_stops_at_book_appointment(rt: Runtime, clinic: httpx.Client) ->
     assert hold["slot"] == f"alex/{thursday().isoformat()}/14:30"
 
 
+@SQLITE_ONLY
 def test_handoff_leaves_the_payment_step_open(rt: Runtime, clinic: httpx.Client) -> None:
     task = clinic_task(rt, payment_method="handoff", sub_location="alex")
     result = run_once(rt, task)
@@ -175,6 +186,7 @@ def test_handoff_leaves_the_payment_step_open(rt: Runtime, clinic: httpx.Client)
     assert httpx.get(url).status_code == 200  # a person can open it, no cookie needed
 
 
+@SQLITE_ONLY
 def test_site_changed_fails_naming_step_and_selector(rt: Runtime, clinic: httpx.Client) -> None:
     clinic.put("/_sandbox/faults", json={"site_changed": True}).raise_for_status()
     task = clinic_task(rt)
@@ -191,6 +203,7 @@ def test_site_changed_fails_naming_step_and_selector(rt: Runtime, clinic: httpx.
     assert sim_events(str(clinic.base_url), "hold") == []
 
 
+@SQLITE_ONLY
 def test_a_day_not_open_yet_waits_for_its_midnight(rt: Runtime, clinic: httpx.Client) -> None:
     later = datetime.now(LONDON).date() + timedelta(days=33)  # the window is 30 days
     task = clinic_task(rt, target_date=later)
@@ -204,6 +217,7 @@ def test_a_day_not_open_yet_waits_for_its_midnight(rt: Runtime, clinic: httpx.Cl
     assert row.next_run_at is not None and as_utc(row.next_run_at) == opens
 
 
+@SQLITE_ONLY
 def test_a_bad_mobile_number_is_named_before_anything_is_held(
     rt: Runtime, clinic: httpx.Client
 ) -> None:
@@ -216,3 +230,34 @@ def test_a_bad_mobile_number_is_named_before_anything_is_held(
     assert row.error and "account password" in row.error and "mobile number" in row.error
     assert "call me" not in row.error
     assert sim_events(str(clinic.base_url), "request") == []  # the site was never asked
+
+
+@SQLITE_ONLY
+def test_snipes_the_midnight_release(rt: Runtime, clinic: httpx.Client) -> None:
+    """Nothing is listed before the day opens: the snipe's arm finds it not released, waits
+    for midnight on the site's clock, then lists, holds and pays right after it."""
+    release = next_opening_with_providers(clinic)
+    lead = timedelta(seconds=15)  # for the first look and the clock sync
+    clinic.post("/_sandbox/clock", json={"now": (release - lead).isoformat()}).raise_for_status()
+    task = clinic_task(rt, target_date=release.date() + timedelta(days=30), strategy="snipe")
+
+    async def snipe() -> AttemptResult:
+        async with BrowserPool() as pool:
+            return await run_snipe(rt, task, release.astimezone(UTC), pool=pool, worker="test")
+
+    result = asyncio.run(snipe())
+    assert result.outcome == "booked", result.message
+    [event] = sim_events(str(clinic.base_url), "booking")
+    assert event["reference"] == result.reference
+    assert datetime.fromisoformat(event["at"]) >= release
+    assert task_row(rt, task).status == TaskStatus.SUCCEEDED.value
+
+
+def next_opening_with_providers(clinic: httpx.Client) -> datetime:
+    """The next local midnight on the site's clock that opens a day someone works (not a
+    Sunday): days open 30 days ahead."""
+    now = datetime.fromisoformat(clinic.get("/_sandbox/clock").json()["now"]).astimezone(LONDON)
+    day = now.date() + timedelta(days=1)
+    if (day + timedelta(days=30)).weekday() == 6:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=LONDON)
