@@ -99,7 +99,8 @@ class ClinicAdapter(SiteAdapter):
         release=ReleaseRule(zone=LONDON, days_ahead=30, at=time(0, 0)),
         transports=("browser",),
         url_settings=("clinic",),
-        sensitive_selectors=("#card_number", "#expiry", "#cvv"),
+        # The card fields, and the mobile number: it is kept as the account's secret.
+        sensitive_selectors=("#card_number", "#expiry", "#cvv", "#phone"),
     )
 
     def __init__(self, ctx: AdapterContext, creds: Credentials) -> None:
