@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from test_notify import Receiver
 
 from autobook.db.engine import transaction
 from autobook.db.models import Attempt, Meta, Task
@@ -15,7 +16,14 @@ from autobook.domain.statuses import FINAL, TaskStatus
 from autobook.runtime import Runtime
 from autobook.sandbox.runner import Sandbox
 from autobook.worker.loop import HEARTBEAT_KEY, Worker, due_task_ids, recover_abandoned
-from engine_support import add_account, add_task, sandbox_runtime, sim_events, task_row
+from engine_support import (
+    add_account,
+    add_task,
+    bookings_of,
+    sandbox_runtime,
+    sim_events,
+    task_row,
+)
 
 pytestmark = pytest.mark.e2e  # the confirmation screenshot opens Chromium
 
@@ -89,3 +97,22 @@ def test_abandoned_task_is_recovered_and_not_booked_twice(gym: Runtime, box: San
     # The site already shows the account's booking at 08:00: recorded, not booked again.
     assert task_row(gym, again).status == "succeeded"
     assert len(sim_events(box.url("gym", "web"), "booking")) == 1
+
+
+def test_a_booking_sends_its_notification(gym: Runtime, box: Sandbox) -> None:
+    receiver = Receiver()
+    receiver.thread.start()
+    try:
+        gym.settings = gym.settings.model_copy(
+            update={"notify_urls": receiver.url("json", "booked")}
+        )
+        account = add_account(gym, "gym", "alex@example.com", "alex-gym-2026")
+        task_id = _task(gym, account, "08:00")
+        asyncio.run(_run_until_settled(gym, [task_id], Worker(gym, poll_s=0.2)))
+        message = receiver.message("booked")
+    finally:
+        receiver.server.shutdown()
+    (booking,) = bookings_of(gym, task_id)
+    assert message["title"].startswith("Booked")
+    assert booking.reference and booking.reference in message["message"]
+    assert f"/tasks/{task_id}" in message["message"]
