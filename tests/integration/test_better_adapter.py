@@ -30,6 +30,7 @@ from autobook.sites.base import (
     Payment,
     PaymentDeclined,
     SiteChanged,
+    Slot,
     SlotTaken,
     Transient,
     Want,
@@ -251,6 +252,20 @@ def test_a_new_hold_drops_leftover_basket_lines(box: Sandbox, admin: httpx.Clien
     assert second.slot.starts_at.hour == 21
 
 
+def test_a_slot_rebuilt_from_its_site_id_is_held(box: Sandbox, admin: httpx.Client) -> None:
+    """A slot that did not come from this adapter's listing (a worker's stored choice)."""
+
+    async def scenario(adapter: BetterAdapter) -> Any:
+        await adapter.login(None)
+        listed = next(s for s in await adapter.availability(want()) if s.court == "Court 2")
+        bare = Slot(listed.site_id, listed.starts_at, listed.ends_at, court="Court 2")
+        return await adapter.hold(bare, want())
+
+    held = run(with_adapter(box, CREDIT, scenario))
+    assert held.slot.court == "Court 2"
+    assert [e["detail"]["court"] for e in events(admin, "hold")] == ["Court 2"]
+
+
 def test_a_court_taken_meanwhile_is_slot_taken(box: Sandbox, admin: httpx.Client) -> None:
     async def scenario(adapter: BetterAdapter) -> None:
         await adapter.login(None)
@@ -307,6 +322,27 @@ def test_credit_books_and_the_booking_is_listed_after(box: Sandbox, admin: httpx
     assert len(bookings) == 1 and bookings[0]["detail"]["method"] == "credit"
     assert (confirmation.court, confirmation.price) == ("Court 1", "£16.40")
     assert [c.reference for c in listed] == [confirmation.reference]
+
+
+def test_checkout_pays_for_the_hold_only(box: Sandbox, admin: httpx.Client) -> None:
+    """Something else lands in the basket after the hold (a person, another tab): checkout
+    removes it first, so only the held slot is paid for."""
+
+    async def scenario(adapter: BetterAdapter) -> Any:
+        await adapter.login(None)
+        w = want(TOMORROW, "20:00", "21:00")
+        listed = [s for s in await adapter.availability(w) if s.court and s.bookable]
+        hold = await adapter.hold(listed[0], w)
+        stray = next(s for s in listed if s.starts_at.hour == 21)
+        await adapter.api.cart_add(stray.extra["court"], adapter.membership_id)
+        return await adapter.checkout(hold, Payment(PaymentMethod.CREDIT), dry_run=False)
+
+    occupy(admin, TOMORROW, "21:00", free=[1, 2, 3, 4])
+    confirmation = run(with_adapter(box, CREDIT, scenario))
+    booked = events(admin, "booking")
+    assert [e["slot"] for e in booked] == [f"{HENDON}/{B60}/{TOMORROW}/20:00"]
+    assert confirmation.reference == booked[0]["reference"]
+    assert [e["detail"]["reason"] for e in events(admin, "release_hold")] == ["removed"]
 
 
 def test_benefit_that_does_not_cover_the_booking_is_declined(

@@ -146,8 +146,7 @@ class BetterAdapter(SiteAdapter):
 
     # --- hold -----------------------------------------------------------------------------
     async def hold(self, slot: Slot, want: Want) -> Hold:
-        session: Session = slot.extra["session"]
-        court: Court | None = slot.extra.get("court")
+        session, court = await self._listed(slot, want)
         if court is None:
             court = await self._free_court(session, want)
         if court.in_basket:  # ours, from an earlier attempt: keep that hold
@@ -161,6 +160,16 @@ class BetterAdapter(SiteAdapter):
         await self._drop_others(cart, line.id, "hold")
         held = replace(slot, court=line.court or court.name)
         return Hold(held, str(line.id), line.price or slot.price, {"court_id": court.id})
+
+    async def _listed(self, slot: Slot, want: Want) -> tuple[Session, Court | None]:
+        """The session (and court) behind a slot; listed afresh for a slot that did not come
+        from `availability` in this process (rebuilt from its `site_id`)."""
+        if "session" in slot.extra:
+            return slot.extra["session"], slot.extra.get("court")
+        for fresh in await self.availability(want):
+            if fresh.site_id == slot.site_id:
+                return fresh.extra["session"], fresh.extra.get("court")
+        raise SlotTaken("the slot is no longer listed", step="hold")
 
     async def _free_court(self, session: Session, want: Want) -> Court:
         """A court for a summary slot: the most preferred free one."""
@@ -182,11 +191,10 @@ class BetterAdapter(SiteAdapter):
                 return Hold(held, str(line.id), line.price, {"court_id": court.id})
         return None
 
-    async def _drop_others(self, cart: Cart, keep: int, step: str) -> None:
+    async def _drop_others(self, cart: Cart, keep: int, step: str) -> Cart:
         """Keep exactly one basket line, so checkout never pays for a leftover or a duplicate."""
         others = [ln.id for ln in cart.lines if ln.id != keep]
-        if others:
-            await self.api.cart_remove(others, step)
+        return await self.api.cart_remove(others, step) if others else cart
 
     async def release(self, hold: Hold) -> None:
         cart = await self.api.cart("release")
@@ -220,10 +228,7 @@ class BetterAdapter(SiteAdapter):
         cart = await self.api.cart("pay")
         if not any(str(ln.id) == hold.token for ln in cart.lines):
             raise SlotTaken("the site dropped the hold before checkout", step="pay")
-        others = [ln.id for ln in cart.lines if str(ln.id) != hold.token]
-        if others:
-            cart = await self.api.cart_remove(others, "pay")
-        return cart
+        return await self._drop_others(cart, int(hold.token), "pay")
 
     async def _pay_by_credit(self, cart: Cart) -> str:
         available = cart.credit_available(step="pay")
