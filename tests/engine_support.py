@@ -22,30 +22,15 @@ from autobook.domain.taskspec import TaskCreate
 from autobook.engine.attempt import AttemptResult, run_attempt
 from autobook.engine.browsers import BrowserPool
 from autobook.runtime import Runtime
-from autobook.sandbox.runner import SIM_CLASSES, Sandbox, load_sim
-
-# Sandbox origin → the setting that points an adapter at it.
-URL_SETTINGS = {
-    ("better", "api"): ("better_api_url", "/api"),
-    ("better", "web"): ("better_web_url", ""),
-    ("estelle", "web"): ("estelle_url", ""),
-    ("gym", "web"): ("gym_url", ""),
-    ("clinic", "web"): ("clinic_url", ""),
-}
+from autobook.sandbox.runner import SIM_CLASSES, Sandbox, load_sim, settings_for
 
 
-def sandbox_settings(settings: Settings, box: Sandbox) -> Settings:
+def sandbox_settings(settings: Settings, box: Sandbox | ExternalSandbox) -> Settings:
     """`settings` with every site URL pointing at the running simulators in `box`."""
-    changes: dict[str, Any] = {}
-    for site, origins in box.urls().items():
-        for origin, url in origins.items():
-            if (site, origin) in URL_SETTINGS:
-                name, suffix = URL_SETTINGS[(site, origin)]
-                changes[name] = url.rstrip("/") + suffix
-    return settings.model_copy(update=changes)
+    return settings.model_copy(update=settings_for(box.urls()))
 
 
-def sandbox_runtime(runtime: Runtime, box: Sandbox) -> Runtime:
+def sandbox_runtime(runtime: Runtime, box: Sandbox | ExternalSandbox) -> Runtime:
     """The same runtime (database, vault) with settings aimed at the sandbox."""
     runtime.settings = sandbox_settings(runtime.settings, box)
     return runtime

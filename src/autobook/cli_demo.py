@@ -48,6 +48,7 @@ def demo(data_dir: Path, host: str, port: int, sandbox_port: int) -> None:
         for name, origins in box.urls().items():
             for origin, url in origins.items():
                 click.echo(f"sandbox  {name:<8} {origin:<4} {url}")
+        settings = settings.model_copy(update=box.site_settings())
         with opened_runtime(settings) as runtime:
             setup_logging(settings)
             login = seed_demo(runtime)
@@ -55,7 +56,8 @@ def demo(data_dir: Path, host: str, port: int, sandbox_port: int) -> None:
             click.echo(f"dashboard {settings.base_url}/")
             click.echo(f"login    {login.username} / {login.password}")
             echo_note("demo running; press Ctrl-C to stop")
-            uvicorn.run(create_app(settings, runtime=runtime), host=host, port=port,
+            app = create_app(settings, runtime=runtime, worker=settings.embedded_worker)
+            uvicorn.run(app, host=host, port=port,
                         log_config=None)  # fmt: skip
     except OSError as exc:
         raise click.ClickException(f"--port/--sandbox-port: could not start: {exc}") from None

@@ -78,6 +78,26 @@ class ServerThread:
         self.thread.join(timeout=5)
 
 
+# (site, origin) → the setting that points an adapter there, and the path the adapter adds.
+URL_SETTINGS = {
+    ("better", "api"): ("better_api_url", "/api"),
+    ("better", "web"): ("better_web_url", ""),
+    ("estelle", "web"): ("estelle_url", ""),
+    ("gym", "web"): ("gym_url", ""),
+    ("clinic", "web"): ("clinic_url", ""),
+}
+
+
+def settings_for(urls: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Settings fields (better_api_url, …) for simulators serving at `urls`."""
+    return {
+        URL_SETTINGS[(site, origin)][0]: url.rstrip("/") + URL_SETTINGS[(site, origin)][1]
+        for site, origins in urls.items()
+        for origin, url in origins.items()
+        if (site, origin) in URL_SETTINGS
+    }
+
+
 @dataclass
 class Sandbox:
     """Simulators by site name, with the URL of each origin once started."""
@@ -116,6 +136,10 @@ class Sandbox:
 
     def urls(self) -> dict[str, dict[str, str]]:
         return {n: {o: s.url for o, s in origins.items()} for n, origins in self.servers.items()}
+
+    def site_settings(self) -> dict[str, str]:
+        """The `Settings` fields that point the adapters at these simulators."""
+        return settings_for(self.urls())
 
     def stop(self) -> None:
         for origins in self.servers.values():
