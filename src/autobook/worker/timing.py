@@ -1,9 +1,9 @@
 """Precise waits on a site's clock, and firing a few staggered attempts around an instant.
 
-`asyncio.sleep` wakes up late by a scheduler tick or more (worse on a busy machine), which is
-too coarse for a release race that is decided in tens of milliseconds. So the wait is a coarse
-sleep that stops `SPIN_S` short of the target, then a spin that yields to the event loop on
-every turn, so other coroutines (the other staggered attempts, open sockets) keep running.
+`asyncio.sleep` alone wakes up to a millisecond late (more on a busy machine), and a release
+race is decided in milliseconds. So the wait is a coarse sleep that stops `SPIN_S` short of the
+target, then a spin that yields to the event loop on every turn, so other coroutines (the other
+staggered attempts, open sockets) keep running.
 
 Instants on the site clock are turned into local ones with the offset measured by
 `worker.clock` (offset = site clock - local clock): the site reaches `T` at local `T - offset`.
@@ -20,9 +20,11 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-# Linux timers under load overshoot by a few ms; 25 ms of spinning covers that with room to
-# spare while costing one core for only that long.
-SPIN_S = 0.025
+# asyncio rounds its epoll timeout up to whole ms, so the coarse sleep alone wakes up to ~1 ms
+# late; 2 ms of spinning absorbs that. Longer spins were worse on a busy 2-core machine (25 ms:
+# p90 lateness 35-45 ms against under 20 ms): a process that burns CPU gets preempted, while
+# one that sleeps is woken promptly.
+SPIN_S = 0.002
 # Gap between staggered attempts: wider than the jitter of one loopback request, narrow enough
 # that three attempts still land inside the first tenth of a second after the release.
 DEFAULT_SPACING_S = 0.02
