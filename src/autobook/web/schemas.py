@@ -3,6 +3,7 @@ models. No output schema has a field that could hold a password, card number, CV
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from datetime import date, datetime
 
@@ -138,9 +139,15 @@ class TokenPublic(BaseModel):
 
 
 # --- tasks, attempts, bookings ----------------------------------------------------------------
-def _shown(text: str | None) -> str | None:
-    """Errors come from sites and the engine: mask anything that looks like a secret."""
-    return redact(text) if text else text
+# A service URL other than a web page (discord://, json://, mailto://…) is an Apprise URL:
+# its path carries the webhook token, which `redact` leaves alone.
+_SERVICE_URL = re.compile(r"(?i)\b(?!https?://)([a-z][a-z0-9+.-]{1,30})://[^\s'\"<>]+")
+
+
+def shown_text(text: str | None) -> str | None:
+    """Free text from sites, the engine and the log, as the API shows it: anything that looks
+    like a secret masked, service URLs cut to their scheme."""
+    return _SERVICE_URL.sub(r"\1://…", redact(text)) if text else text
 
 
 class TaskPublic(BaseModel):
@@ -187,7 +194,7 @@ class TaskPublic(BaseModel):
             status=task.status,
             next_run_at=task.next_run_at,
             last_checked_at=task.last_checked_at,
-            error=_shown(task.error),
+            error=shown_text(task.error),
             created_at=task.created_at,
             updated_at=task.updated_at,
         )
@@ -220,7 +227,7 @@ class AttemptPublic(BaseModel):
                 status=s.status,
                 started_at=s.started_at,
                 duration_ms=s.duration_ms,
-                detail=_shown(s.detail),
+                detail=shown_text(s.detail),
                 has_screenshot=s.screenshot_path is not None,
             )
             for s in attempt.steps
@@ -231,7 +238,7 @@ class AttemptPublic(BaseModel):
             started_at=attempt.started_at,
             finished_at=attempt.finished_at,
             outcome=attempt.outcome,
-            error=_shown(attempt.error),
+            error=shown_text(attempt.error),
             dry_run=attempt.dry_run,
             steps=steps,
         )
@@ -247,7 +254,7 @@ class AttemptSummaryPublic(BaseModel):
     @classmethod
     def of(cls, summary: AttemptSummary) -> AttemptSummaryPublic:
         data = asdict(summary)
-        data["last_error"] = _shown(summary.last_error)
+        data["last_error"] = shown_text(summary.last_error)
         return cls(**data)
 
 
@@ -287,7 +294,7 @@ class BookingPublic(BaseModel):
             starts_at=booking.starts_at,
             ends_at=booking.ends_at,
             status=booking.status,
-            error_message=_shown(booking.error_message),
+            error_message=shown_text(booking.error_message),
             has_screenshot=booking.screenshot_path is not None,
             booked_at=booking.booked_at,
             created_at=booking.created_at,
@@ -317,7 +324,7 @@ class LogPublic(BaseModel):
             timestamp=entry.timestamp,
             level=entry.level,
             source=entry.source,
-            message=entry.message,
+            message=shown_text(entry.message) or "",
             task_id=entry.task_id,
         )
 
