@@ -33,7 +33,7 @@ from autobook.worker.timing import sleep_until
 DEFAULT_PROBES = 24  # requests in all: 6 rounds of 4 reach a few ms even on a busy machine
 DEFAULT_FAN = 4  # probes per round; each round shrinks the window about fan + 1 times
 DEFAULT_TARGET_S = 0.004  # stop once the half-width is this small: far below the ±50 ms aim
-SEND_MARGIN_S = 0.05  # never schedule a probe sooner than this: the spin wait needs a run-up
+SEND_MARGIN_S = 0.05  # schedule no probe sooner than this, so none is late before it starts
 STALE_DATE_S = 0.05  # a conflict this small is a server's cached clock, not a stepped one
 # Ask caches for a fresh answer: a cached response keeps the Date of when it was made.
 PROBE_HEADERS = {"Cache-Control": "no-cache"}
@@ -161,7 +161,8 @@ async def estimate_offset(
     sent = min(fan, probes)
     done = await _round(client, url, [None] * sent)
     if not done:
-        raise ClockSyncError(f"no answer from {httpx.URL(url).host} to measure its clock")
+        host = client.base_url.join(url).host or url
+        raise ClockSyncError(f"no answer from {host} to measure its clock")
     window = _fold(None, done)
     while sent < probes and window.half_width > target_s:
         one_way = statistics.median(p.rtt for p in done) / 2
