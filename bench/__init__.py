@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures and assert nothing (see bench/README.md)."""
