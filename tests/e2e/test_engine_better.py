@@ -7,7 +7,7 @@ otherwise."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,9 +35,13 @@ from engine_support import (
 pytestmark = pytest.mark.e2e
 
 LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2027, 1, 13, 9, 30, tzinfo=LONDON)  # the simulator's clock, pinned per test
-TOMORROW = date(2027, 1, 14)  # released (7 days ahead at 22:00)
-NEXT_RELEASE_DAY = date(2027, 1, 20)  # listed, opens at 22:00 tonight
+# The simulator's clock, pinned per test a week ahead of the real one: the engine compares
+# release instants and slot days with its own clock, so the site's "now" must never fall
+# behind it (a fixed date would turn every test into "expired" once it has passed).
+NOW = datetime.combine(datetime.now(LONDON).date() + timedelta(days=7), time(9, 30), LONDON)
+TOMORROW = NOW.date() + timedelta(days=1)  # released (7 days ahead at 22:00)
+NEXT_RELEASE_DAY = NOW.date() + timedelta(days=7)  # listed, opens at 22:00 "tonight"
+TONIGHT_22 = datetime.combine(NOW.date(), time(22, 0), LONDON).astimezone(UTC)
 HENDON, B60 = "hendon-leisure-centre", "badminton-60min"
 MEMBER, CREDIT, SAVED = DEMO_USERS
 NEW_CARD_USER = ("newcard@example.com", "Newcard-pass-1")
@@ -280,8 +284,8 @@ def test_not_released_yet_waits_for_the_release(
     assert result.outcome == "not_released", result.message
     row = task_row(rt, task)
     assert row.status == TaskStatus.PENDING
-    opens = datetime(2027, 1, 13, 22, tzinfo=UTC)  # first_bookable_at, 22:00 London (GMT)
-    assert row.next_run_at is not None and row.next_run_at.replace(tzinfo=UTC) == opens
+    assert row.next_run_at is not None  # first_bookable_at: 22:00 London, in UTC
+    assert row.next_run_at.replace(tzinfo=UTC) == TONIGHT_22
     assert sim_events(api_base, "hold") == []
 
 

@@ -45,7 +45,7 @@ CREDIT_BOX = (
 SAVED_CARD = 'label:has-text("Pay with saved card") input[type=radio]'
 NEW_CARD = 'label:has-text("Pay with a different card") input[type=radio]'
 SAVED_CVV = 'input[aria-label="Security Code (CVV)"]'
-PAY_IFRAME = "iframe#payment-iframe"
+PAY_IFRAME = 'iframe#payment-iframe, iframe[title*="card payment" i]'
 TERMS = 'label:has-text("I agree to the Terms and Conditions") input[type=checkbox]'
 PAY_BUTTON = r"button:text-matches('^Pay( £[0-9.,]+)? now$')"
 ERROR_BOXES = ("#checkout-error", "#payment-error")
@@ -139,7 +139,8 @@ class BetterWeb:
             await (await require(page, f'input[name="{name}"]', step=step)).fill(value)
         # Card data goes into the payment iframe only, one key at a time: the iframe
         # refuses instant typing.
-        frame = page.frame_locator(PAY_IFRAME)
+        # It loads only after the analytics bootstrap: a missing iframe is named as such.
+        frame = (await require(page, PAY_IFRAME, step=step)).content_frame
         delay = max(self.ctx.typing_delay_ms, MIN_KEY_GAP_MS)
         for name, value in card_fields(card, payment, step).items():
             box = await require(frame, f'input[name="{name}"]', step=step)
