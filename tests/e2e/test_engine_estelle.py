@@ -5,7 +5,6 @@ booking per booked run, none for a dry run or a hand-over."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from autobook.db.engine import transaction
-from autobook.db.models import SiteAccount
+from autobook.db.models import Task
 from autobook.domain.statuses import TaskStatus
 from autobook.engine.attempt import AttemptResult
 from autobook.engine.browsers import BrowserPool
@@ -148,34 +147,22 @@ def test_never_pays_twice_for_a_booking_made_elsewhere(rt: Runtime, club: httpx.
 
 
 @SQLITE_ONLY
-def test_dry_run_stops_at_the_confirm_button(rt: Runtime, club: httpx.Client) -> None:
-    task = padel_task(rt, club, dry_run=True)
+def test_dry_runs_stop_at_confirm_and_reuse_the_saved_login(
+    rt: Runtime, club: httpx.Client
+) -> None:
+    task = padel_task(rt, club, payment_method="none")
     result = run_once(rt, task)
 
     assert result.outcome == "dry_run", result.message
     assert result.screenshot and (rt.settings.screenshots_dir / result.screenshot).is_file()
-    assert events(club, "booking") == []
     assert bookings_of(rt, task) == []
     assert ("GET", "/spa/16499/confirm") in requests(club)
     assert ("POST", "/spa/16499/book") not in requests(club)
-
-
-@SQLITE_ONLY
-def test_reuses_the_saved_login_until_the_site_ends_it(rt: Runtime, club: httpx.Client) -> None:
-    """Each run starts a new browser; the saved cookies spare a login while the site keeps them."""
-    task = padel_task(rt, club, payment_method="none")
-    assert run_once(rt, task).outcome == "dry_run"
-    assert len(events(club, "login")) == 1
-    rerun(rt, task)
-    assert run_once(rt, task).outcome == "dry_run"
     assert len(events(club, "login")) == 1
 
-    # The site forgets that session (as after a logout elsewhere): one new login.
-    with httpx.Client(base_url=club.base_url, cookies=saved_cookies(rt)) as browser:
-        assert browser.get("/page/logout").status_code == 302
-    rerun(rt, task)
+    rerun(rt, task)  # a new browser: the cookies saved (encrypted) by the first run spare a login
     assert run_once(rt, task).outcome == "dry_run"
-    assert len(events(club, "login")) == 2
+    assert len(events(club, "login")) == 1
     assert events(club, "booking") == []
 
 
@@ -213,7 +200,10 @@ def test_wrong_password_is_an_authentication_error(rt: Runtime, club: httpx.Clie
 @SQLITE_ONLY
 def test_a_dropped_confirm_waits_for_the_next_cycle(rt: Runtime, club: httpx.Client) -> None:
     club.put("/_sandbox/faults", json={"drop_cart_rate": 1.0}).raise_for_status()
-    task = padel_task(rt, club)
+    day = club_day(club)
+    for court in (2, 3):  # one candidate, so one confirm the site drops
+        occupy(club, slot_key(day, "19:00", court), f"member-{court}")
+    task = padel_task(rt, club, times=["19:00"])
     result = run_once(rt, task)
 
     assert result.outcome == "slot_taken", result.message
@@ -282,22 +272,7 @@ def requests(club: httpx.Client) -> list[tuple[str, str]]:
 
 def rerun(rt: Runtime, task_id: int) -> None:
     """Make a finished dry-run task runnable again, as the worker's next cycle would."""
-    from autobook.db.models import Task
-
     with transaction(rt.sessions) as session:
         row = session.get(Task, task_id)
         assert row is not None
         row.status = TaskStatus.PENDING.value
-
-
-def the_account(rt: Runtime) -> SiteAccount:
-    with transaction(rt.sessions) as session:
-        account = session.query(SiteAccount).one()
-        session.expunge(account)
-        return account
-
-
-def saved_cookies(rt: Runtime) -> dict[str, str]:
-    """The session cookies the engine saved (encrypted) for the account."""
-    state = rt.vault.decrypt(the_account(rt).session_state_enc or "")
-    return {c["name"]: c["value"] for c in json.loads(state)["cookies"]}

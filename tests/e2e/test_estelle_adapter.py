@@ -4,6 +4,7 @@ a court taken between the hold and the confirm, and input the site cannot take."
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -104,6 +105,28 @@ def test_a_court_taken_before_confirm_is_slot_taken(club: httpx.Client) -> None:
     assert sim_bookings(club) == []
     rejected = club.get("/_sandbox/events", params={"kind": "rejected"}).json()
     assert [e["detail"]["reason"] for e in rejected] == ["full"]
+
+
+def test_saved_cookies_spare_a_login_until_the_site_ends_the_session(club: httpx.Client) -> None:
+    """Each login starts in a fresh browser context, as a new worker would."""
+
+    async def go() -> list[int]:
+        logins = []
+        async with BrowserPool() as pool:
+            urls: dict[str, str | None] = {"estelle": str(club.base_url)}
+            state: str | None = None
+            for run in range(3):
+                ctx = AdapterContext(urls, pool.account(f"estelle:{run}"), typing_delay_ms=2)
+                adapter = EstelleAdapter(ctx, Credentials(login=EMAIL, password=PASSWORD))
+                state = await adapter.login(state)
+                logins.append(len(club.get("/_sandbox/events", params={"kind": "login"}).json()))
+                if run == 1:  # the site forgets the session, as after a logout elsewhere
+                    cookies = {c["name"]: c["value"] for c in json.loads(state or "")["cookies"]}
+                    with httpx.Client(base_url=club.base_url, cookies=cookies) as elsewhere:
+                        assert elsewhere.get("/page/logout").status_code == 302
+        return logins
+
+    assert asyncio.run(go()) == [1, 1, 2]
 
 
 def test_a_repeat_check_is_one_more_show_availability(club: httpx.Client) -> None:
