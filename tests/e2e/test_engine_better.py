@@ -186,9 +186,9 @@ def test_wrong_password_fails_once_and_is_never_retried(
 def test_load_shedding_is_retried_then_booked_or_left_pending(
     rt: Runtime, sim: httpx.Client, api_base: str
 ) -> None:
-    """The session releases right now and the site sheds every cart request for 1.5 s: the
+    """The session releases right now and the site sheds every cart request for 3 s: the
     engine retries (≤3) with backoff, then books, or leaves the task pending."""
-    sim.put("/_sandbox/better/load-shedding", json={"rate": 1.0, "window_s": 1.5})
+    sim.put("/_sandbox/better/load-shedding", json={"rate": 1.0, "window_s": 3.0})
     key = f"{HENDON}/{B60}/{TOMORROW}/20:00"
     now = sim.get("/_sandbox/clock").json()["now"]
     sim.post("/_sandbox/better/release/session", json={"key": key, "at": now})
