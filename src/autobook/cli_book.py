@@ -93,7 +93,16 @@ def _create(runtime: Runtime, account_ref: str | None, day: str, fields: dict[st
         raise click.BadParameter(str(exc), param_hint="--date") from None
     with transaction(runtime.sessions) as session:
         account_ids = [_account_id(session, fields["site"], account_ref)] if account_ref else []
-        values = {**fields, "times": list(fields["times"]), "courts": list(fields["courts"])}
+        values = {
+            **fields,
+            "times": list(fields["times"]),
+            "courts": list(fields["courts"]),
+            "payment_method": fields.pop("payment"),
+            "payment_profile_id": fields.pop("payment_profile"),
+            "duration_minutes": fields.pop("duration"),
+        }
+        for option in ("payment", "payment_profile", "duration"):
+            values.pop(option, None)
         try:
             data = TaskCreate(**values, target_date=target, account_ids=account_ids)
             return create_task(session, data).id

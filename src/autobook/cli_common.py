@@ -61,6 +61,9 @@ def describe(exc: BaseException, fields: dict[str, str] | None = None) -> str:
         for err in exc.errors(include_input=False, include_url=False):
             loc = ".".join(names.get(str(p), str(p)) for p in err["loc"])
             msg = _plain(err)
+            if not loc:  # a rule over several fields says "field: why"; name the option
+                field, sep, rest = msg.partition(": ")
+                msg = f"{names[field]}: {rest}" if sep and field in names else msg
             parts.append(f"{loc}: {msg}" if loc else msg)
         return "; ".join(parts)
     if isinstance(exc, DBAPIError):
