@@ -185,6 +185,9 @@ def test_delete_keeps_bookings_and_refuses_a_booking_task(
     force_status(runtime, busy, "booking")
     refused = api.delete(f"/api/v1/tasks/{busy}")
     assert refused.status_code == 409
+    assert refused.json()["detail"][0]["message"] == (
+        "a booking task cannot be deleted while it is booking; wait for the attempt to end"
+    )
     assert [t["id"] for t in _ok(api.get("/api/v1/tasks"))] == [busy]
 
 

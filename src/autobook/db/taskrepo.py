@@ -188,7 +188,8 @@ def _move(session: Session, task: Task, target: TaskStatus, **changes: Any) -> T
     current = S(task.status)
     if current not in sources_of(target):
         why = " while it is booking; wait for the attempt to end" if current is S.BOOKING else ""
-        verb = {S.STOPPED: "stopped", S.PENDING: "resumed"}.get(target, f"moved to {target}")
+        verbs = {S.STOPPED: "stopped", S.PENDING: "resumed", S.CANCELLED: "deleted"}
+        verb = verbs.get(target, f"moved to {target.value}")
         raise Conflict(f"status: a {current.value} task cannot be {verb}{why}")
     if not transition(session, task.id, current, target, **changes):
         raise _lost_race(task.id)
