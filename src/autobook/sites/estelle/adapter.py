@@ -113,7 +113,8 @@ class EstelleAdapter(SiteAdapter):
             await site.log_in(self.creds.login, self.creds.password)
 
     async def _show_day(self, site: EstellePage, day: date, first: time) -> list[Slot]:
-        """Walk from home to `day`'s slot cards in the working tab and read them."""
+        """`day`'s slot cards in the working tab: walk there from home, or, when the tab is
+        already at the date field, just show that date again (a repeat check)."""
         self._showing = None
         if not await site.on_dates():
             await self._member_home(site)

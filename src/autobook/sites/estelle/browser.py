@@ -9,11 +9,13 @@ the adapter turns it into the engine's values.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 from autobook.sites.base import AuthFailed, SiteChanged, SlotTaken, Transient
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
     from playwright.async_api import Locator, Page
 
     from autobook.sites.base import AdapterContext
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 LOGIN_PATH = "/page/login"
 EMAIL, PASSWORD, SUBMIT = "input[name=email]", "input[name=password]", "input[type=submit]"
@@ -96,6 +101,25 @@ class Receipt:
     url: str
 
 
+def guarded(step: str) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """Any other browser failure in `step` (a timeout, a page torn down mid-read by a redirect)
+    is transient: the engine retries it instead of reporting an internal error."""
+
+    def wrap(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @functools.wraps(method)
+        async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            from playwright.async_api import Error as PlaywrightError
+
+            try:
+                return await method(*args, **kwargs)
+            except PlaywrightError as exc:
+                raise Transient(f"step {step}: {_first_line(exc)}", step=step) from None
+
+        return run
+
+    return wrap
+
+
 class EstellePage:
     """One tab of the members' site."""
 
@@ -123,6 +147,7 @@ class EstellePage:
         await self.page.close()
 
     # --- session -----------------------------------------------------------------------------
+    @guarded("login")
     async def open_home(self) -> bool:
         """Open the home page; True when the session is a member's (not sent to log in)."""
         await goto(self.page, f"{self.base_url}/", step="login")
@@ -131,6 +156,7 @@ class EstellePage:
             await self._accept_cookies()
         return member
 
+    @guarded("login")
     async def log_in(self, login: str, password: str) -> None:
         step = "login"
         if self._path() != LOGIN_PATH:
@@ -148,11 +174,12 @@ class EstellePage:
             raise Transient(f"step {step}: the site did not keep the new session", step=step)
         await self._accept_cookies()
 
+    @guarded("login")
     async def saved_state(self) -> str:
         """This site's cookies from the account's context, as JSON for the vault."""
         state: Any = await self.page.context.storage_state()
         host = urlparse(self.base_url).hostname or ""
-        cookies = [c for c in state.get("cookies", []) if c.get("domain", "").lstrip(".") == host]
+        cookies = [c for c in state.get("cookies", []) if cookie_sent_to(c.get("domain", ""), host)]
         return json.dumps({"cookies": cookies})
 
     async def forget(self) -> None:
@@ -171,6 +198,7 @@ class EstellePage:
         return True
 
     # --- booking funnel ------------------------------------------------------------------------
+    @guarded("availability")
     async def walk_to_dates(self, day: date) -> None:
         """From home: Book Now → Padel Courts → the month's button (or "BOOK - 1Hr")."""
         step = "availability"
@@ -179,6 +207,7 @@ class EstellePage:
         month = MONTH.format(MONTHS[day.month - 1])
         await self._click(month if await self.page.locator(month).count() else ONE_HOUR, step)
 
+    @guarded("availability")
     async def on_dates(self) -> bool:
         """True when this tab shows the date field and Show Availability (a repeat check is
         then one more click, as a person polling for a free court does)."""
@@ -189,6 +218,7 @@ class EstellePage:
             and await self.page.locator(APPLY).is_visible()
         )
 
+    @guarded("availability")
     async def show_day(self, day: date) -> DayView:
         """Type the date (unless it is already there) and press Show Availability."""
         step = "availability"
@@ -204,6 +234,7 @@ class EstellePage:
         await (await require(self.page, APPLY, step=step)).click()
         return await self._day_view(step)
 
+    @guarded("hold")
     async def pick(self, start: str, court: str) -> dict[str, str]:
         """Click the card of `court` at `start`, landing on a confirm page ready to confirm;
         its summary table (label → text)."""
@@ -220,12 +251,14 @@ class EstellePage:
         await require(self.page, CONFIRM, step=step)
         return await self._summary()
 
+    @guarded("checkout")
     async def ready_to_confirm(self, url: str) -> bool:
         """True when this tab shows the confirm page `url` with its button (after a hold)."""
         if self.page.url != url or await self.page.locator(BOOKING_ERROR).count():
             return False
         return await self.page.locator(CONFIRM).is_visible()
 
+    @guarded("checkout")
     async def confirm(self) -> Receipt:
         """Press Confirm Booking and read the confirmation page."""
         step = "checkout"
@@ -237,6 +270,7 @@ class EstellePage:
         text = (await reference.inner_text()).strip()
         return Receipt(text, await self._summary(), self.page.url)
 
+    @guarded("bookings")
     async def my_bookings(self) -> list[list[str]]:
         """From home: My Bookings → one list of cell texts per row (reference, court, date,
         time, status); empty when the site says there are none."""
@@ -287,8 +321,8 @@ class EstellePage:
                 await target.click()
             response = await navigation.value
         except PlaywrightError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
-            raise Transient(f"step {step}: the page did not load ({first})", step=step) from None
+            message = f"step {step}: the page did not load ({_first_line(exc)})"
+            raise Transient(message, step=step) from None
         if response is not None and response.status >= 500:
             raise Transient(f"step {step}: the site answered {response.status}", step=step)
         if not bounced_ok:
@@ -337,3 +371,14 @@ def _card(item: dict[str, str | None], step: str) -> SlotCard:
             selector=CARD_PARTS["booked"],
         ) from None
     return SlotCard(item["start"] or "", item["court"] or "", booked, total)
+
+
+def cookie_sent_to(domain: str, host: str) -> bool:
+    """True when a cookie for `domain` is sent to `host` (the host itself or a parent)."""
+    domain = domain.lstrip(".")
+    return bool(domain) and (host == domain or host.endswith(f".{domain}"))
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
