@@ -1,5 +1,9 @@
 """`autobook worker`: the booking worker alone, for running web and worker apart or several
-workers on one PostgreSQL database."""
+workers on one PostgreSQL database.
+
+On PostgreSQL it is a distributed worker (Procrastinate's queue, any number of processes); on
+SQLite it runs the plain in-process loop, and only one worker process should run there.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import click
 
 from autobook.cli_common import echo_note, load_settings, opened_runtime
 from autobook.logs import setup_logging
+from autobook.worker.distributed import DistributedWorker, is_distributed
 from autobook.worker.loop import Worker
 
 
@@ -18,20 +23,30 @@ from autobook.worker.loop import Worker
     "--concurrency",
     type=click.IntRange(1, 64),
     default=None,
-    help="Tasks run at the same time.  [default: AUTOBOOK_WORKER_CONCURRENCY or 1]",
+    help="Watch checks run at the same time.  [default: AUTOBOOK_WORKER_CONCURRENCY or 1]",
 )
 @click.option("--name", default=None, help="Name in leases and logs.  [default: host-pid]")
 def worker(concurrency: int | None, name: str | None) -> None:
-    """Run due tasks until stopped (Ctrl-C or SIGTERM); attempts in flight finish first."""
+    """Run due tasks until stopped (Ctrl-C or SIGTERM); attempts in flight finish first.
+
+    On PostgreSQL, start as many as you like, on any machines; on SQLite, start one.
+    """
     settings = load_settings()
     with opened_runtime(settings) as runtime:
         setup_logging(settings)
-        loop = Worker(runtime, concurrency=concurrency or settings.worker_concurrency, name=name)
-        echo_note(f"worker {loop.name} running; Ctrl-C to stop")
+        width = concurrency or settings.worker_concurrency
+        loop: Worker | DistributedWorker
+        if is_distributed(settings):
+            loop = DistributedWorker(runtime, concurrency=width, name=name)
+            mode = "on PostgreSQL"
+        else:
+            loop = Worker(runtime, concurrency=width, name=name)
+            mode = "on SQLite (run only one worker process)"
+        echo_note(f"worker {loop.name} running {mode}; Ctrl-C to stop")
         asyncio.run(_run(loop))
 
 
-async def _run(loop: Worker) -> None:
+async def _run(loop: Worker | DistributedWorker) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)

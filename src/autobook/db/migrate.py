@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from autobook.db.queue_schema import ensure_queue_schema
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -20,6 +22,7 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
+    ensure_queue_schema(engine)  # PostgreSQL only: the distributed workers' job queue
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -23,11 +23,12 @@ from autobook.db.models import Meta, Task
 from autobook.db.syslog import write_log
 from autobook.db.tasks import transition
 from autobook.domain.statuses import TaskStatus
-from autobook.engine.attempt import run_attempt
+from autobook.engine.attempt import AttemptResult, run_attempt
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
-from autobook.worker.plan import plan_task
+from autobook.worker.lease import keep_lease
+from autobook.worker.plan import Plan, plan_task
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,26 @@ def beat(runtime: Runtime, now: datetime | None = None) -> None:
             row.value = stamp
 
 
+def housekeeping(runtime: Runtime) -> None:
+    """What every worker does each tick: beat the heartbeat, recover abandoned tasks."""
+    beat(runtime)
+    for task_id in recover_abandoned(runtime):
+        log.warning("task %s recovered from an abandoned attempt", task_id)
+
+
+async def run_planned(
+    runtime: Runtime, task_id: int, plan: Plan, *, pool: BrowserPool, worker: str
+) -> AttemptResult | None:
+    """Run what `plan` says (a snipe at its release, or a watch check), keeping the task's
+    lease alive meanwhile; None when there is nothing to run now (a parked snipe)."""
+    async with keep_lease(runtime, task_id, worker):
+        if plan.action == "snipe" and plan.release_at is not None:
+            return await run_snipe(runtime, task_id, plan.release_at, pool=pool, worker=worker)
+        if plan.action == "watch":
+            return await run_attempt(runtime, task_id, pool=pool, worker=worker)
+    return None
+
+
 class Worker:
     """Runs due tasks, at most `concurrency` at a time, until `stop` is set."""
 
@@ -127,32 +148,25 @@ class Worker:
                 continue
             plan = await asyncio.to_thread(plan_task, self.runtime, task_id)
             if plan.action == "snipe" and plan.release_at is not None:
-                self._snipes[task_id] = asyncio.create_task(
-                    self._snipe_one(task_id, plan.release_at, pool)
-                )
+                lane = self._snipes
             elif plan.action == "watch" and len(self._running) < self.concurrency:
-                self._running[task_id] = asyncio.create_task(self._run_one(task_id, pool))
+                lane = self._running
+            else:
+                continue
+            lane[task_id] = asyncio.create_task(self._run_one(task_id, plan, pool, lane))
 
     def _tick_db(self) -> None:
-        beat(self.runtime)
-        for task_id in recover_abandoned(self.runtime):
-            log.warning("task %s recovered from an abandoned attempt", task_id)
+        housekeeping(self.runtime)
 
-    async def _run_one(self, task_id: int, pool: BrowserPool) -> None:
+    async def _run_one(
+        self, task_id: int, plan: Plan, pool: BrowserPool, lane: dict[int, asyncio.Task[None]]
+    ) -> None:
         try:
-            result = await run_attempt(self.runtime, task_id, pool=pool, worker=self.name)
-            log.info("task %s: %s — %s", task_id, result.outcome, result.message)
+            result = await run_planned(self.runtime, task_id, plan, pool=pool, worker=self.name)
+            if result is not None:
+                log.info("task %s: %s %s — %s", task_id, plan.action, result.outcome,
+                         result.message)  # fmt: skip
         except Exception:
-            log.exception("task %s: the attempt crashed", task_id)
+            log.exception("task %s: the %s crashed", task_id, plan.action)
         finally:
-            self._running.pop(task_id, None)
-
-    async def _snipe_one(self, task_id: int, release_at: datetime, pool: BrowserPool) -> None:
-        try:
-            result = await run_snipe(self.runtime, task_id, release_at, pool=pool,
-                                     worker=self.name)  # fmt: skip
-            log.info("task %s: snipe %s — %s", task_id, result.outcome, result.message)
-        except Exception:
-            log.exception("task %s: the snipe crashed", task_id)
-        finally:
-            self._snipes.pop(task_id, None)
+            lane.pop(task_id, None)

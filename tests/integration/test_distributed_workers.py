@@ -1,0 +1,214 @@
+"""Three `autobook worker` processes on PostgreSQL book 200 tasks on the Better simulator (in its
+own process, over HTTP with the membership benefit) while one of them is SIGKILLed mid-run.
+
+Every task must end booked exactly once: the simulator's own event log shows each account
+booking once and no court booked twice, and the tasks the dead worker had in flight are
+recovered from their expired leases by the others.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+
+from autobook.db.engine import transaction
+from autobook.db.models import Attempt, Booking, SystemLog, Task
+from autobook.domain.statuses import FINAL, TaskStatus
+from autobook.runtime import Runtime
+from engine_support import ExternalSandbox, add_account, add_task, sandbox_settings, sim_events
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.parametrize("db_url", ["postgresql"], indirect=True),
+]
+
+TASKS = 200
+WORKERS = 3
+CONCURRENCY = 4
+LEASE_S = 10  # a killed worker's tasks come back this long after it died
+HENDON, B60 = "hendon-leisure-centre", "badminton-60min"
+TIMES = [f"{h:02d}:00" for h in range(7, 22)]  # the day's 15 sessions
+DAYS = range(1, 7)  # released days ahead (Better releases 7 days ahead at 22:00)
+KILL_AFTER = 40  # tasks finished before the victim is killed
+DEADLINE_S = 150  # every task final by then, or the test fails
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[ExternalSandbox]:
+    box = ExternalSandbox().start()
+    yield box
+    box.stop()
+
+
+def _sessions() -> list[tuple[date, str]]:
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    return [(today + timedelta(days=d), t) for d in DAYS for t in TIMES]
+
+
+def _prepare_site(api: str, logins: list[str], sessions: list[tuple[date, str]]) -> None:
+    """Demo venues, every court of the sessions used free, one benefit member per task."""
+    with httpx.Client(base_url=api, timeout=30) as sim:
+        sim.post("/_sandbox/reset").raise_for_status()
+        sim.post("/_sandbox/seed/demo").raise_for_status()
+        for day, start in sessions:
+            key = f"{HENDON}/{B60}/{day}/{start}"
+            body = {"key": key, "free": [1, 2, 3, 4]}
+            sim.post("/_sandbox/better/occupancy", json=body).raise_for_status()
+        for login in logins:
+            user = {"email": login, "password": "Member-pass-1", "benefit": True}
+            sim.post("/_sandbox/better/users", json=user).raise_for_status()
+        sim.delete("/_sandbox/events").raise_for_status()
+
+
+def _add_tasks(runtime: Runtime, logins: list[str], sessions: list[tuple[date, str]]) -> list[int]:
+    """Task k books session k mod 90 for its own account: at most 3 tasks per 4-court session,
+    so every task can succeed, and courts are contended."""
+    ids = []
+    for k, login in enumerate(logins):
+        day, start = sessions[k % len(sessions)]
+        account = add_account(runtime, "better", login, "Member-pass-1")
+        fields = {"site": "better", "venue": HENDON, "activity": B60, "target_date": day,
+                  "times": [start], "account_ids": [account], "payment_method": "benefit",
+                  "poll_interval_s": 5}  # fmt: skip
+        ids.append(add_task(runtime, **fields))
+    return ids
+
+
+def _clear_queue(runtime: Runtime) -> None:
+    with transaction(runtime.sessions) as session:
+        session.execute(text("TRUNCATE procrastinate_jobs, procrastinate_workers CASCADE"))
+
+
+def _worker_env(runtime: Runtime, sandbox: ExternalSandbox, data: Path) -> dict[str, str]:
+    settings = sandbox_settings(runtime.settings, sandbox)  # type: ignore[arg-type]
+    assert settings.database_url and settings.encryption_key
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AUTOBOOK_")},
+        "DATABASE_URL": settings.database_url,
+        "ENCRYPTION_KEY": settings.encryption_key,
+        "AUTOBOOK_DATA_DIR": str(data),
+        "AUTOBOOK_BETTER_API_URL": settings.better_api_url,
+        "AUTOBOOK_BETTER_WEB_URL": settings.better_web_url,
+        "AUTOBOOK_LEASE_SECONDS": str(LEASE_S),
+        "AUTOBOOK_SCREENSHOTS": "false",  # 200 bookings must not open Chromium 200 times
+        "AUTOBOOK_NOTIFY_URLS": "",
+    }
+
+
+def _start_worker(name: str, env: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
+    log = (folder / f"{name}.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "autobook", "worker", "--name", name,
+         "--concurrency", str(CONCURRENCY)],
+        env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def _statuses(runtime: Runtime, ids: list[int]) -> list[tuple[int, str, str | None]]:
+    with transaction(runtime.sessions) as session:
+        rows = session.execute(
+            select(Task.id, Task.status, Task.lease_owner).where(Task.id.in_(ids))
+        )
+        return [(i, s, o) for i, s, o in rows]
+
+
+def _wait_for(check: Any, what: str, procs: list[subprocess.Popen[bytes]]) -> Any:
+    end = time.monotonic() + DEADLINE_S
+    while time.monotonic() < end:
+        found = check()
+        if found:
+            return found
+        if any(p.poll() is not None for p in procs):
+            pytest.fail(f"a worker exited while waiting until {what}")
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting until {what}")
+
+
+def _logs(folder: Path) -> str:
+    return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in folder.glob("w*.log"))
+
+
+def test_three_workers_book_200_tasks_once_each_despite_a_kill(
+    runtime: Runtime, sandbox: ExternalSandbox, tmp_path: Path
+) -> None:
+    api = sandbox.url("better", "api")
+    logins = [f"player{k:03d}@example.com" for k in range(TASKS)]
+    sessions = _sessions()
+    _prepare_site(api, logins, sessions)
+    ids = _add_tasks(runtime, logins, sessions)
+    _clear_queue(runtime)
+    env = _worker_env(runtime, sandbox, tmp_path / "data")
+    names = [f"w{i}" for i in range(WORKERS)]
+    procs = [_start_worker(name, env, tmp_path) for name in names]
+    victim, survivors = procs[0], procs[1:]
+    try:
+        # Kill w0 once the run is well under way and w0 is in the middle of attempts.
+        def victim_busy() -> list[int]:
+            rows = _statuses(runtime, ids)
+            done = sum(TaskStatus(s) in FINAL for _, s, _ in rows)
+            held = [i for i, s, o in rows if o == "w0" and TaskStatus(s) not in FINAL]
+            return held if done >= KILL_AFTER else []
+
+        _wait_for(victim_busy, "w0 has tasks in flight", procs)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        # What the dead worker held, frozen now: its leases outlive it by up to LEASE_S.
+        in_flight = {i for i, s, o in _statuses(runtime, ids) if o == "w0" and s != "succeeded"}
+
+        def all_final() -> bool:
+            return all(TaskStatus(s) in FINAL for _, s, _ in _statuses(runtime, ids))
+
+        _wait_for(all_final, "every task is final", survivors)
+    finally:
+        for proc in survivors:
+            proc.send_signal(signal.SIGTERM)
+        codes = [proc.wait(timeout=60) for proc in survivors]
+    assert codes == [0] * len(survivors), _logs(tmp_path)
+
+    # Every task booked, none lost.
+    unfinished = [(i, s) for i, s, _ in _statuses(runtime, ids) if s != "succeeded"]
+    assert unfinished == [], _logs(tmp_path)
+
+    # The site's own log: each account (= task) booked once, no court of a session twice.
+    ours = [e for e in sim_events(api, "booking") if e["actor"] in set(logins)]
+    per_account = Counter(e["actor"] for e in ours)
+    per_court = Counter((e["slot"], e["detail"]["court"]) for e in ours)
+    assert len(ours) == TASKS
+    assert set(per_account) == set(logins) and max(per_account.values()) == 1
+    assert max(per_court.values()) == 1
+
+    # Our database agrees: one booking per task, with the site's reference.
+    with transaction(runtime.sessions) as session:
+        refs = Counter(session.scalars(select(Booking.task_id).where(Booking.task_id.in_(ids))))
+        assert set(refs) == set(ids) and max(refs.values()) == 1
+        booked = set(session.scalars(select(Booking.reference)))
+        assert booked == {e["reference"] for e in ours}
+
+        # The dead worker's tasks came back through their expired leases and were finished
+        # by the others.
+        recovered = set(
+            session.scalars(
+                select(SystemLog.task_id).where(SystemLog.message.like("recovered from%"))
+            )
+        )
+        assert recovered, f"none of w0's tasks {in_flight} was recovered"
+        assert recovered <= in_flight
+        finishers = session.execute(
+            select(Attempt.task_id, Attempt.worker).where(
+                Attempt.task_id.in_(recovered), Attempt.finished_at.is_not(None)
+            )
+        ).all()
+        assert {t for t, w in finishers if w in names[1:]} == recovered
