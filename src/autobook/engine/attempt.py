@@ -260,6 +260,11 @@ class Attempt:
         if self.job.payment.method is PaymentMethod.HANDOFF:
             return await self._handoff_end(hold)
         name = await self._screenshot_current("dry-run")
+        try:  # give the slot back: a dry run must not keep it from others
+            await self.adapter.release(hold)
+        except SiteError as exc:
+            log.info("attempt %s: the dry run's hold stays until it expires (%s)",
+                     self.attempt_id, exc.message)  # fmt: skip
         result = self._settle(
             "dry_run", TaskStatus.SUCCEEDED, "dry run: went to the pay button and did not pay"
         )
