@@ -213,6 +213,20 @@ def test_a_dropped_confirm_waits_for_the_next_cycle(rt: Runtime, club: httpx.Cli
 
 
 @SQLITE_ONLY
+def test_a_confirm_refused_as_too_quick_is_retried_at_a_calmer_pace(
+    rt: Runtime, club: httpx.Client
+) -> None:
+    rules = club.get("/_sandbox/estelle/rules").json()
+    club.put("/_sandbox/estelle/rules", json={**rules, "min_confirm_ms": 400}).raise_for_status()
+    result = run_once(rt, padel_task(rt, club, times=["19:00"]))
+
+    assert result.outcome == "booked", result.message
+    rejected = [e["detail"]["reason"] for e in events(club, "rejected")]
+    assert rejected == ["too_fast"]
+    assert len(events(club, "booking")) == 1
+
+
+@SQLITE_ONLY
 def test_before_release_waits_for_midnight(rt: Runtime, club: httpx.Client) -> None:
     later = club_day(club, ahead=20)
     task = padel_task(rt, club, target_date=later)

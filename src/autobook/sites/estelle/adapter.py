@@ -26,6 +26,7 @@ from autobook.sites.base import (
     SiteInfo,
     Slot,
     SlotTaken,
+    Transient,
     Venue,
     Want,
 )
@@ -37,6 +38,7 @@ ACTIVITY = Activity("padel-60min", "Padel Court - 1 Hour", 60)
 # The site charges the member's account ("charged to your member account"): no card step.
 BILLED_TO_ACCOUNT = PaymentMethod.CREDIT
 LENGTH = timedelta(minutes=60)
+MIN_READ_S, MAX_READ_S = 1.0, 8.0  # extra time on the confirm page after a refused confirm
 
 
 class EstelleAdapter(SiteAdapter):
@@ -57,6 +59,7 @@ class EstelleAdapter(SiteAdapter):
     def __init__(self, ctx: AdapterContext, creds: Credentials) -> None:
         super().__init__(ctx, creds)
         self._showing: tuple[str, date] | None = None  # the tab's URL and date showing cards
+        self._read_s = 0.0  # extra time on the confirm page; grows when a confirm is refused
 
     # --- session -----------------------------------------------------------------------------
     async def login(self, saved_state: str | None) -> str | None:
@@ -101,7 +104,14 @@ class EstelleAdapter(SiteAdapter):
             await self._pick(site, hold.slot)
         if dry_run:
             return None  # the tab shows the Confirm Booking button, ready for the screenshot
-        return _confirmation(await site.confirm())
+        try:
+            receipt = await site.confirm(read_s=self._read_s)
+        except Transient:
+            # The site refuses a confirm it finds too quick ("unable to process"), as it did
+            # any unhuman pace: the retry reads the page longer, as a person would.
+            self._read_s = min(max(2 * self._read_s, MIN_READ_S), MAX_READ_S)
+            raise
+        return _confirmation(receipt)
 
     # --- helpers ---------------------------------------------------------------------------
     async def _tab(self) -> EstellePage:

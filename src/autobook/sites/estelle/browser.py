@@ -259,10 +259,12 @@ class EstellePage:
         return await self.page.locator(CONFIRM).is_visible()
 
     @guarded("checkout")
-    async def confirm(self) -> Receipt:
-        """Press Confirm Booking and read the confirmation page."""
+    async def confirm(self, *, read_s: float = 0.0) -> Receipt:
+        """Press Confirm Booking, after reading the page `read_s` longer than a glance, and
+        read the confirmation page."""
         step = "checkout"
         button = await require(self.page, CONFIRM, step=step)
+        await asyncio.sleep(read_s)
         await self._glance()
         await self._follow(button, step)
         await self._site_message(step)
