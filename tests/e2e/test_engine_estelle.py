@@ -1,6 +1,7 @@
 """The engine books padel courts on the Estelle Manor simulator in real Chromium, clicking
-through from home as a member does. The simulator's own event log is the witness: exactly one
-booking per booked run, none for a dry run or a hand-over."""
+through from home as a member does, billed to the member account (the only way the site takes
+payment). The simulator's own event log is the witness: exactly one booking per booked run, none
+for a dry run or a failure."""
 
 from __future__ import annotations
 
@@ -77,12 +78,9 @@ def slot_key(day: date, at: str, court: int) -> str:
     return f"{day.isoformat()}T{at}/court-{court}"
 
 
-def padel_task(
-    rt: Runtime, club: httpx.Client, *, account: int | None = None, **fields: Any
-) -> int:
-    """A task for the member; a new site account with `password` unless `account` is given."""
-    password = fields.pop("password", PASSWORD)
-    account = account or add_account(rt, "estelle", EMAIL, password)
+def padel_task(rt: Runtime, club: httpx.Client, password: str = PASSWORD, **fields: Any) -> int:
+    """A task for the member, with a new site account holding `password`."""
+    account = add_account(rt, "estelle", EMAIL, password)
     values: dict[str, Any] = {
         "site": "estelle", "venue": "padel-courts", "activity": "padel-60min",
         "target_date": club_day(club), "times": ["19:00", "20:00"], "account_ids": [account],
