@@ -290,3 +290,24 @@ def test_import_refuses_a_missing_file_and_bad_defaults(
     binary = _upload(client, "Date\x00,Time1\n", site="gym")
     assert binary.status_code == 422 and "NUL" in binary.text
     assert _tasks(runtime) == []
+
+
+def test_control_characters_are_refused_by_the_field(client: TestClient, runtime: Runtime) -> None:
+    """PostgreSQL cannot store NUL: every form refuses it with the field's name, never a 500."""
+    account = add_account(runtime, "gym")
+    before = row_counts(runtime)
+    answers = {
+        "courts": post(client, "/tasks/new", _task_form(account, courts="A\x00")),
+        "display_name": post(client, "/settings/accounts", {"site": "gym", "login": "l",
+                                                            "display_name": "A\x00",
+                                                            "password": "p"}),
+        "city": post(client, "/settings/payments", {"alias": "a", "cardholder_name": "b",
+                                                    "card_number": CARD_NUMBER,
+                                                    "expiry_month": "12", "expiry_year": "2031",
+                                                    "city": "c\x1b"}),
+        "venue": post(client, "/import", {"site": "gym", "venue": "v\x00"}),
+    }  # fmt: skip
+    for field, answer in answers.items():
+        assert answer.status_code == 422, field
+        assert f"<strong>{field}</strong>: must not contain control characters" in answer.text
+    assert row_counts(runtime) == before and _tasks(runtime) == []

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError, field_validator
 
 from autobook.domain.sites import SITE_NAMES, Site
 from autobook.sites import registry
@@ -94,3 +94,19 @@ def parse_int(value: str, field: str, *, low: int = 1, high: int = 2**31 - 1) ->
 
 # Ids in paths are 32-bit INTEGER columns: a larger one is a clear 422, not a database error.
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class FormModel(BaseModel):
+    """A form as typed (strings, lists of strings). NUL and other control characters are
+    refused here, naming the field: PostgreSQL cannot store NUL in text, and no field of
+    these forms has a use for them (textareas keep their line breaks)."""
+
+    @field_validator("*")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and any(ch not in "\r\n\t" and not ch.isprintable()
+                                             for ch in text):  # fmt: skip
+                raise ValueError("must not contain control characters")
+        return value

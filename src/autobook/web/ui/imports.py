@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 
 from autobook.db.accounts import list_accounts, list_payment_profiles
@@ -24,6 +24,7 @@ from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry
 from autobook.web.ui.common import (
     ErrorList,
+    FormModel,
     errors_by_field,
     form_errors,
     now_utc,
@@ -36,14 +37,14 @@ router = APIRouter(include_in_schema=False)
 MAX_FILE_BYTES = 512 * 1024  # 1000 rows fit many times over; the app refuses bodies over 1 MB
 
 
-class ImportForm(BaseModel):
+class ImportForm(FormModel):
     """Defaults for every row, as typed; blanks mean "the row must give it"."""
 
     site: str = ""
     venue: str = ""
     sub_location: str = ""
     activity: str = ""
-    account_ids: list[str] = []
+    account_ids: list[str] = Field(default_factory=list)
     payment_method: str = ""
     payment_profile_id: str = ""
     strategy: str = ""

@@ -29,7 +29,7 @@ from autobook.runtime import Runtime
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry, split_field
-from autobook.web.ui.common import ErrorList, Id, back_to, form_errors
+from autobook.web.ui.common import ErrorList, FormModel, Id, back_to, form_errors
 from autobook.web.ui.settings_view import NOTICES, settings_page
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +49,7 @@ def settings(
     return settings_page(request, session, runtime, admin, notice=notice)
 
 
-class AccountForm(BaseModel):
+class AccountForm(FormModel):
     """The add-account form as typed; `AccountCreate` does the checking."""
 
     site: str = ""
@@ -59,7 +59,7 @@ class AccountForm(BaseModel):
     daily_limit: str = ""
 
 
-class CardForm(BaseModel):
+class CardForm(FormModel):
     """The add-card form as typed; `PaymentProfileCreate` does the checking."""
 
     alias: str = ""

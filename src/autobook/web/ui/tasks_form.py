@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from autobook.db.accounts import list_accounts, list_payment_profiles
@@ -27,6 +27,7 @@ from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry
 from autobook.web.ui.common import (
     ErrorList,
+    FormModel,
     back_to,
     errors_by_field,
     form_errors,
@@ -41,7 +42,7 @@ TIME_SLOTS = 4  # time preference boxes on the form (TaskCreate takes up to MAX_
 assert TIME_SLOTS <= MAX_TIMES
 
 
-class TaskForm(BaseModel):
+class TaskForm(FormModel):
     """The form as typed: every value a string (or list of strings) until `TaskCreate`."""
 
     site: str = Site.BETTER.value
@@ -50,9 +51,9 @@ class TaskForm(BaseModel):
     activity: str = ""
     duration_minutes: str = ""
     target_date: str = ""
-    times: list[str] = []
+    times: list[str] = Field(default_factory=list)
     courts: str = ""
-    account_ids: list[str] = []
+    account_ids: list[str] = Field(default_factory=list)
     payment_method: str = ""
     payment_profile_id: str = ""
     strategy: str = Strategy.WATCH.value
