@@ -28,7 +28,7 @@ from autobook.runtime import Runtime
 from autobook.web.app import create_app
 
 PAGES = ["/", "/dashboard/live", "/tasks/new", "/tasks/new/fields?site=gym", "/bookings",
-         "/logs", "/logs/tail", "/import", "/settings", "/tasks/1",
+         "/logs", "/logs/tail", "/import", "/settings", "/tasks/1", "/tasks/1/live",
          "/screenshots/a.png"]  # fmt: skip
 FORMS = ["/tasks/new", "/tasks/1/stop", "/tasks/1/resume", "/tasks/1/delete",
          "/bookings/1/cancel", "/import", "/settings/accounts", "/settings/accounts/1/remove",
@@ -132,6 +132,7 @@ def test_task_page_shows_the_timeline_the_error_and_the_booking(
     task = add_task(runtime, account_ids=[add_account(runtime)])
     empty = client.get(f"/tasks/{task}")
     assert "No attempts yet" in empty.text and "No booking yet" in empty.text
+    assert f'hx-get="/tasks/{task}/live" hx-trigger="every 2s"' in empty.text  # active: live
     add_attempt(runtime, task, shot="task1-attempt1-confirmation.png")
     add_booking(runtime, task_id=task, screenshot_path="task1-attempt1-confirmation.png")
     set_status(runtime, task, "failed", error="authentication error: the site refused")
@@ -143,6 +144,9 @@ def test_task_page_shows_the_timeline_the_error_and_the_booking(
     assert page.text.count('href="/screenshots/task1-attempt1-confirmation.png"') == 2
     assert 'src="/screenshots/task1-attempt1-confirmation.png"' in page.text
     assert "48 hours before the start" in page.text  # the gym's release rule
+    live = client.get(f"/tasks/{task}/live")
+    assert live.status_code == 200 and "<html" not in live.text and "GYM-ABC123" in live.text
+    assert 'id="task-live"' in live.text and "hx-trigger" not in live.text  # failed: still
 
 
 def test_screenshots_are_served_only_from_their_folder(

@@ -6,10 +6,11 @@ a worker moved the task first (shown as a 409 page naming the status).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, Response
+from sqlalchemy.orm import Session
 
 from autobook.db.accounts import NotFound
 from autobook.db.models import PaymentProfile
@@ -22,10 +23,12 @@ from autobook.db.taskrepo import (
     task_booking,
 )
 from autobook.domain.release import LONDON
+from autobook.domain.statuses import ACTIVE, TaskStatus
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, SessionDep, SettingsDep
 from autobook.web.ui import taskview
 from autobook.web.ui.common import Id, back_to, now_utc, render, site_info
+from autobook.web.ui.dashboard import POLL
 
 router = APIRouter(include_in_schema=False)
 NextPage = Annotated[str, Form(alias="next")]
@@ -44,31 +47,38 @@ def _safe_next(path: str, fallback: str) -> str:
     return path if ok else fallback
 
 
-@router.get("/tasks/{task_id}")
-def task_page(request: Request, task_id: Id, session: SessionDep, admin: CurrentAdmin) -> Response:
+def task_context(session: Session, task_id: int) -> dict[str, Any]:
+    """What the task view shows, for the page and for its live partial."""
     task = get_task(session, task_id)
     profile_id = task.payment_profile_id
-    profile = session.get(PaymentProfile, profile_id) if profile_id else None
     now = now_utc()
-    info = site_info(task.site)
-    return render(
-        request,
-        "task.html",
-        user=admin,
-        task=task,
-        info=info,
-        profile=profile,
-        attempts=list_attempts(session, task_id=task_id),
-        booking=task_booking(session, task_id=task_id),
-        release=taskview.release_instant(task),
-        next_action=taskview.next_action(task, now),
-        now=now,
-        zone=LONDON,
-        countdown=taskview.countdown,
-        can_stop=taskview.can_stop(task),
-        can_resume=taskview.can_resume(task),
-        can_delete=taskview.can_delete(task),
-    )
+    return {
+        "task": task,
+        "info": site_info(task.site),
+        "profile": session.get(PaymentProfile, profile_id) if profile_id else None,
+        "attempts": list_attempts(session, task_id=task_id),
+        "booking": task_booking(session, task_id=task_id),
+        "release": taskview.release_instant(task),
+        "next_action": taskview.next_action(task, now),
+        "now": now,
+        "zone": LONDON,
+        "countdown": taskview.countdown,
+        "can_stop": taskview.can_stop(task),
+        "can_resume": taskview.can_resume(task),
+        "can_delete": taskview.can_delete(task),
+        "live": TaskStatus(task.status) in ACTIVE,
+        "poll": POLL,
+    }
+
+
+@router.get("/tasks/{task_id}")
+def task_page(request: Request, task_id: Id, session: SessionDep, admin: CurrentAdmin) -> Response:
+    return render(request, "task.html", user=admin, **task_context(session, task_id))
+
+
+@router.get("/tasks/{task_id}/live")
+def task_live(request: Request, task_id: Id, session: SessionDep, admin: CurrentAdmin) -> Response:
+    return render(request, "_task_live.html", **task_context(session, task_id))
 
 
 @router.post("/tasks/{task_id}/stop", dependencies=[CsrfChecked])

@@ -6,7 +6,6 @@ to their fields and the form keeps what was typed.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -15,6 +14,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from autobook.db.accounts import list_accounts, list_payment_profiles
+from autobook.db.bookings import local_date
 from autobook.db.engine import transaction
 from autobook.db.models import AdminUser
 from autobook.db.tasks import create_task
@@ -31,6 +31,7 @@ from autobook.web.ui.common import (
     back_to,
     errors_by_field,
     form_errors,
+    now_utc,
     render,
     site_choices,
     site_info,
@@ -120,7 +121,8 @@ def _context(session: Session, form: TaskForm) -> dict[str, Any]:
         "profiles": list_payment_profiles(session),
         "methods": [m.value for m in methods],
         "strategies": [s.value for s in Strategy],
-        "tomorrow": (date.today() + timedelta(days=1)).isoformat(),
+        # The sites are in the UK: "today" there, whatever the server's own zone.
+        "today": local_date(now_utc()).isoformat(),
     }
 
 
