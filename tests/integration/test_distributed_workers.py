@@ -8,14 +8,17 @@ recovered from their expired leases by the others.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,16 +27,29 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from autobook.db.engine import transaction
+from autobook.db.engine import make_engine, transaction
+from autobook.db.migrate import upgrade
 from autobook.db.models import Attempt, Booking, SystemLog, Task
+from autobook.db.queue_schema import ensure_queue_schema, queue_schema_present
 from autobook.domain.statuses import FINAL, TaskStatus
 from autobook.runtime import Runtime
-from engine_support import ExternalSandbox, add_account, add_task, sandbox_settings, sim_events
+from autobook.worker.distributed import TASK_NAME, DistributedWorker, build_app
+from autobook.worker.lease import renew_lease
+from engine_support import (
+    ExternalSandbox,
+    add_account,
+    add_task,
+    sandbox_settings,
+    sim_events,
+    task_row,
+)
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.parametrize("db_url", ["postgresql"], indirect=True),
-]
+
+def pg_only(test: Any) -> Any:
+    """The queue lives in PostgreSQL: these tests run there only."""
+    test = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)(test)
+    return pytest.mark.postgres(test)
+
 
 TASKS = 200
 WORKERS = 3
@@ -141,6 +157,7 @@ def _logs(folder: Path) -> str:
     return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in folder.glob("w*.log"))
 
 
+@pg_only
 def test_three_workers_book_200_tasks_once_each_despite_a_kill(
     runtime: Runtime, sandbox: ExternalSandbox, tmp_path: Path
 ) -> None:
@@ -212,3 +229,135 @@ def test_three_workers_book_200_tasks_once_each_despite_a_kill(
             )
         ).all()
         assert {t for t, w in finishers if w in names[1:]} == recovered
+
+
+# --- the pieces, in process ---------------------------------------------------------------------
+
+
+def _jobs(runtime: Runtime) -> list[tuple[str, str, str, Any]]:
+    with transaction(runtime.sessions) as session:
+        rows = session.execute(
+            text("SELECT queue_name, queueing_lock, status::text, args FROM procrastinate_jobs")
+        )
+        return sorted((q, lock, status, args) for q, lock, status, args in rows)
+
+
+def _scan(runtime: Runtime, processes: int = 1) -> list[int]:
+    """One scan by each of `processes` workers (as several machines would); jobs deferred."""
+
+    async def go() -> list[int]:
+        app = build_app(runtime.settings)
+        async with app.open_async():
+            return [await DistributedWorker(runtime).scan(app) for _ in range(processes)]
+
+    return asyncio.run(go())
+
+
+def _better_task(runtime: Runtime, day: date, **fields: Any) -> int:
+    account = add_account(runtime, "better", f"p{uuid.uuid4().hex[:8]}@example.com", "pw-123456")
+    values = {"site": "better", "venue": HENDON, "activity": B60, "target_date": day,
+              "times": ["20:00"], "account_ids": [account],
+              "payment_method": "benefit"}  # fmt: skip
+    return add_task(runtime, **{**values, **fields})
+
+
+@pg_only
+def test_queue_schema_is_applied_once(runtime: Runtime) -> None:
+    assert queue_schema_present(runtime.engine)
+    assert ensure_queue_schema(runtime.engine) is False  # there already: left alone
+    upgrade(runtime.engine)  # `autobook db upgrade` again is harmless
+
+
+def test_no_queue_schema_on_sqlite(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    upgrade(engine)
+    assert ensure_queue_schema(engine) is False
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE name LIKE 'procr%'")) == 0
+    engine.dispose()
+
+
+@pg_only
+def test_scan_defers_one_job_per_due_task_in_its_lane(runtime: Runtime) -> None:
+    _clear_queue(runtime)
+    london = ZoneInfo("Europe/London")
+    soon = datetime.now(london) + timedelta(minutes=5)  # a release inside the pre-login window
+    runtime.settings = runtime.settings.model_copy(update={"better_release": f"7d@{soon:%H:%M}"})
+    watch = _better_task(runtime, soon.date() + timedelta(days=7))
+    snipe = _better_task(runtime, soon.date() + timedelta(days=7), strategy="snipe")
+    parked = _better_task(runtime, soon.date() + timedelta(days=8), strategy="snipe")
+    later = _better_task(runtime, soon.date() + timedelta(days=7))
+    with transaction(runtime.sessions) as session:
+        task = session.get(Task, later)
+        assert task is not None
+        task.next_run_at = datetime.now(UTC) + timedelta(minutes=1)  # checked a moment ago
+
+    assert _scan(runtime, processes=2) == [2, 0]  # the second process finds them queued
+
+    assert _jobs(runtime) == sorted([
+        ("snipe", f"task-{snipe}", "todo", {"task_id": snipe}),
+        ("watch", f"task-{watch}", "todo", {"task_id": watch}),
+    ])  # fmt: skip
+    with transaction(runtime.sessions) as session:
+        parked_task = session.get(Task, parked)
+        assert parked_task is not None and parked_task.status == "scheduled"
+
+
+@pg_only
+def test_a_dead_workers_job_never_blocks_its_task_and_is_swept(runtime: Runtime) -> None:
+    _clear_queue(runtime)
+    task_id = _better_task(runtime, date.today() + timedelta(days=3))
+    with transaction(runtime.sessions) as session:  # a worker SIGKILLed an hour ago, mid-job
+        dead = session.scalar(
+            text("INSERT INTO procrastinate_workers (last_heartbeat) "
+                 "VALUES (now() - interval '1 hour') RETURNING id")
+        )  # fmt: skip
+        session.execute(
+            text("INSERT INTO procrastinate_jobs (queue_name, task_name, status, worker_id, "
+                 "queueing_lock, args) VALUES ('watch', :name, 'doing', :worker, :lock, :args)"),
+            {"name": TASK_NAME, "worker": dead, "lock": f"task-{task_id}",
+             "args": json.dumps({"task_id": task_id})},
+        )  # fmt: skip
+
+    assert _scan(runtime) == [1]  # the task is due again: a new job despite the stale one
+
+    assert _jobs(runtime) == [("watch", f"task-{task_id}", "todo", {"task_id": task_id})]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql", "sqlite"], indirect=True)
+def test_a_lease_is_renewed_only_by_its_owner_and_never_shortened(runtime: Runtime) -> None:
+    task_id = _better_task(runtime, date.today() + timedelta(days=3))
+    now = datetime.now(UTC)
+    with transaction(runtime.sessions) as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        task.status, task.lease_owner = TaskStatus.BOOKING.value, "w1"
+        task.lease_expires_at = now + timedelta(seconds=1)
+
+    assert renew_lease(runtime, task_id, "w2", now) is False  # not its task
+    assert renew_lease(runtime, task_id, "w1", now) is True
+    renewed = task_row(runtime, task_id).lease_expires_at
+    assert renewed == now + timedelta(seconds=runtime.settings.lease_seconds)
+    assert renew_lease(runtime, task_id, "w1", now - timedelta(minutes=1)) is False
+    assert task_row(runtime, task_id).lease_expires_at == renewed
+
+
+def test_worker_on_sqlite_runs_the_plain_loop_and_stops_on_sigterm(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOBOOK_")}
+    env.pop("DATABASE_URL", None)
+    env["AUTOBOOK_DATA_DIR"] = str(tmp_path / "data")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autobook", "worker"], env=env, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:  # the signal handlers are in place once the loop has started
+        seen.append(line)
+        if " started " in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    output = "".join(seen) + proc.communicate(timeout=60)[0]
+    assert "on SQLite (run only one worker process)" in output, output
+    assert proc.returncode == 0, output
+    assert output.rstrip().endswith("stopped"), output

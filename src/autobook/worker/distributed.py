@@ -185,9 +185,8 @@ class DistributedWorker:
                     {"locks": [lock_of(i) for i in ids]},
                 )
             )
-            strategies = dict(
-                session.execute(select(Task.id, Task.strategy).where(Task.id.in_(ids))).tuples()
-            )
+            rows = session.execute(select(Task.id, Task.strategy).where(Task.id.in_(ids)))
+            strategies = {task_id: strategy for task_id, strategy in rows}
         return [(i, strategies[i]) for i in ids if lock_of(i) not in waiting and i in strategies]
 
     async def _sweep_stalled(self, app: App) -> None:
