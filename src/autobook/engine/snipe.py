@@ -185,14 +185,20 @@ class Snipe(Attempt):
         return keep
 
     async def _fallback(self) -> Hold | None:
-        """The prepared slot is gone: list again now it is released and try the others."""
-        try:
-            candidates = await self._find()
-            if not candidates:
+        """The prepared slot is gone (or nothing could be prepared): list again now that it is
+        released and try the others. "Not released" right at the boundary (a clock estimate a
+        few ms early) is retried within the strike window, as the strike's own shots are."""
+        deadline = self.release_at + timedelta(seconds=STRIKE_WINDOW_S)
+        while True:
+            try:
+                candidates = await self._find()
+                return (await self._hold(candidates))[1] if candidates else None
+            except SlotTaken:
                 return None
-            return (await self._hold(candidates))[1]
-        except SlotTaken:
-            return None
+            except NotReleased:
+                if datetime.now(UTC) > deadline:
+                    raise
+                await asyncio.sleep(random.uniform(*STRIKE_RETRY_GAP_S) * 4)
 
 
 def _describe(slot: Slot, snipe: Snipe) -> str:
