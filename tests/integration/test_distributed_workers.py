@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from autobook.db.engine import make_engine, transaction
@@ -33,6 +34,7 @@ from autobook.db.models import Attempt, Booking, SystemLog, Task
 from autobook.db.queue_schema import ensure_queue_schema, queue_schema_present
 from autobook.domain.statuses import FINAL, TaskStatus
 from autobook.runtime import Runtime
+from autobook.web.app import create_app
 from autobook.worker.distributed import TASK_NAME, DistributedWorker, build_app
 from autobook.worker.lease import renew_lease
 from engine_support import (
@@ -207,8 +209,11 @@ def test_three_workers_book_200_tasks_once_each_despite_a_kill(
     assert set(per_account) == set(logins) and max(per_account.values()) == 1
     assert max(per_court.values()) == 1
 
-    # Our database agrees: one booking per task, with the site's reference.
+    # Our database agrees: one booking per task, with the site's reference, and no
+    # screenshot (AUTOBOOK_SCREENSHOTS=false: no browser was started for them).
     with transaction(runtime.sessions) as session:
+        shots = select(Booking.id).where(Booking.screenshot_path.is_not(None))
+        assert session.scalar(shots) is None
         refs = Counter(session.scalars(select(Booking.task_id).where(Booking.task_id.in_(ids))))
         assert set(refs) == set(ids) and max(refs.values()) == 1
         booked = set(session.scalars(select(Booking.reference)))
@@ -361,3 +366,26 @@ def test_worker_on_sqlite_runs_the_plain_loop_and_stops_on_sigterm(tmp_path: Pat
     assert "on SQLite (run only one worker process)" in output, output
     assert proc.returncode == 0, output
     assert output.rstrip().endswith("stopped"), output
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_embedded_worker_in_serve_still_books_on_sqlite(
+    runtime: Runtime, sandbox: ExternalSandbox
+) -> None:
+    api = sandbox.url("better", "api")
+    login = "embedded@example.com"
+    _prepare_site(api, [login], _sessions()[:1])
+    settings = sandbox_settings(runtime.settings, sandbox)  # type: ignore[arg-type]
+    runtime.settings = settings.model_copy(update={"screenshots": False})
+    [task_id] = _add_tasks(runtime, [login], _sessions()[:1])
+
+    with TestClient(create_app(runtime.settings, runtime=runtime, worker=True)) as client:
+        for _ in range(600):  # bounded: 60 s of polling at most
+            if TaskStatus(task_row(runtime, task_id).status) in FINAL:
+                break
+            time.sleep(0.1)
+        health = client.get("/health").json()
+
+    assert task_row(runtime, task_id).status == "succeeded"
+    assert [e["actor"] for e in sim_events(api, "booking")] == [login]
+    assert health["worker"]["ok"] is True
