@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from test_notify import Receiver
 
 from autobook.db.engine import transaction
-from autobook.db.models import Attempt, Meta, Task
+from autobook.db.models import Attempt, Meta, SystemLog, Task
 from autobook.domain.statuses import FINAL, TaskStatus
 from autobook.runtime import Runtime
 from autobook.sandbox.runner import Sandbox
@@ -19,7 +20,9 @@ from autobook.worker.loop import HEARTBEAT_KEY, Worker, due_task_ids, recover_ab
 from engine_support import (
     add_account,
     add_task,
+    attempts_of,
     bookings_of,
+    run_once,
     sandbox_runtime,
     sim_events,
     task_row,
@@ -116,3 +119,15 @@ def test_a_booking_sends_its_notification(gym: Runtime, box: Sandbox) -> None:
     assert message["title"].startswith("Booked")
     assert booking.reference and booking.reference in message["message"]
     assert f"/tasks/{task_id}" in message["message"]
+
+
+def test_empty_polls_keep_one_attempt_and_stay_out_of_the_log(gym: Runtime) -> None:
+    account = add_account(gym, "gym", "alex@example.com", "alex-gym-2026")
+    task_id = _task(gym, account, "23:00")  # the gym has no slot that late
+    for _ in range(3):
+        assert run_once(gym, task_id).outcome == "no_slot"
+    assert attempts_of(gym, task_id) == [("no_slot", None)]
+    with transaction(gym.sessions) as session:
+        lines = session.scalars(select(SystemLog).where(SystemLog.task_id == task_id)).all()
+    assert lines == []
+    assert task_row(gym, task_id).last_checked_at is not None

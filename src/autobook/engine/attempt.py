@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 # Error kinds after which the task is finished as failed; the others wait for the next cycle.
 FINAL_KINDS = frozenset({"auth", "config", "declined", "site_changed"})
 POLL_JITTER = 0.1  # next checks land within ±10 % of the task's interval
+# Outcomes of an ordinary poll: not written to the system log, and only the latest such attempt
+# of a task is kept, so a task watched for weeks leaves one row, not thousands.
+ROUTINE_OUTCOMES = frozenset({"no_slot"})
 # Outcomes that are not errors: nothing to show in the attempt's error column.
 QUIET_OUTCOMES = frozenset({"booked", "already_booked", "dry_run", "handoff", "no_slot", "busy"})
 
@@ -116,7 +119,6 @@ class Attempt:
         self._confirmed: tuple[Confirmation, int | None] | None = None
 
     async def run(self) -> AttemptResult:
-        db.log(self.runtime, self.job, "INFO", f"attempt {self.attempt_id} started")
         result: AttemptResult | None = None
         try:
             result = await self._drive()
@@ -322,7 +324,8 @@ class Attempt:
             changes["next_run_at"] = next_run or default
         db.move(self.runtime, self.job, target, **changes)
         level = "ERROR" if target is TaskStatus.FAILED else "INFO"
-        db.log(self.runtime, self.job, level, message)
+        if outcome not in ROUTINE_OUTCOMES:  # a watch's empty poll is not news
+            db.log(self.runtime, self.job, level, message)
         return AttemptResult(outcome, self.job.status, message, self.attempt_id)
 
     async def _stop_trace(self, result: AttemptResult | None, label: str = "trace") -> None:
@@ -342,7 +345,8 @@ class Attempt:
             if result.booking_id is not None and self._confirmed is not None:
                 result.screenshot = await self._confirmation_screenshot(*self._confirmed)
             error = None if result.outcome in QUIET_OUTCOMES else result.message
-            db.close_attempt(self.runtime, self.attempt_id, result.outcome, error)
+            routine = result.outcome in ROUTINE_OUTCOMES
+            db.close_attempt(self.runtime, self.attempt_id, result.outcome, error, routine=routine)
 
     async def _confirmation_screenshot(
         self, confirmation: Confirmation, booking_id: int | None

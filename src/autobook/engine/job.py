@@ -172,13 +172,28 @@ def open_attempt(runtime: Runtime, job: Job, worker: str) -> int:
         return attempt.id
 
 
-def close_attempt(runtime: Runtime, attempt_id: int, outcome: str, error: str | None) -> None:
+def close_attempt(
+    runtime: Runtime, attempt_id: int, outcome: str, error: str | None, *, routine: bool = False
+) -> None:
+    """Finish the attempt's record. A routine one (an empty poll) replaces the task's earlier
+    routine ones instead of piling up next to them."""
     with transaction(runtime.sessions) as session:
         attempt = session.get(Attempt, attempt_id)
-        if attempt is not None:
-            attempt.finished_at = utcnow()
-            attempt.outcome = outcome
-            attempt.error = error
+        if attempt is None:
+            return
+        attempt.finished_at = utcnow()
+        attempt.outcome = outcome
+        attempt.error = error
+        if routine:
+            older = session.scalars(
+                select(Attempt).where(
+                    Attempt.task_id == attempt.task_id,
+                    Attempt.outcome == outcome,
+                    Attempt.id != attempt_id,
+                )
+            )
+            for row in older:
+                session.delete(row)  # its steps go with it (cascade)
 
 
 def save_session_state(runtime: Runtime, account_id: int, state: str | None) -> None:
