@@ -4,8 +4,8 @@ A claim takes the task with a lease of AUTOBOOK_LEASE_SECONDS (`engine.job.lease
 An attempt that takes longer than that (a slow site, a loaded machine, a short lease in a
 test) would otherwise look abandoned while its worker is still paying, `recover_abandoned`
 would put it back, and a second worker could book it again. So while a worker runs a task it
-pushes the lease forward every third of its length; a worker that is SIGKILLed stops pushing,
-and its task is recovered one lease later.
+pushes the lease forward every fifth of its length (so a loaded machine can miss a few
+renewals); a worker that is SIGKILLed stops pushing, and its task is recovered one lease later.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from autobook.runtime import Runtime
 log = logging.getLogger(__name__)
 
 RUNNING = (TaskStatus.CHECKING.value, TaskStatus.BOOKING.value)
+RENEWALS_PER_LEASE = 5
 
 
 def renew_lease(runtime: Runtime, task_id: int, owner: str, now: datetime | None = None) -> bool:
@@ -57,7 +58,7 @@ async def keep_lease(runtime: Runtime, task_id: int, owner: str) -> AsyncIterato
 
 
 async def _renew_forever(runtime: Runtime, task_id: int, owner: str) -> None:
-    every = lease_length(runtime).total_seconds() / 3
+    every = lease_length(runtime).total_seconds() / RENEWALS_PER_LEASE
     while True:
         await asyncio.sleep(every)
         try:
