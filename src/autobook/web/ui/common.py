@@ -84,14 +84,6 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def parse_int(value: str, field: str, *, low: int = 1, high: int = 2**31 - 1) -> int:
-    """A whole number from a form field, or ValueError naming the field."""
-    text = value.strip()
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ValueError(f"{field}: must be a whole number from {low} to {high}")
-    return int(text)
-
-
 # Ids in paths are 32-bit INTEGER columns: a larger one is a clear 422, not a database error.
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

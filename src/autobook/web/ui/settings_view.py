@@ -15,7 +15,7 @@ from autobook.db.models import AdminUser
 from autobook.domain.accounts import CVV_WARNING
 from autobook.runtime import Runtime
 from autobook.web.ui.common import ErrorList, errors_by_field, render, site_choices
-from autobook.web.ui.notify_store import masked_notify_urls, send_test_available
+from autobook.web.ui.notify_store import masked_notify_urls
 
 NOTICES = {
     "account": "Account added. Its password is stored encrypted and never shown again.",
@@ -50,7 +50,6 @@ def settings_page(
         "profiles": list_payment_profiles(session),
         "tokens": list_tokens(session),
         "notify_urls": masked_notify_urls(session, runtime.vault),
-        "can_test_notify": send_test_available(),
         "cvv_warning": CVV_WARNING,
         "errors": errors,
         "fe": errors_by_field(errors),
