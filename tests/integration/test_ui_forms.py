@@ -77,16 +77,18 @@ def test_task_form_offers_the_sites_choices_and_reloads_them(
 
 def test_task_form_creates_the_task(client: TestClient, runtime: Runtime) -> None:
     account = add_account(runtime, "gym")
-    response = post(client, "/tasks/new", _task_form(account, dry_run="1"))
+    response = post(client, "/tasks/new", _task_form(account, dry_run="1", book_all="1"))
     assert response.status_code == 303
     [task] = _tasks(runtime)
     assert response.headers["location"] == f"/tasks/{task.id}"
     where = (task.site, task.venue, task.sub_location, task.activity)
     assert where == ("gym", "X1", "A", "gym-60min")
     assert task.time_preferences == ["19:00", "18:00"] and task.dry_run is True
+    assert task.book_all is True
     assert task.status == "pending"
     page = client.get(response.headers["location"])
     assert "19:00, 18:00" in page.text and "dry run" in page.text
+    assert "books every listed time" in page.text
 
 
 BAD_TASKS = [

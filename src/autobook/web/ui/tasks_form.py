@@ -60,6 +60,7 @@ class TaskForm(FormModel):
     strategy: str = Strategy.WATCH.value
     poll_interval_s: str = "30"
     dry_run: str = ""
+    book_all: str = ""
 
 
 def _spec_input(form: TaskForm) -> dict[str, Any]:
@@ -76,6 +77,7 @@ def _spec_input(form: TaskForm) -> dict[str, Any]:
         "payment_method": form.payment_method,
         "strategy": form.strategy,
         "dry_run": bool(form.dry_run),
+        "book_all": bool(form.book_all),
     }
     optional = {
         "duration_minutes": form.duration_minutes,
