@@ -110,6 +110,26 @@ CASES = [
     _query("/api/v1/logs", "limit=5000", "limit"),
     _query("/api/v1/stats", "days_back=-1", "days_back"),
     _query("/api/v1/stats", "days_ahead=100000", "days_ahead"),
+    # control characters (PostgreSQL cannot store NUL): refused everywhere, by the field
+    _body("venue", "Fit\x00ness"),
+    _body("courts", ["A", "B\x07"], expect="courts.1"),
+    _case("PATCH", "/api/v1/tasks/{task}", "activity", json={"activity": "pad\x00el"}),
+    _query("/api/v1/bookings", "location=X%001", "location"),
+    _query("/api/v1/tasks", "site=gym%00", "site"),
+    _case(
+        "POST",
+        "/api/v1/accounts",
+        "display_name",
+        json={"site": "gym", "display_name": "A\x00", "login": "x@y", "password": "pw-123456"},
+    ),
+    _case(
+        "POST",
+        "/api/v1/tasks/import",
+        "venue",
+        data={"venue": "X\x001", "site": "gym"},
+        files={"file": ("t.csv", b"Date,Time1\n2030-01-01,7pm\n", "text/csv")},
+    ),
+    _case("POST", "/api/v1/notifications/test", "urls.0", json={"urls": ["json://h/\x00"]}),
     _case("GET", "/api/v1/sites/nowhere", "site"),
     _case("GET", f"/api/v1/sites/{SQLI}", "site"),
     *(

@@ -15,11 +15,15 @@ from autobook.web.api import (
     tasks,
     tokens,
 )
+from autobook.web.api.guard import printable_input
 from autobook.web.deps import api_token
 from autobook.web.schemas import ERROR_RESPONSES
 
+# The token first: without one, nothing about the request is looked at.
 api_router = APIRouter(
-    prefix="/api/v1", dependencies=[Depends(api_token)], responses=ERROR_RESPONSES
+    prefix="/api/v1",
+    dependencies=[Depends(api_token), Depends(printable_input)],
+    responses=ERROR_RESPONSES,
 )
 _ROUTERS = (accounts, payment_profiles, tokens, tasks, bookings, logs, stats, sites, notifications)
 for _module in _ROUTERS:
