@@ -14,7 +14,8 @@ from fastapi import APIRouter, Path, Query
 from autobook.db import bookings as repo
 from autobook.domain.statuses import BookingStatus
 from autobook.web.deps import SessionDep
-from autobook.web.schemas import MAX_ID, BookingCancelled, BookingPublic
+from autobook.web.schemas import MAX_ID
+from autobook.web.schemas_tasks import BookingCancelled, BookingPublic
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
 

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query
 from autobook.db.syslog import MAX_QUERY_LIMIT, MAX_SOURCE_CHARS, LogLevel, query_logs
 from autobook.web.api.common import invalid
 from autobook.web.deps import SessionDep
-from autobook.web.schemas import MAX_ID, LogPublic
+from autobook.web.schemas import MAX_ID
+from autobook.web.schemas_tasks import LogPublic
 
 router = APIRouter(prefix="/logs", tags=["logs"])
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from autobook import notify
 from autobook.web.deps import RuntimeDep
-from autobook.web.schemas import NotifyTestResult
+from autobook.web.schemas_info import NotifyTestResult
 from autobook.web.ui.notify_store import MAX_URLS, parse_notify_urls
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])

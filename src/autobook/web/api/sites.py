@@ -14,7 +14,7 @@ from autobook.domain.sites import SITE_NAMES, Site
 from autobook.sites import registry
 from autobook.sites.base import SiteInfo
 from autobook.web.deps import SettingsDep
-from autobook.web.schemas import ActivityPublic, ReleasePublic, SitePublic, VenuePublic
+from autobook.web.schemas_info import ActivityPublic, ReleasePublic, SitePublic, VenuePublic
 
 router = APIRouter(prefix="/sites", tags=["sites"])
 log = logging.getLogger(__name__)

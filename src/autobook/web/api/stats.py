@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from autobook.db.stats import MAX_WINDOW_DAYS, compute_stats
 from autobook.web.deps import SessionDep
-from autobook.web.schemas import StatsPublic
+from autobook.web.schemas_info import StatsPublic
 
 router = APIRouter(prefix="/stats", tags=["stats"])
 

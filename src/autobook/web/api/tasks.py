@@ -25,9 +25,8 @@ from autobook.domain.taskspec import TaskCreate
 from autobook.domain.taskupdate import TaskDefaults, TaskUpdate, given
 from autobook.web.api.common import invalid, invalid_body
 from autobook.web.deps import SessionDep
-from autobook.web.schemas import (
-    MAX_ID,
-    AccountPublic,
+from autobook.web.schemas import MAX_ID, AccountPublic
+from autobook.web.schemas_tasks import (
     AttemptPublic,
     AttemptSummaryPublic,
     BookingPublic,
