@@ -68,7 +68,7 @@ def import_csv(
     a `RowError` naming its line and column.
     """
     try:
-        text = data if isinstance(data, str) else decode(data)
+        text = decode(data.encode() if isinstance(data, str) else data)  # NUL refused either way
     except ValueError as exc:
         return ImportOutcome(errors=[RowError(0, "file", str(exc).removeprefix("file: "))])
     plan = plan_import(
