@@ -131,3 +131,18 @@ def test_empty_polls_keep_one_attempt_and_stay_out_of_the_log(gym: Runtime) -> N
         lines = session.scalars(select(SystemLog).where(SystemLog.task_id == task_id)).all()
     assert lines == []
     assert task_row(gym, task_id).last_checked_at is not None
+
+
+def test_a_worker_whose_lease_was_taken_over_cannot_move_the_task(gym: Runtime) -> None:
+    from autobook.engine import job as db
+
+    account = add_account(gym, "gym", "alex@example.com", "alex-gym-2026")
+    task_id = _task(gym, account, "08:00")
+    slow = db.load_job(gym, task_id)
+    assert db.claim(gym, slow, "slow-worker")
+    with transaction(gym.sessions) as session:  # its lease ran out; another worker took over
+        task = session.get(Task, task_id)
+        assert task is not None
+        task.lease_owner = "other-worker"
+    assert not db.move(gym, slow, TaskStatus.BOOKING)
+    assert task_row(gym, task_id).status == TaskStatus.CHECKING.value

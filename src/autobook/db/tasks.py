@@ -23,17 +23,23 @@ def transition(
     task_id: int,
     expected: TaskStatus,
     target: TaskStatus,
+    *,
+    owner: str | None = None,
     **changes: Any,
 ) -> bool:
-    """Move task `task_id` from `expected` to `target`; False if it was not in `expected`.
+    """Move task `task_id` from `expected` to `target`; False if it was not in `expected`
+    (or, with `owner`, if that worker no longer holds its lease).
 
     Raises `TransitionError` when the table forbids the move. `changes` are other columns to
     set in the same statement (error, next_run_at, lease…).
     """
     check_transition(expected, target)
+    conditions = [Task.id == task_id, Task.status == expected.value]
+    if owner is not None:
+        conditions.append(Task.lease_owner == owner)
     result = session.execute(
         update(Task)
-        .where(Task.id == task_id, Task.status == expected.value)
+        .where(*conditions)
         .values(status=target.value, updated_at=utcnow(), **changes)
         .execution_options(synchronize_session=False)
     )

@@ -31,6 +31,7 @@ from autobook.sites.base import Card, Confirmation, Credentials, Payment, Want
 
 HANDOFF_TTL = timedelta(minutes=10)  # seed 004: a handoff page abandoned this long is lost
 CLAIMABLE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
+HELD = (TaskStatus.CHECKING, TaskStatus.BOOKING)  # statuses in which a worker holds the lease
 
 
 def lease_length(runtime: Runtime) -> timedelta:
@@ -55,6 +56,7 @@ class Job:
     status: TaskStatus  # where the task is now; every change is a compare-and-set from it
     interrupted: bool = False  # an earlier attempt never finished: it may have paid
     book_all: bool = False  # every wanted time, over several accounts (seed 002)
+    worker: str = ""  # set by `claim`: the lease this attempt holds
 
 
 def load_job(runtime: Runtime, task_id: int) -> Job:
@@ -146,9 +148,9 @@ def finish_if_booked(runtime: Runtime, job: Job, worker: str) -> bool:
 
 def move(runtime: Runtime, job: Job, target: TaskStatus, **changes: object) -> bool:
     """Compare-and-set the task from where this attempt last left it; False if someone else
-    (a stop from the UI, another worker) moved it first."""
+    (a stop from the UI, another worker that took over an expired lease) moved it first."""
     with transaction(runtime.sessions) as session:
-        won = transition(session, job.task_id, job.status, target, **changes)
+        won = transition(session, job.task_id, job.status, target, owner=_owner(job), **changes)
     if won:
         job.status = target
     return won
@@ -159,7 +161,15 @@ def claim(runtime: Runtime, job: Job, worker: str, lease_until: datetime | None 
     if job.status not in CLAIMABLE:
         return False
     lease = lease_until or utcnow() + lease_length(runtime)
-    return move(runtime, job, TaskStatus.CHECKING, lease_owner=worker, lease_expires_at=lease)
+    won = move(runtime, job, TaskStatus.CHECKING, lease_owner=worker, lease_expires_at=lease)
+    if won:
+        job.worker = worker
+    return won
+
+
+def _owner(job: Job) -> str | None:
+    """While this attempt holds the task, every move must also prove it still holds the lease."""
+    return job.worker if job.worker and job.status in HELD else None
 
 
 def open_attempt(runtime: Runtime, job: Job, worker: str) -> int:
@@ -239,7 +249,7 @@ def record_booking(
         session.add(booking)
         session.flush()
         won = finish and transition(
-            session, job.task_id, job.status, TaskStatus.SUCCEEDED,
+            session, job.task_id, job.status, TaskStatus.SUCCEEDED, owner=_owner(job),
             error=None, lease_owner=None, lease_expires_at=None, last_checked_at=utcnow(),
         )  # fmt: skip
         booking_id = booking.id
