@@ -81,9 +81,7 @@ def test_stats_count_tasks_attempts_and_bookings(api: TestClient, runtime: Runti
     assert stats["bookings_total"] == 3
     assert stats["bookings_by_status"] == {"confirmed": 2, "cancelled": 1}
     assert stats["bookings_by_location"] == {"X1": 1, "Fitness": 1}
-    assert stats["bookings_by_account"] == [
-        {"account_id": ann, "display_name": "ann", "count": 2}
-    ]
+    assert stats["bookings_by_account"] == [{"account_id": ann, "display_name": "ann", "count": 2}]
     assert stats["upcoming_bookings"] == 2
     days = stats["bookings_by_day"]
     today = local_date(now)
