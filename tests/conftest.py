@@ -22,7 +22,9 @@ from autobook.vault import generate_key
 _PG = pytest.mark.postgres
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: the sync API keeps an event loop running in the main thread while
+# it is open, and `asyncio.run` (the engine's tests) refuses to start inside one.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as pw:
         b = pw.chromium.launch(**launch_options())

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from autobook.db.models import PaymentProfile, SiteAccount, Task, TaskAccount, utcnow
 from autobook.domain.statuses import TaskStatus, check_transition
 from autobook.domain.taskspec import TaskCreate
+from autobook.sites.choices import choice_errors
+from autobook.sites.registry import site_info
 
 
 def transition(
@@ -74,6 +76,8 @@ def check_references(session: Session, data: TaskCreate) -> None:
     profile_id = data.payment_profile_id
     if profile_id is not None and session.get(PaymentProfile, profile_id) is None:
         raise ValueError(f"payment_profile_id: no payment profile {data.payment_profile_id}")
+    for field, why in choice_errors(data, site_info(data.site)):
+        raise ValueError(f"{field}: {why}")
 
 
 def create_task(session: Session, data: TaskCreate) -> Task:

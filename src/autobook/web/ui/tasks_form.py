@@ -22,6 +22,7 @@ from autobook.domain.sites import Site
 from autobook.domain.tasks import PaymentMethod, Strategy
 from autobook.domain.taskspec import MAX_TIMES, TaskCreate
 from autobook.sites.base import SiteInfo
+from autobook.sites.choices import choice_errors
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry
@@ -92,20 +93,7 @@ def _site_errors(spec: TaskCreate, info: SiteInfo | None) -> ErrorList:
     """What TaskCreate cannot know: the choices must be ones this site offers."""
     if info is None:
         return []
-    errors: ErrorList = []
-    venues = {v.key: v for v in info.venues}
-    if venues and spec.venue not in venues:
-        errors.append(error_entry("venue", f"not a venue of {info.title}"))
-    elif spec.sub_location and spec.venue in venues:
-        subs = venues[spec.venue].sub_locations
-        if subs and spec.sub_location not in subs:
-            errors.append(error_entry("sub_location", f"not a part of {venues[spec.venue].name}"))
-    keys = {a.key for a in info.activities}
-    if keys and spec.activity and spec.activity not in keys:
-        errors.append(error_entry("activity", f"not an activity of {info.title}"))
-    if spec.payment_method not in info.payment_methods:
-        errors.append(error_entry("payment_method", f"{info.title} does not take this method"))
-    return errors
+    return [error_entry(field, why) for field, why in choice_errors(spec, info)]
 
 
 def _context(session: Session, form: TaskForm) -> dict[str, Any]:
