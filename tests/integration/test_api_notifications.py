@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 
 from autobook.config import Settings
 from autobook.db.engine import transaction
-from autobook.notify import TEST_TITLE
+from autobook.db.models import Task
+from autobook.notify import TEST_TITLE, decrypt_urls
 from autobook.runtime import Runtime
 from autobook.web.ui.notify_store import write_notify_urls
 
@@ -120,3 +121,25 @@ def test_bad_urls_are_422s_naming_the_field(
     assert response.json()["detail"][0]["field"] in ("urls", "urls.0", "url")
     assert TOKEN not in response.text
     assert hook.received == []
+
+
+def test_task_notify_urls_are_write_only_and_stored_encrypted(
+    settings: Settings, runtime: Runtime
+) -> None:
+    """A task's own Apprise URLs are accepted on create, encrypted at rest, never echoed."""
+    token = "hook-T0ken-42"
+    with api_client(settings, runtime) as client:
+        body = {"site": "gym", "venue": "Fitness", "activity": "gym-60min",
+                "target_date": "2099-01-01", "times": ["7am"], "payment_method": "benefit",
+                "notify_urls": [f"json://127.0.0.1:9/{token}"]}  # fmt: skip
+        created = client.post("/api/v1/tasks", json=body)
+        assert created.status_code == 201, created.text
+        assert token not in created.text
+        shown = client.get(f"/api/v1/tasks/{created.json()['id']}")
+        assert token not in shown.text
+        bad = client.post("/api/v1/tasks", json={**body, "notify_urls": ["not a url"]})
+        assert bad.status_code == 422 and "notify_urls" in bad.text and "not a url" not in bad.text
+    with transaction(runtime.sessions) as session:
+        task = session.get(Task, created.json()["id"])
+        assert task is not None and task.notify_urls_enc and token not in task.notify_urls_enc
+        assert decrypt_urls(runtime.vault, task.notify_urls_enc) == [f"json://127.0.0.1:9/{token}"]

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from autobook.db.models import PaymentProfile, SiteAccount, Task, TaskAccount, utcnow
 from autobook.domain.statuses import TaskStatus, check_transition
 from autobook.domain.taskspec import TaskCreate
+from autobook.notify import encrypt_urls
 from autobook.sites.choices import choice_errors
 from autobook.sites.registry import site_info
+from autobook.vault import Vault
 
 
 def transition(
@@ -80,10 +82,15 @@ def check_references(session: Session, data: TaskCreate) -> None:
         raise ValueError(f"{field}: {why}")
 
 
-def create_task(session: Session, data: TaskCreate) -> Task:
-    """Insert a task and its ordered accounts; the referenced rows must exist and fit the site."""
+def create_task(session: Session, data: TaskCreate, *, vault: Vault | None = None) -> Task:
+    """Insert a task and its ordered accounts; the referenced rows must exist and fit the site.
+    Notification URLs need the `vault`: they are stored encrypted."""
     check_references(session, data)
     task = Task(**data.columns(), status=TaskStatus.PENDING.value)
+    if data.notify_urls:
+        if vault is None:
+            raise ValueError("notify_urls: cannot be stored here (no key to encrypt them)")
+        task.notify_urls_enc = encrypt_urls(vault, data.notify_url_values())
     session.add(task)
     session.flush()
     for position, account_id in enumerate(data.account_ids):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from autobook.domain.sites import Site
 from autobook.domain.tasks import PaymentMethod, Strategy
@@ -18,6 +18,8 @@ MAX_TIMES = 8
 MAX_ACCOUNTS = 20
 MIN_POLL_S = 5  # politeness: no site should be polled more often by one task
 MAX_POLL_S = 86_400
+MAX_NOTIFY_URLS = 10
+MAX_URL_CHARS = 1000
 
 
 class TaskCreate(BaseModel):
@@ -42,6 +44,12 @@ class TaskCreate(BaseModel):
         "not just the best one.",
     )
     poll_interval_s: int = Field(30, ge=MIN_POLL_S, le=MAX_POLL_S)
+    notify_urls: list[SecretStr] = Field(
+        default_factory=list,
+        max_length=MAX_NOTIFY_URLS,
+        description="Apprise URLs that hear about this task besides the global ones. "
+        "Write-only: they carry tokens, are stored encrypted and never shown again.",
+    )
 
     @field_validator("times")
     @classmethod
@@ -63,6 +71,21 @@ class TaskCreate(BaseModel):
             raise ValueError("account ids are positive whole numbers")
         return values
 
+    @field_validator("notify_urls")
+    @classmethod
+    def _urls(cls, values: list[SecretStr]) -> list[SecretStr]:
+        for i, value in enumerate(values, start=1):
+            url = value.get_secret_value().strip()
+            scheme, sep, rest = url.partition("://")
+            if not sep or not scheme.isascii() or not scheme.replace("+", "").isalnum() or not rest:
+                raise ValueError(f"URL {i} is not an Apprise URL like discord://… or json://…")
+            if len(url) > MAX_URL_CHARS or not url.isprintable():
+                raise ValueError(f"URL {i} is too long or has control characters")
+        return values
+
+    def notify_url_values(self) -> list[str]:
+        return [v.get_secret_value().strip() for v in self.notify_urls]
+
     @field_validator("sub_location")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
@@ -79,7 +102,7 @@ class TaskCreate(BaseModel):
 
     def columns(self) -> dict[str, Any]:
         """The `Task` columns this spec sets."""
-        data = self.model_dump(exclude={"times", "courts", "account_ids"})
+        data = self.model_dump(exclude={"times", "courts", "account_ids", "notify_urls"})
         data["site"] = self.site.value
         data["payment_method"] = self.payment_method.value
         data["strategy"] = self.strategy.value

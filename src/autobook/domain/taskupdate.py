@@ -17,11 +17,13 @@ from pydantic.fields import FieldInfo
 from autobook.domain.taskspec import TaskCreate
 
 # The site fixes which accounts, venues and adapter a task uses: changing it is a new task.
-FIXED_FIELDS = frozenset({"site"})
+# A task's notification URLs are set when it is created (they are stored encrypted and never
+# read back, so an edit could not show what it replaces).
+FIXED_FIELDS = frozenset({"site", "notify_urls"})
 EDITABLE_FIELDS = tuple(name for name in TaskCreate.model_fields if name not in FIXED_FIELDS)
 # A CSV row gives the date and the times; everything else may come from the request.
 DEFAULTABLE_FIELDS = tuple(
-    name for name in TaskCreate.model_fields if name not in ("target_date", "times")
+    name for name in TaskCreate.model_fields if name not in ("target_date", "times", "notify_urls")
 )
 
 

@@ -24,7 +24,7 @@ from autobook.domain.statuses import TaskStatus
 from autobook.domain.taskspec import TaskCreate
 from autobook.domain.taskupdate import TaskDefaults, TaskUpdate, given
 from autobook.web.api.common import invalid, invalid_body
-from autobook.web.deps import SessionDep
+from autobook.web.deps import RuntimeDep, SessionDep
 from autobook.web.schemas import MAX_ID, AccountPublic
 from autobook.web.schemas_tasks import (
     AttemptPublic,
@@ -53,9 +53,9 @@ class ImportForm(TaskDefaults):  # type: ignore[misc,valid-type]
 
 
 @router.post("", status_code=201)
-def create(data: TaskCreate, session: SessionDep) -> TaskPublic:
+def create(data: TaskCreate, session: SessionDep, runtime: RuntimeDep) -> TaskPublic:
     try:
-        task = create_task(session, data)
+        task = create_task(session, data, vault=runtime.vault)
     except ValueError as exc:  # an account or payment profile that does not exist or fit
         raise invalid(exc) from None
     return TaskPublic.of(task)
