@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +28,8 @@ from engine_support import (
     sim_events,
     task_row,
 )
+
+LONDON = ZoneInfo("Europe/London")
 
 pytestmark = pytest.mark.e2e  # the confirmation screenshot opens Chromium
 
@@ -146,3 +149,31 @@ def test_a_worker_whose_lease_was_taken_over_cannot_move_the_task(gym: Runtime) 
         task.lease_owner = "other-worker"
     assert not db.move(gym, slow, TaskStatus.BOOKING)
     assert task_row(gym, task_id).status == TaskStatus.CHECKING.value
+
+
+def test_a_stopped_worker_hands_a_waiting_snipe_back(gym: Runtime) -> None:
+    """Scheduled snipes survive restarts: stopping the worker while a snipe waits for its
+    release puts the task back to pending, to be planned again by the next worker."""
+    account = add_account(gym, "gym", "alex@example.com", "alex-gym-2026")
+    # Released in about 30 minutes; with an hour's pre-login the snipe starts (and waits) now.
+    gym.settings = gym.settings.model_copy(update={"gym_release": "47.5h", "pre_login_minutes": 60})
+    start = (datetime.now(LONDON) + timedelta(hours=48)).replace(second=0, microsecond=0)
+    task_id = add_task(
+        gym, site="gym", venue="Fitness", activity="gym-60min", target_date=start.date(),
+        times=[start.strftime("%H:%M")], account_ids=[account], payment_method="benefit",
+        strategy="snipe",
+    )  # fmt: skip
+
+    async def run_then_stop() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.create_task(Worker(gym, poll_s=0.2).run(stop))
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if task_row(gym, task_id).status == TaskStatus.CHECKING.value:
+                break
+        stop.set()
+        await loop
+
+    asyncio.run(run_then_stop())
+    row = task_row(gym, task_id)
+    assert row.status == TaskStatus.PENDING.value and row.lease_owner is None

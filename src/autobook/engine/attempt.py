@@ -124,6 +124,13 @@ class Attempt:
             result = await self._drive()
         except SiteError as exc:
             result = await self._failed(exc)
+        except asyncio.CancelledError:
+            # The worker is stopping. Before anything is held, hand the task back so the next
+            # start plans it again; once booking, the lease and recovery take care of it.
+            if self.job.status is TaskStatus.CHECKING:
+                db.move(self.runtime, self.job, TaskStatus.PENDING, lease_owner=None,
+                        lease_expires_at=None, next_run_at=None)  # fmt: skip
+            raise
         except Exception as exc:  # a bug, not the site: keep the task safe and say so
             log.exception("attempt %s crashed", self.attempt_id)
             result = self._settle(

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import os
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
 
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_KEY = "worker_heartbeat"  # read by /health
 SNIPE_LANE = 20  # due tasks looked at beyond the concurrency, so parked snipes are found
 POLL_S = 1.0  # how often the loop looks for due tasks; a due task waits at most this long
+SNIPE_SETTLE_S = 60  # on stop, a snipe firing sooner than this is let finish
 DUE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
 RUNNING = (TaskStatus.CHECKING, TaskStatus.BOOKING)
 
@@ -125,6 +126,7 @@ class Worker:
         self.poll_s = poll_s
         self._running: dict[int, asyncio.Task[None]] = {}
         self._snipes: dict[int, asyncio.Task[None]] = {}
+        self._releases: dict[int, datetime] = {}  # snipe task → its release instant
 
     async def run(self, stop: asyncio.Event) -> None:
         async with BrowserPool() as pool:
@@ -134,6 +136,7 @@ class Worker:
                 await self._dispatch(pool)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
+            self._cancel_waiting_snipes()
             in_flight = [*self._running.values(), *self._snipes.values()]
             if in_flight:  # let attempts in flight finish: a half-paid booking must settle
                 await asyncio.gather(*in_flight, return_exceptions=True)
@@ -149,11 +152,20 @@ class Worker:
             plan = await asyncio.to_thread(plan_task, self.runtime, task_id)
             if plan.action == "snipe" and plan.release_at is not None:
                 lane = self._snipes
+                self._releases[task_id] = plan.release_at
             elif plan.action == "watch" and len(self._running) < self.concurrency:
                 lane = self._running
             else:
                 continue
             lane[task_id] = asyncio.create_task(self._run_one(task_id, plan, pool, lane))
+
+    def _cancel_waiting_snipes(self) -> None:
+        """On stop, a snipe whose release is still a while off is given up (its task goes back
+        to pending and is planned again at the next start); one about to fire is let finish."""
+        soon = datetime.now(UTC) + timedelta(seconds=SNIPE_SETTLE_S)
+        for task_id, task in self._snipes.items():
+            if self._releases.get(task_id, soon) > soon:
+                task.cancel()
 
     def _tick_db(self) -> None:
         housekeeping(self.runtime)
@@ -170,3 +182,4 @@ class Worker:
             log.exception("task %s: the %s crashed", task_id, plan.action)
         finally:
             lane.pop(task_id, None)
+            self._releases.pop(task_id, None)
