@@ -6,10 +6,14 @@ import asyncio
 import subprocess
 import sys
 import time
-from datetime import date
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from pydantic import SecretStr
 
 from autobook.config import Settings
@@ -22,7 +26,27 @@ from autobook.domain.taskspec import TaskCreate
 from autobook.engine.attempt import AttemptResult, run_attempt
 from autobook.engine.browsers import BrowserPool
 from autobook.runtime import Runtime
-from autobook.sandbox.runner import SIM_CLASSES, Sandbox, load_sim, settings_for
+from autobook.sandbox.runner import SIM_CLASSES, Sandbox, ServerThread, load_sim, settings_for
+from autobook.sites.base import AdapterContext, Credentials, SiteAdapter
+from autobook.web.app import create_app
+
+A = TypeVar("A", bound=SiteAdapter)
+T = TypeVar("T")
+
+LONDON = ZoneInfo("Europe/London")
+# For browser runs that exercise a site rather than the database: what the engine writes is
+# covered on both databases by its own tests, and these runs are the suite's slowest.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def tomorrow() -> date:
+    """Tomorrow in London, on the real clock (every simulator is on London time)."""
+    return datetime.now(LONDON).date() + timedelta(days=1)
+
+
+def as_utc(instant: datetime) -> datetime:
+    """SQLite hands back naive UTC, PostgreSQL zone-aware."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
 
 
 def sandbox_settings(settings: Settings, box: Sandbox | ExternalSandbox) -> Settings:
@@ -34,6 +58,111 @@ def sandbox_runtime(runtime: Runtime, box: Sandbox | ExternalSandbox) -> Runtime
     """The same runtime (database, vault) with settings aimed at the sandbox."""
     runtime.settings = sandbox_settings(runtime.settings, box)
     return runtime
+
+
+def fast_runtime(runtime: Runtime, box: Sandbox, typing_ms: int | None = 0) -> Runtime:
+    """`sandbox_runtime` typing `typing_ms` per key (None: as configured). Only sites that
+    time the typing (Better's payment iframe, Estelle's confirm) need a person's pace."""
+    runtime = sandbox_runtime(runtime, box)
+    if typing_ms is not None:
+        runtime.settings = runtime.settings.model_copy(update={"human_typing_ms": typing_ms})
+    return runtime
+
+
+# --- fixture factories: assign the result to the fixture's name in the test module ------------
+def sandbox_fixture(site: str, seed: str | None = None) -> Any:
+    """A module-scoped fixture: the simulator of `site`, seeded, on loopback."""
+
+    @pytest.fixture(scope="module")
+    def box() -> Iterator[Sandbox]:
+        sandbox = Sandbox.create([site], seed=seed).start()
+        yield sandbox
+        sandbox.stop()
+
+    return box
+
+
+def sim_fixture(
+    site: str,
+    origin: str = "web",
+    seed: str | None = None,
+    *,
+    now: datetime | None = None,
+    prepare: Callable[[httpx.Client], None] | None = None,
+) -> Any:
+    """A per-test fixture on the module's `box`: an admin client of the simulator's `origin`,
+    freshly reset (see `reset_sim`), then `prepare`d with whatever the module's tests share."""
+
+    @pytest.fixture
+    def sim(box: Sandbox) -> Iterator[httpx.Client]:
+        url = box.url(site, origin)
+        reset_sim(url, seed, now=now)
+        with httpx.Client(base_url=url, timeout=10) as client:
+            if prepare is not None:
+                prepare(client)
+            yield client
+
+    return sim
+
+
+def runtime_fixture(typing_ms: int | None = 0) -> Any:
+    """A per-test `rt` fixture: the test's runtime aimed at the module's `box` (`fast_runtime`)."""
+
+    @pytest.fixture
+    def rt(runtime: Runtime, box: Sandbox) -> Runtime:
+        return fast_runtime(runtime, box, typing_ms)
+
+    return rt
+
+
+def reset_sim(url: str, seed: str | None = None, *, now: datetime | None = None) -> None:
+    """Fresh simulator state at `url`: the clock back on the real one (or pinned at `now`), the
+    state reset and `seed`ed, the event log empty. The clock goes first, so that a seed dated
+    from the site's today is dated from the clock the test wants."""
+    clock = {"now": now.isoformat()} if now else {"offset_s": 0}
+    with httpx.Client(base_url=url, timeout=10) as client:
+        client.post("/_sandbox/clock", json=clock).raise_for_status()
+        client.post("/_sandbox/reset").raise_for_status()
+        if seed:
+            client.post(f"/_sandbox/seed/{seed}").raise_for_status()
+        client.delete("/_sandbox/events").raise_for_status()
+
+
+@contextmanager
+def app_server(runtime: Runtime) -> Iterator[str]:
+    """The web app on `runtime`, served on loopback while the block runs; its base URL."""
+    thread = ServerThread(create_app(runtime.settings, runtime=runtime))
+    thread.start()
+    try:
+        yield thread.url
+    finally:
+        thread.stop()
+
+
+def drive_adapter(
+    adapter: type[A],
+    credentials: Credentials,
+    urls: dict[str, str | None],
+    use: Callable[[A], Awaitable[T]],
+    *,
+    typing_ms: int = 0,
+    log_in: bool = False,
+) -> T:
+    """Run `use` with one adapter (logged in if told to) on a fresh browser pool, which only
+    launches Chromium if the adapter opens a page; from synchronous test code."""
+
+    async def go() -> T:
+        async with BrowserPool() as pool:
+            ctx = AdapterContext(urls, pool.account("test"), typing_ms)
+            site = adapter(ctx, credentials)
+            try:
+                if log_in:
+                    await site.login(None)
+                return await use(site)
+            finally:
+                await site.close()
+
+    return asyncio.run(go())
 
 
 def add_account(

@@ -4,68 +4,45 @@ own event log is the witness: exactly one booking per booked run, none for a dry
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from autobook.domain.statuses import TaskStatus
 from autobook.domain.tasks import PaymentMethod
-from autobook.engine.browsers import BrowserPool
 from autobook.runtime import Runtime
 from autobook.sandbox.gym.site import DEMO_USERS
-from autobook.sandbox.runner import Sandbox
-from autobook.sites.base import AdapterContext, Credentials, Hold, Payment, SiteChanged, Slot
+from autobook.sites.base import Credentials, Hold, Payment, SiteChanged, Slot
 from autobook.sites.gym.adapter import GymAdapter
 from engine_support import (
+    LONDON,
     add_account,
     add_task,
+    as_utc,
     bookings_of,
+    drive_adapter,
     run_once,
-    sandbox_runtime,
+    runtime_fixture,
+    sandbox_fixture,
     sim_events,
+    sim_fixture,
     steps_of,
     task_row,
+    tomorrow,
 )
 
 pytestmark = pytest.mark.e2e
 
-LONDON = ZoneInfo("Europe/London")
 ALEX = DEMO_USERS[0]
 REFERENCE = re.compile(r"^GYM-[A-Z0-9]{6}$")
 
 
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    sandbox = Sandbox.create(["gym"], seed="quiet").start()
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-def gym(box: Sandbox) -> Iterator[httpx.Client]:
-    """The simulator on its real clock, with its demo members and an empty timetable."""
-    with httpx.Client(base_url=box.url("gym", "web"), timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        c.post("/_sandbox/seed/quiet").raise_for_status()
-        yield c
-
-
-@pytest.fixture
-def rt(runtime: Runtime, box: Sandbox) -> Runtime:
-    rt = sandbox_runtime(runtime, box)
-    rt.settings = rt.settings.model_copy(update={"human_typing_ms": 0})
-    return rt
-
-
-def tomorrow() -> date:
-    """Every slot of tomorrow is unlocked: the gym opens slots 48 hours before they start."""
-    return datetime.now(LONDON).date() + timedelta(days=1)
+box = sandbox_fixture("gym", "quiet")
+gym = sim_fixture("gym", seed="quiet")  # its real clock, its demo members, an empty timetable
+rt = runtime_fixture()
 
 
 def gym_task(rt: Runtime, login: tuple[str, str] = ALEX, **fields: Any) -> int:
@@ -78,12 +55,8 @@ def gym_task(rt: Runtime, login: tuple[str, str] = ALEX, **fields: Any) -> int:
     return add_task(rt, **{**values, **fields})
 
 
-def as_utc(instant: datetime) -> datetime:
-    """SQLite hands back naive UTC, PostgreSQL zone-aware."""
-    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
-
-
 def slot_key(at: str, sub: str = "A") -> str:
+    """Tomorrow's slots are all unlocked: the gym opens them 48 hours before they start."""
     return f"{tomorrow().isoformat()}T{at}|X1|{sub}"
 
 
@@ -189,24 +162,17 @@ def test_before_unlock_waits_for_the_opening(rt: Runtime, gym: httpx.Client) -> 
     assert any(name == "find" for name, _, _ in steps_of(rt, result.attempt_id or 0))
 
 
-def test_dry_run_page_without_its_book_button_is_site_changed(
-    gym: httpx.Client, box: Sandbox
-) -> None:
+def test_dry_run_page_without_its_book_button_is_site_changed(gym: httpx.Client) -> None:
     """The page half of the site_changed fault: the renamed Book button is named in the error."""
     gym.put("/_sandbox/faults", json={"site_changed": True}).raise_for_status()
     slot = Slot(slot_key("07:00"), datetime.now(UTC), datetime.now(UTC), court="A")
 
-    async def go() -> None:
-        async with BrowserPool() as pool:
-            ctx = AdapterContext({"gym": box.url("gym", "web")}, pool.account("gym:1"), 0)
-            adapter = GymAdapter(ctx, Credentials(ALEX[0], ALEX[1]))
-            try:
-                hold = Hold(slot, token=slot.site_id)
-                await adapter.checkout(hold, Payment(PaymentMethod.BENEFIT), dry_run=True)
-            finally:
-                await adapter.close()
+    async def dry_run(adapter: GymAdapter) -> None:
+        await adapter.checkout(
+            Hold(slot, token=slot.site_id), Payment(PaymentMethod.BENEFIT), dry_run=True
+        )
 
     with pytest.raises(SiteChanged) as info:
-        asyncio.run(go())
+        drive_adapter(GymAdapter, Credentials(*ALEX), {"gym": str(gym.base_url)}, dry_run)
     assert info.value.step == "checkout" and "button.book-button" in info.value.selector
     assert sim_events(str(gym.base_url), "booking") == []
