@@ -25,6 +25,7 @@ from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
 from autobook.domain.taskspec import TaskCreate
 from autobook.engine.attempt import AttemptResult, run_attempt
 from autobook.engine.browsers import BrowserPool
+from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
 from autobook.sandbox.runner import SIM_CLASSES, Sandbox, ServerThread, load_sim, settings_for
 from autobook.sites.base import AdapterContext, Credentials, SiteAdapter
@@ -42,6 +43,12 @@ SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def tomorrow() -> date:
     """Tomorrow in London, on the real clock (every simulator is on London time)."""
     return datetime.now(LONDON).date() + timedelta(days=1)
+
+
+def clinic_thursday() -> date:
+    """A Thursday at least two days ahead: the clinic is open, Brandi and Alex both work."""
+    day = datetime.now(LONDON).date() + timedelta(days=2)
+    return day + timedelta(days=(3 - day.weekday()) % 7)
 
 
 def as_utc(instant: datetime) -> datetime:
@@ -213,6 +220,17 @@ def run_once(runtime: Runtime, task_id: int, **kwargs: Any) -> AttemptResult:
     async def go() -> AttemptResult:
         async with BrowserPool() as pool:
             return await run_attempt(runtime, task_id, pool=pool, worker="test", **kwargs)
+
+    return asyncio.run(go())
+
+
+def snipe_once(runtime: Runtime, task_id: int, release: datetime) -> AttemptResult:
+    """One snipe at `release` with its own browser pool, from synchronous test code."""
+
+    async def go() -> AttemptResult:
+        async with BrowserPool() as pool:
+            at = release.astimezone(UTC)
+            return await run_snipe(runtime, task_id, at, pool=pool, worker="test")
 
     return asyncio.run(go())
 

@@ -4,87 +4,45 @@ not reach yet (a person paying on the handoff URL) and the ways a held time is l
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from datetime import date, datetime, time, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import time
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from autobook.domain.tasks import PaymentMethod
-from autobook.engine.browsers import BrowserPool
 from autobook.sandbox.clinic.catalog import BOOKING_WINDOW_DAYS, PROVIDERS, SERVICES
-from autobook.sandbox.runner import Sandbox
-from autobook.sites.base import (
-    AdapterContext,
-    Card,
-    Credentials,
-    Hold,
-    Payment,
-    SlotTaken,
-    Transient,
-    Want,
-)
+from autobook.sites.base import Card, Credentials, Hold, Payment, SlotTaken, Transient, Want
 from autobook.sites.clinic.adapter import ClinicAdapter
-from engine_support import sim_events
+from engine_support import clinic_thursday, drive_adapter, sandbox_fixture, sim_events, sim_fixture
 
 pytestmark = pytest.mark.e2e
 
 T = TypeVar("T")
-LONDON = ZoneInfo("Europe/London")
 PATIENT = Credentials("jane@example.com", "07700 900123", "Jane Doe")
 GOOD_CARD = Card("4111111111111111", "12", "30", cvv="123")
 
 
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    sandbox = Sandbox.create(["clinic"], seed="empty").start()
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-def clinic(box: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=box.url("clinic", "web"), timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        c.post("/_sandbox/seed/empty").raise_for_status()
-        yield c
-
-
-def thursday() -> date:
-    day = datetime.now(LONDON).date() + timedelta(days=2)
-    return day + timedelta(days=(3 - day.weekday()) % 7)
+box = sandbox_fixture("clinic", "empty")
+clinic = sim_fixture("clinic", seed="empty")
 
 
 def want(at: str = "14:30") -> Want:
     """Botox with Brandi only (the task's sub-location): one provider's times to read."""
-    return Want(
-        "lumen-skin-clinic", "botox", thursday(), (time.fromisoformat(at),), sub_location="Brandi"
-    )
+    wanted = (time.fromisoformat(at),)
+    return Want("lumen-skin-clinic", "botox", clinic_thursday(), wanted, sub_location="Brandi")
 
 
-def with_adapter(
-    clinic: httpx.Client, body: Callable[[ClinicAdapter, BrowserPool], Awaitable[T]]
-) -> T:
-    """Run `body` with an adapter for the patient, in a fresh browser, from sync test code."""
-
-    async def go() -> T:
-        async with BrowserPool() as pool:
-            ctx = AdapterContext({"clinic": str(clinic.base_url)}, pool.account("patient"), 0)
-            adapter = ClinicAdapter(ctx, PATIENT)
-            try:
-                return await body(adapter, pool)
-            finally:
-                await adapter.close()
-
-    return asyncio.run(go())
+def with_adapter(clinic: httpx.Client, use: Callable[[ClinicAdapter], Awaitable[T]]) -> T:
+    """Run `use` with an adapter for the patient, in a fresh browser, from sync test code."""
+    return drive_adapter(ClinicAdapter, PATIENT, {"clinic": str(clinic.base_url)}, use)
 
 
 async def hold_brandi(adapter: ClinicAdapter, at: str = "14:30") -> Hold:
     slots = await adapter.availability(want(at))
     assert {s.court for s in slots} == {"Brandi"}
-    [slot] = [s for s in slots if s.site_id == f"brandi/{thursday().isoformat()}/{at}"]
+    [slot] = [s for s in slots if s.site_id == f"brandi/{clinic_thursday().isoformat()}/{at}"]
     return await adapter.hold(slot, want(at))
 
 
@@ -98,14 +56,15 @@ def test_info_matches_what_the_clinic_offers() -> None:
 
 
 def test_a_person_pays_on_the_handoff_url_in_another_browser(clinic: httpx.Client) -> None:
-    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> tuple[str, list[str]]:
+    async def body(adapter: ClinicAdapter) -> tuple[str, list[str]]:
         hold = await hold_brandi(adapter)
         with pytest.raises(ValueError, match="handed off"):
             adapter.handoff_url(hold)  # only once checkout has stopped at step 5
         handoff = Payment(PaymentMethod.HANDOFF)
         assert await adapter.checkout(hold, handoff, dry_run=True) is None
         url = adapter.handoff_url(hold)
-        person = await (await pool.context("the patient's phone")).new_page()
+        phone = await adapter.ctx.browser.pool.context("the patient's phone")
+        person = await phone.new_page()
         await person.goto(url)
         for field, value in (("#card_number", "4111 1111 1111 1111"), ("#expiry", "12/30"),
                              ("#cvv", "123")):  # fmt: skip
@@ -125,13 +84,13 @@ def test_a_person_pays_on_the_handoff_url_in_another_browser(clinic: httpx.Clien
     assert event["reference"] == reference and seen == [reference, reference]
     assert len(sim_events(str(clinic.base_url), "payment")) == 1
     assert event["actor"] == PATIENT.login
-    assert event["slot"] == f"brandi/{thursday().isoformat()}/14:30"
+    assert event["slot"] == f"brandi/{clinic_thursday().isoformat()}/14:30"
 
 
 def test_a_time_lost_before_paying_is_slot_taken_and_charges_nothing(
     clinic: httpx.Client,
 ) -> None:
-    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> str:
+    async def body(adapter: ClinicAdapter) -> str:
         hold = await hold_brandi(adapter)
         clinic.post(f"/_sandbox/clinic/sessions/{hold.token}/drop-hold").raise_for_status()
         slot = {"slot": hold.slot.site_id, "patient": "walk-in"}
@@ -147,7 +106,7 @@ def test_a_time_lost_before_paying_is_slot_taken_and_charges_nothing(
 
 
 def test_an_expired_session_is_slot_taken(clinic: httpx.Client) -> None:
-    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> str:
+    async def body(adapter: ClinicAdapter) -> str:
         hold = await hold_brandi(adapter)
         clinic.put("/_sandbox/faults", json={"expire_sessions": True}).raise_for_status()
         with pytest.raises(SlotTaken) as caught:
@@ -159,7 +118,7 @@ def test_an_expired_session_is_slot_taken(clinic: httpx.Client) -> None:
 
 
 def test_release_gives_the_time_back(clinic: httpx.Client) -> None:
-    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> Hold:
+    async def body(adapter: ClinicAdapter) -> Hold:
         hold = await hold_brandi(adapter)
         await adapter.release(hold)
         return hold
@@ -168,14 +127,16 @@ def test_release_gives_the_time_back(clinic: httpx.Client) -> None:
     [released] = sim_events(str(clinic.base_url), "release_hold")
     assert released["slot"] == hold.slot.site_id
     assert released["detail"]["reason"] == "changed_provider"
-    free = clinic.get("/_sandbox/clinic/slots", params={"day": thursday().isoformat()}).json()
+    free = clinic.get(
+        "/_sandbox/clinic/slots", params={"day": clinic_thursday().isoformat()}
+    ).json()
     assert hold.slot.site_id in free
 
 
 def test_a_failing_site_is_transient(clinic: httpx.Client) -> None:
     clinic.put("/_sandbox/faults", json={"error_rate": 1.0}).raise_for_status()
 
-    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> str:
+    async def body(adapter: ClinicAdapter) -> str:
         with pytest.raises(Transient) as caught:
             await adapter.availability(want())
         return caught.value.message
@@ -187,7 +148,7 @@ def test_holds_fired_together_take_turns_and_keep_one(clinic: httpx.Client) -> N
     """A snipe fires several holds at once; in one tab they run one after another, and the
     ones after the first find the time gone."""
 
-    async def body(adapter: ClinicAdapter, pool: BrowserPool) -> list[object]:
+    async def body(adapter: ClinicAdapter) -> list[object]:
         [slot] = [s for s in await adapter.availability(want()) if s.starts_at.hour == 14
                   and s.starts_at.minute == 30]  # fmt: skip
         shots = [adapter.hold(slot, want()) for _ in range(3)]

@@ -4,12 +4,9 @@ simulator's own event log is the witness: one booking per booked run, none other
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -17,60 +14,36 @@ import pytest
 from autobook.db.engine import transaction
 from autobook.db.models import HandoffSession
 from autobook.domain.statuses import TaskStatus
-from autobook.engine.attempt import AttemptResult
-from autobook.engine.browsers import BrowserPool
-from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
-from autobook.sandbox.runner import Sandbox
 from engine_support import (
+    LONDON,
+    SQLITE_ONLY,
     add_account,
     add_card,
     add_task,
+    as_utc,
     bookings_of,
+    clinic_thursday,
     run_once,
-    sandbox_runtime,
+    runtime_fixture,
+    sandbox_fixture,
     sim_events,
+    sim_fixture,
+    snipe_once,
     task_row,
 )
 
 pytestmark = pytest.mark.e2e
 
-LONDON = ZoneInfo("Europe/London")
 REFERENCE = re.compile(r"^MX-[A-Z0-9]{6}$")
 PATIENT = ("jane@example.com", "+447700900123", "Jane Doe")  # login, "password" = mobile, name
 GOOD_CARD, DECLINED_CARD = "4111111111111111", "4000000000000002"
-# The booking test runs on both databases; the others exercise the site, not the database.
-SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    sandbox = Sandbox.create(["clinic"], seed="empty").start()
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-def clinic(box: Sandbox) -> Iterator[httpx.Client]:
-    """The simulator on its real clock (the engine checks dates on the real one), no diary."""
-    with httpx.Client(base_url=box.url("clinic", "web"), timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        c.post("/_sandbox/clock", json={"offset_s": 0}).raise_for_status()
-        c.post("/_sandbox/seed/empty").raise_for_status()
-        yield c
-
-
-@pytest.fixture
-def rt(runtime: Runtime, box: Sandbox) -> Runtime:
-    rt = sandbox_runtime(runtime, box)
-    rt.settings = rt.settings.model_copy(update={"human_typing_ms": 0})
-    return rt
-
-
-def thursday() -> date:
-    """A Thursday at least two days ahead: Brandi and Alex both work, and it is open."""
-    day = datetime.now(LONDON).date() + timedelta(days=2)
-    return day + timedelta(days=(3 - day.weekday()) % 7)
+box = sandbox_fixture("clinic", "empty")
+# The simulator on its real clock (the engine checks dates on the real one), no diary.
+clinic = sim_fixture("clinic", seed="empty")
+rt = runtime_fixture()
 
 
 def clinic_task(
@@ -82,18 +55,13 @@ def clinic_task(
     account = add_account(rt, "clinic", patient[0], patient[1], display_name=patient[2])
     values: dict[str, Any] = {
         "site": "clinic", "venue": "lumen-skin-clinic", "activity": "botox",
-        "target_date": thursday(), "times": ["14:30", "15:00"], "courts": ["Alex", "Brandi"],
-        "account_ids": [account], "payment_method": "card",
+        "target_date": clinic_thursday(), "times": ["14:30", "15:00"],
+        "courts": ["Alex", "Brandi"], "account_ids": [account], "payment_method": "card",
     }  # fmt: skip
     values.update(fields)
     if values["payment_method"] == "card" and "payment_profile_id" not in values:
         values["payment_profile_id"] = add_card(rt, account_id=account, card_number=card)
     return add_task(rt, **values)
-
-
-def as_utc(instant: datetime) -> datetime:
-    """SQLite hands back naive UTC, PostgreSQL zone-aware."""
-    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
 
 
 def test_books_by_card_once_with_the_preferred_provider(rt: Runtime, clinic: httpx.Client) -> None:
@@ -110,7 +78,7 @@ def test_books_by_card_once_with_the_preferred_provider(rt: Runtime, clinic: htt
     assert task_row(rt, task).status == TaskStatus.SUCCEEDED.value
     [event] = sim_events(str(clinic.base_url), "booking")
     assert event["reference"] == result.reference
-    assert event["slot"] == f"alex/{thursday().isoformat()}/14:30"
+    assert event["slot"] == f"alex/{clinic_thursday().isoformat()}/14:30"
     assert event["actor"] == PATIENT[0] and event["detail"]["card_last4"] == "1111"
     [session] = [e["reference"] for e in sim_events(str(clinic.base_url), "hold")]
     contact = clinic.get(f"/_sandbox/clinic/sessions/{session}").json()["contact"]
@@ -128,7 +96,7 @@ def test_falls_back_to_the_next_time_when_the_first_is_taken(
     rt: Runtime, clinic: httpx.Client
 ) -> None:
     for provider in ("alex", "brandi"):  # phone bookings take 14:30 with both
-        slot = f"{provider}/{thursday().isoformat()}/14:30"
+        slot = f"{provider}/{clinic_thursday().isoformat()}/14:30"
         clinic.post("/_sandbox/clinic/appointments", json={"slot": slot}).raise_for_status()
     task = clinic_task(rt, sub_location="brandi")  # only her diary is read
     result = run_once(rt, task)
@@ -136,7 +104,7 @@ def test_falls_back_to_the_next_time_when_the_first_is_taken(
     assert result.outcome == "booked", result.message
     assert result.court == "Brandi"
     mine = [e for e in sim_events(str(clinic.base_url), "booking") if e["actor"] == PATIENT[0]]
-    assert [e["slot"] for e in mine] == [f"brandi/{thursday().isoformat()}/15:00"]
+    assert [e["slot"] for e in mine] == [f"brandi/{clinic_thursday().isoformat()}/15:00"]
 
 
 @SQLITE_ONLY
@@ -165,7 +133,7 @@ def test_dry_run_stops_at_book_appointment(rt: Runtime, clinic: httpx.Client) ->
     base = str(clinic.base_url)
     assert sim_events(base, "booking") == [] and sim_events(base, "payment") == []
     [hold] = sim_events(base, "hold")  # steps 1–4 were done, for the preferred provider
-    assert hold["slot"] == f"alex/{thursday().isoformat()}/14:30"
+    assert hold["slot"] == f"alex/{clinic_thursday().isoformat()}/14:30"
 
 
 @SQLITE_ONLY
@@ -240,12 +208,7 @@ def test_snipes_the_midnight_release(rt: Runtime, clinic: httpx.Client) -> None:
     lead = timedelta(seconds=15)  # for the first look and the clock sync
     clinic.post("/_sandbox/clock", json={"now": (release - lead).isoformat()}).raise_for_status()
     task = clinic_task(rt, target_date=release.date() + timedelta(days=30), strategy="snipe")
-
-    async def snipe() -> AttemptResult:
-        async with BrowserPool() as pool:
-            return await run_snipe(rt, task, release.astimezone(UTC), pool=pool, worker="test")
-
-    result = asyncio.run(snipe())
+    result = snipe_once(rt, task, release)
     assert result.outcome == "booked", result.message
     [event] = sim_events(str(clinic.base_url), "booking")
     assert event["reference"] == result.reference
