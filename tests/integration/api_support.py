@@ -28,6 +28,15 @@ GYM_TASK: dict[str, Any] = {
     "venue": "Fitness",
     "target_date": FUTURE.isoformat(),
     "times": ["7pm", "20:00"],
+    "payment_method": "benefit",
+}
+# Gym members pay with their benefit only; a task paying by card or credit goes to Better.
+BETTER_TASK: dict[str, Any] = {
+    "site": "better",
+    "venue": "hendon-leisure-centre",
+    "activity": "badminton-60min",
+    "target_date": FUTURE.isoformat(),
+    "times": ["7pm", "20:00"],
     "payment_method": "credit",
 }
 

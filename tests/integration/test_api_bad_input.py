@@ -65,10 +65,16 @@ BAD_TASK_FIELDS = [
     ("payment_profile_id", 0), ("payment_profile_id", "abc"), ("strategy", XSS),
     ("dry_run", "maybe"), ("poll_interval_s", 1), ("poll_interval_s", 10**20),
     ("duration_minutes", 0), ("courts", "A"), ("status", "succeeded"),
+    # well-formed, but not something the gym offers (its venues, parts, activity, payment)
+    ("venue", "Padel"), ("venue", "hendon-leisure-centre"), ("sub_location", "A"),
+    ("activity", "badminton-60min"), ("payment_method", "credit"),
+    ("payment_method", "saved_card"),
 ]  # fmt: skip
 BAD_CHANGES = [
     ("site", "estelle"), ("times", []), ("venue", None), ("status", "booking"),
     ("poll_interval_s", -5), ("target_date", SQLI), ("account_ids", [424242]),
+    ("venue", "Nowhere"), ("sub_location", "C"), ("activity", "padel-60min"),
+    ("payment_method", "credit"),
 ]  # fmt: skip
 
 CASES = [

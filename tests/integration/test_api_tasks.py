@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from api_support import (
+    BETTER_TASK,
     GYM_TASK,
     add_account,
     add_attempt,
@@ -51,7 +52,8 @@ def test_create_list_filter_and_read_a_task(api: TestClient, runtime: Runtime) -
     assert set(created) == TASK_KEYS
     assert created["times"] == ["19:00", "20:00"] and created["account_ids"] == [bob, ann]
     assert created["status"] == "pending" and created["sub_location"] is None
-    other = add_task(runtime, **{**GYM_TASK, "site": "estelle", "venue": "Padel"})
+    padel = {"site": "estelle", "venue": "padel-courts", "payment_method": "credit"}
+    other = add_task(runtime, **{**GYM_TASK, **padel})
     force_status(runtime, other, "stopped")
 
     assert [t["id"] for t in _ok(api.get("/api/v1/tasks"))] == [other, created["id"]]
@@ -81,11 +83,10 @@ def test_create_refuses_accounts_of_another_site_and_unknown_profiles(
     wrong_site = api.post("/api/v1/tasks", json={**GYM_TASK, "account_ids": [better]})
     assert wrong_site.status_code == 422
     assert wrong_site.json()["detail"][0]["field"] == "account_ids"
-    no_profile = api.post(
-        "/api/v1/tasks", json={**GYM_TASK, "payment_method": "card", "payment_profile_id": 9}
-    )
+    by_card = {**BETTER_TASK, "payment_method": "card"}
+    no_profile = api.post("/api/v1/tasks", json={**by_card, "payment_profile_id": 9})
     assert no_profile.json()["detail"][0]["field"] == "payment_profile_id"
-    card_without_profile = api.post("/api/v1/tasks", json={**GYM_TASK, "payment_method": "card"})
+    card_without_profile = api.post("/api/v1/tasks", json=by_card)
     assert card_without_profile.status_code == 422
     assert card_without_profile.json()["detail"] == [
         {"field": "payment_profile_id", "message": "paying by card needs a payment profile"}
@@ -93,10 +94,36 @@ def test_create_refuses_accounts_of_another_site_and_unknown_profiles(
     assert _ok(api.get("/api/v1/tasks")) == []
 
 
-def test_edit_a_waiting_task_and_its_accounts(api: TestClient, runtime: Runtime) -> None:
-    ann = add_account(runtime, "gym", "ann@example.com", "gym-pass-1")
-    card = add_card(runtime)
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"venue": "Padel"}, "venue", "not a venue of Gym"),
+        ({"venue": "X1", "sub_location": "C"}, "sub_location", "not a part of X1"),
+        ({"activity": "padel-60min"}, "activity", "not an activity of Gym"),
+        ({"payment_method": "credit"}, "payment_method", "Gym (Fitness, X1, X3) takes benefit"),
+    ],
+)
+def test_a_choice_the_site_does_not_offer_is_refused_on_create_and_edit(
+    api: TestClient, runtime: Runtime, changes: dict[str, Any], field: str, message: str
+) -> None:
+    """Well-formed but not the gym's: a 422 naming the field, and nothing written or changed."""
     task_id = add_task(runtime, **GYM_TASK)
+    before = _ok(api.get("/api/v1/tasks"))
+    for response in (
+        api.post("/api/v1/tasks", json={**GYM_TASK, **changes}),
+        api.patch(f"/api/v1/tasks/{task_id}", json=changes),
+    ):
+        assert response.status_code == 422, response.text
+        [entry] = response.json()["detail"]
+        assert entry["field"] == field and entry["message"].startswith(message), entry
+    assert _ok(api.get("/api/v1/tasks")) == before
+    assert [t["id"] for t in before] == [task_id]
+
+
+def test_edit_a_waiting_task_and_its_accounts(api: TestClient, runtime: Runtime) -> None:
+    ann = add_account(runtime, "better", "ann@example.com", "better-pass-1")
+    card = add_card(runtime)
+    task_id = add_task(runtime, **BETTER_TASK)
     force_status(runtime, task_id, "scheduled")
     changes = {"times": ["6am"], "account_ids": [ann], "payment_method": "card",
                "payment_profile_id": card, "dry_run": True}  # fmt: skip
@@ -104,7 +131,7 @@ def test_edit_a_waiting_task_and_its_accounts(api: TestClient, runtime: Runtime)
     assert edited["times"] == ["06:00"] and edited["account_ids"] == [ann]
     assert edited["payment_profile_id"] == card and edited["dry_run"] is True
     assert edited["status"] == "pending", "a scheduled task is re-planned after an edit"
-    assert edited["venue"] == "Fitness", "fields not sent stay as they were"
+    assert edited["venue"] == "hendon-leisure-centre", "fields not sent stay as they were"
 
     # the merged task must still be valid: dropping the card's profile is refused
     dropped = api.patch(f"/api/v1/tasks/{task_id}", json={"payment_profile_id": None})

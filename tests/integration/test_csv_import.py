@@ -29,7 +29,8 @@ SEED_001 = f"""Date, Time1, Time2, Status
 {D2}, 11am, 12pm, Book
 {D3}, 7:30pm, , Skip
 """
-ESTELLE = {"site": "estelle", "venue": "Padel", "payment_method": "credit", "strategy": "snipe"}
+ESTELLE = {"site": "estelle", "venue": "padel-courts", "payment_method": "credit",
+           "strategy": "snipe"}  # fmt: skip
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def test_seed_001_file_with_defaults_from_the_request(api: TestClient, runtime: 
         (D2.isoformat(), ["11:00", "12:00"]),
     ]
     assert {(t["site"], t["venue"], t["strategy"], t["dry_run"]) for t in created} == {
-        ("estelle", "Padel", "snipe", True)
+        ("estelle", "padel-courts", "snipe", True)
     }
     assert all(t["account_ids"] == [ann] and t["status"] == "pending" for t in created)
 
@@ -104,14 +105,14 @@ def test_row_columns_override_the_defaults_and_name_accounts_by_login_or_id(
 {D1},6am,,Book,gym,X1,A,,ann@example.com; {bob}
 {D2},7am,,Book,,,,,
 """
-    response = _upload(api, text, site="gym", venue="Fitness", payment_method="credit")
+    response = _upload(api, text, site="gym", venue="Fitness", payment_method="benefit")
     assert response.status_code == 201, response.text
     first, second = response.json()["created"]
     assert (first["venue"], first["sub_location"], first["account_ids"]) == ("X1", "A", [ann, bob])
     assert (second["venue"], second["sub_location"], second["account_ids"]) == ("Fitness", None, [])
 
     wrong = f"Date,Time1,account\n{D1},6am,cat@example.com\n{D2},6am,424242\n"
-    refused = _upload(api, wrong, site="gym", venue="X1", payment_method="credit")
+    refused = _upload(api, wrong, site="gym", venue="X1", payment_method="benefit")
     assert refused.status_code == 422
     assert [(e["line"], e["field"], e["message"]) for e in refused.json()["detail"]] == [
         (2, "account", "line 2: no account 'cat@example.com' on gym"),
@@ -123,7 +124,8 @@ def test_references_from_the_defaults_are_checked_before_anything_is_written(
     api: TestClient, runtime: Runtime
 ) -> None:
     card = add_card(runtime)
-    form = {**ESTELLE, "payment_method": "card", "payment_profile_id": str(card + 1)}
+    form = {"site": "better", "venue": "hendon-leisure-centre", "payment_method": "card",
+            "payment_profile_id": str(card + 1)}  # fmt: skip
     response = _upload(api, SEED_001, **form)
     assert response.status_code == 422
     assert {(e["line"], e["field"]) for e in response.json()["detail"]} == {
@@ -143,6 +145,11 @@ def test_references_from_the_defaults_are_checked_before_anything_is_written(
         ({"all_or_nothing": "perhaps"}, "all_or_nothing"),
         ({"venue": "v" * 201}, "venue"),
         ({"vneue": "typo"}, "vneue"),
+        # well-formed, but not what Estelle Manor offers
+        ({"venue": "Padel"}, "venue"),
+        ({"sub_location": "A"}, "sub_location"),
+        ({"activity": "badminton-60min"}, "activity"),
+        ({"payment_method": "benefit"}, "payment_method"),
     ],
 )
 def test_bad_defaults_are_422s_naming_the_field(
@@ -151,6 +158,28 @@ def test_bad_defaults_are_422s_naming_the_field(
     response = _upload(api, SEED_001, **{**ESTELLE, **form})
     assert response.status_code == 422, response.text
     assert field in [e["field"] for e in response.json()["detail"]]
+    assert _task_count(runtime) == 0
+
+
+def test_rows_naming_a_choice_their_site_does_not_offer_are_named_by_line_and_column(
+    api: TestClient, runtime: Runtime
+) -> None:
+    text = f"""date,time1,site,venue,sub_location,activity
+{D1},6am,gym,X1,A,
+{D1},7am,gym,X2,,
+{D1},8am,gym,X3,C,
+{D1},9am,gym,Fitness,,padel-60min
+{D2},7pm,estelle,padel-courts,,padel-60min
+{D2},8pm,better,hendon-leisure-centre,,badminton-60min
+"""
+    response = _upload(api, text, site="gym", venue="Fitness", payment_method="benefit")
+    assert response.status_code == 422, response.text
+    assert [(e["line"], e["field"]) for e in response.json()["detail"]] == [
+        (3, "venue"),
+        (4, "sub_location"),
+        (5, "activity"),
+        (6, "payment_method"),  # Estelle Manor does not take the default, the gym's benefit
+    ]
     assert _task_count(runtime) == 0
 
 
@@ -212,7 +241,7 @@ def _csv(tmp_path: Path, text: str) -> str:
     return str(path)
 
 
-ESTELLE_OPTIONS = ["--site", "estelle", "--venue", "Padel", "--payment-method", "credit"]
+ESTELLE_OPTIONS = ["--site", "estelle", "--venue", "padel-courts", "--payment-method", "credit"]
 
 
 def test_cli_imports_with_options_as_defaults(runtime: Runtime, tmp_path: Path) -> None:
