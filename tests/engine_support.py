@@ -27,6 +27,7 @@ from autobook.engine.attempt import AttemptResult, run_attempt
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
+from autobook.sandbox.estelle.site import DEMO_USERS as ESTELLE_USERS
 from autobook.sandbox.runner import SIM_CLASSES, Sandbox, ServerThread, load_sim, settings_for
 from autobook.sites.base import AdapterContext, Credentials, SiteAdapter
 from autobook.web.app import create_app
@@ -120,6 +121,13 @@ def runtime_fixture(typing_ms: int | None = 0) -> Any:
         return fast_runtime(runtime, box, typing_ms)
 
     return rt
+
+
+def add_estelle_member(club: httpx.Client) -> None:
+    """Estelle's first demo user as a member of the club (seedless: every court free)."""
+    email, password = ESTELLE_USERS[0]
+    member = {"email": email, "password": password, "name": "Alex Morgan"}
+    club.post("/_sandbox/estelle/members", json=member).raise_for_status()
 
 
 def reset_sim(url: str, seed: str | None = None, *, now: datetime | None = None) -> None:
@@ -241,6 +249,13 @@ def sim_events(base_url: str, kind: str | None = None) -> list[dict[str, Any]]:
     response = httpx.get(f"{base_url.rstrip('/')}/_sandbox/events", params=params, timeout=10)
     response.raise_for_status()
     return list(response.json())
+
+
+def sim_now(base_url: str) -> datetime:
+    """The simulator's clock, in London."""
+    response = httpx.get(f"{base_url.rstrip('/')}/_sandbox/clock", timeout=10)
+    response.raise_for_status()
+    return datetime.fromisoformat(response.json()["now"]).astimezone(LONDON)
 
 
 def task_row(runtime: Runtime, task_id: int) -> Task:

@@ -5,12 +5,9 @@ for a dry run or a failure."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -18,60 +15,40 @@ import pytest
 from autobook.db.engine import transaction
 from autobook.db.models import Task
 from autobook.domain.statuses import TaskStatus
-from autobook.engine.attempt import AttemptResult
-from autobook.engine.browsers import BrowserPool
-from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
 from autobook.sandbox.estelle.site import DEMO_USERS
-from autobook.sandbox.runner import Sandbox
 from engine_support import (
+    LONDON,
+    SQLITE_ONLY,
     add_account,
+    add_estelle_member,
     add_task,
+    as_utc,
     bookings_of,
     run_once,
-    sandbox_runtime,
+    runtime_fixture,
+    sandbox_fixture,
     sim_events,
+    sim_fixture,
+    sim_now,
+    snipe_once,
     task_row,
 )
 
 pytestmark = pytest.mark.e2e
 
-LONDON = ZoneInfo("Europe/London")
 EMAIL, PASSWORD = DEMO_USERS[0]
 REFERENCE = re.compile(r"^EMP\d{7}$")
-# The booking test runs on both databases; the others exercise the site, not the database.
-SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    sandbox = Sandbox.create(["estelle"]).start()
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-def club(box: Sandbox) -> Iterator[httpx.Client]:
-    """The simulator on its real clock with one member and every court free."""
-    with httpx.Client(base_url=box.url("estelle", "web"), timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        c.post("/_sandbox/clock", json={"offset_s": 0}).raise_for_status()
-        member = {"email": EMAIL, "password": PASSWORD, "name": "Alex Morgan"}
-        c.post("/_sandbox/estelle/members", json=member).raise_for_status()
-        yield c
-
-
-@pytest.fixture
-def rt(runtime: Runtime, box: Sandbox) -> Runtime:
-    rt = sandbox_runtime(runtime, box)
-    rt.settings = rt.settings.model_copy(update={"human_typing_ms": 2})
-    return rt
+box = sandbox_fixture("estelle")
+club = sim_fixture("estelle", prepare=add_estelle_member)  # real clock, every court free
+rt = runtime_fixture(typing_ms=2)
 
 
 def club_day(club: httpx.Client, ahead: int = 3) -> date:
     """A date `ahead` days after the site's today (3: released, every hour still ahead)."""
-    now = datetime.fromisoformat(club.get("/_sandbox/clock").json()["now"])
-    return now.astimezone(LONDON).date() + timedelta(days=ahead)
+    return sim_now(str(club.base_url)).date() + timedelta(days=ahead)
 
 
 def slot_key(day: date, at: str, court: int) -> str:
@@ -91,11 +68,6 @@ def padel_task(rt: Runtime, club: httpx.Client, password: str = PASSWORD, **fiel
 
 def events(club: httpx.Client, kind: str) -> list[dict[str, Any]]:
     return sim_events(str(club.base_url), kind)
-
-
-def as_utc(instant: datetime) -> datetime:
-    """SQLite hands back naive UTC, PostgreSQL zone-aware."""
-    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
 
 
 def test_books_the_first_time_and_court_it_can_once(rt: Runtime, club: httpx.Client) -> None:
@@ -259,12 +231,7 @@ def test_snipes_the_midnight_release(rt: Runtime, club: httpx.Client) -> None:
     club.post("/_sandbox/clock", json={"now": (release - lead).isoformat()}).raise_for_status()
     target = release.date() + timedelta(days=14)
     task = padel_task(rt, club, target_date=target, strategy="snipe")
-
-    async def snipe() -> AttemptResult:
-        async with BrowserPool() as pool:
-            return await run_snipe(rt, task, release.astimezone(UTC), pool=pool, worker="test")
-
-    result = asyncio.run(snipe())
+    result = snipe_once(rt, task, release)
     assert result.outcome == "booked", result.message
     [event] = events(club, "booking")
     assert event["slot"] == slot_key(target, "19:00", 1)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -17,7 +16,6 @@ import pytest
 from autobook.domain.tasks import PaymentMethod
 from autobook.engine.browsers import BrowserPool
 from autobook.sandbox.estelle.site import DEMO_USERS
-from autobook.sandbox.runner import Sandbox
 from autobook.sites.base import (
     AdapterContext,
     ConfigError,
@@ -29,29 +27,26 @@ from autobook.sites.base import (
     Want,
 )
 from autobook.sites.estelle.adapter import EstelleAdapter
+from engine_support import (
+    LONDON,
+    add_estelle_member,
+    drive_adapter,
+    sandbox_fixture,
+    sim_events,
+    sim_fixture,
+    sim_now,
+)
 
 pytestmark = pytest.mark.e2e
 
 T = TypeVar("T")
-LONDON = ZoneInfo("Europe/London")
 EMAIL, PASSWORD = DEMO_USERS[0]
 CREDIT = Payment(PaymentMethod.CREDIT)
+MEMBER = Credentials(login=EMAIL, password=PASSWORD)
 
 
-@pytest.fixture(scope="module")
-def club_url() -> Iterator[str]:
-    box = Sandbox.create(["estelle"]).start()
-    yield box.url("estelle", "web")
-    box.stop()
-
-
-@pytest.fixture
-def club(club_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=club_url, timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        member = {"email": EMAIL, "password": PASSWORD, "name": "Alex Morgan"}
-        c.post("/_sandbox/estelle/members", json=member).raise_for_status()
-        yield c
+box = sandbox_fixture("estelle")
+club = sim_fixture("estelle", prepare=add_estelle_member)
 
 
 def with_adapter(
@@ -59,22 +54,12 @@ def with_adapter(
 ) -> T:
     """Run `use` with an adapter (logged in unless told not to) on its own browser, which
     starts only if the adapter opens a page."""
-
-    async def go() -> T:
-        async with BrowserPool() as pool:
-            urls: dict[str, str | None] = {"estelle": str(club.base_url)}
-            ctx = AdapterContext(urls, pool.account("estelle:test"), typing_delay_ms=2)
-            adapter = EstelleAdapter(ctx, Credentials(login=EMAIL, password=PASSWORD))
-            if log_in:
-                await adapter.login(None)
-            return await use(adapter)
-
-    return asyncio.run(go())
+    urls: dict[str, str | None] = {"estelle": str(club.base_url)}
+    return drive_adapter(EstelleAdapter, MEMBER, urls, use, typing_ms=2, log_in=log_in)
 
 
 def club_day(club: httpx.Client) -> date:
-    now = datetime.fromisoformat(club.get("/_sandbox/clock").json()["now"])
-    return now.astimezone(LONDON).date() + timedelta(days=2)
+    return sim_now(str(club.base_url)).date() + timedelta(days=2)
 
 
 def want(day: date, **changes: Any) -> Want:
@@ -103,7 +88,7 @@ def test_a_court_taken_before_confirm_is_slot_taken(club: httpx.Client) -> None:
     assert "fully booked" in first
     assert "Padel Court 2" in second and "fully booked" in second
     assert sim_bookings(club) == []
-    rejected = club.get("/_sandbox/events", params={"kind": "rejected"}).json()
+    rejected = sim_events(str(club.base_url), "rejected")
     assert [e["detail"]["reason"] for e in rejected] == ["full"]
 
 
@@ -117,9 +102,9 @@ def test_saved_cookies_spare_a_login_until_the_site_ends_the_session(club: httpx
             state: str | None = None
             for run in range(3):
                 ctx = AdapterContext(urls, pool.account(f"estelle:{run}"), typing_delay_ms=2)
-                adapter = EstelleAdapter(ctx, Credentials(login=EMAIL, password=PASSWORD))
+                adapter = EstelleAdapter(ctx, MEMBER)
                 state = await adapter.login(state)
-                logins.append(len(club.get("/_sandbox/events", params={"kind": "login"}).json()))
+                logins.append(len(sim_events(str(club.base_url), "login")))
                 if run == 1:  # the site forgets the session, as after a logout elsewhere
                     cookies = {c["name"]: c["value"] for c in json.loads(state or "")["cookies"]}
                     with httpx.Client(base_url=club.base_url, cookies=cookies) as elsewhere:
@@ -143,7 +128,7 @@ def test_a_repeat_check_is_one_more_show_availability(club: httpx.Client) -> Non
     club.delete("/_sandbox/events").raise_for_status()
     free_before, free_after = with_adapter(club, use)
     assert free_after == free_before - 1
-    paths = [e["path"] for e in club.get("/_sandbox/events", params={"kind": "request"}).json()]
+    paths = [e["path"] for e in sim_events(str(club.base_url), "request")]
     assert paths.count("/spa") == 1 and paths.count("/spa/category/padel-courts") == 1
     assert paths.count("/spa/16499/availability") == 2
 
@@ -199,5 +184,5 @@ def test_paying_by_card_is_refused_before_any_click(club: httpx.Client) -> None:
     assert sim_bookings(club) == []
 
 
-def sim_bookings(club: httpx.Client) -> list[object]:
-    return list(club.get("/_sandbox/events", params={"kind": "booking"}).json())
+def sim_bookings(club: httpx.Client) -> list[dict[str, Any]]:
+    return sim_events(str(club.base_url), "booking")
