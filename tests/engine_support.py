@@ -22,6 +22,7 @@ from autobook.db.engine import transaction
 from autobook.db.models import Attempt, AttemptStep, Booking, Task
 from autobook.db.tasks import create_task
 from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
+from autobook.domain.statuses import TaskStatus
 from autobook.domain.taskspec import TaskCreate
 from autobook.engine.attempt import AttemptResult, run_attempt
 from autobook.engine.browsers import BrowserPool
@@ -264,6 +265,16 @@ def task_row(runtime: Runtime, task_id: int) -> Task:
         assert task is not None
         session.expunge(task)
         return task
+
+
+def ended_as(
+    runtime: Runtime, task_id: int, result: AttemptResult, outcome: str, status: TaskStatus
+) -> Task:
+    """Assert an attempt's outcome and the status it left its task in; the task's row."""
+    assert result.outcome == outcome, result.message
+    row = task_row(runtime, task_id)
+    assert row.status == status.value, row.error
+    return row
 
 
 def bookings_of(runtime: Runtime, task_id: int) -> list[Booking]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import struct
 import zlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -22,12 +21,12 @@ from autobook.domain.tasks import PaymentMethod
 from autobook.engine.browsers import MASK_COLOR, BrowserPool, masked_screenshot
 from autobook.sandbox.better.site import DEMO_CARD_CVV, DEMO_USERS
 from autobook.sandbox.runner import Sandbox
-from autobook.sites.base import AdapterContext, Card, Credentials, Payment, Want
+from autobook.sites.base import Card, Credentials, Payment, Want
 from autobook.sites.better.adapter import BetterAdapter
+from engine_support import LONDON, drive_adapter, sandbox_fixture, sim_fixture
 
 pytestmark = pytest.mark.e2e
 
-LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2027, 1, 13, 9, 30, tzinfo=LONDON)
 WANT = Want("hendon-leisure-centre", "badminton-60min", date(2027, 1, 14), (time(20, 0),))
 NEW_USER = ("masked@example.com", "Masked-pass-1")
@@ -93,24 +92,16 @@ def _unfilter(kind: int, row: bytearray, prev: bytearray, bpp: int) -> bytearray
 
 
 # --- fixtures and helpers ---------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    sandbox = Sandbox.create(["better"], seed="demo").start()
-    yield sandbox
-    sandbox.stop()
+def court_and_new_user(sim: httpx.Client) -> None:
+    """Two courts free at the wanted time, and an account with no saved card."""
+    body = {"key": "hendon-leisure-centre/badminton-60min/2027-01-14/20:00", "free": [1, 2]}
+    sim.post("/_sandbox/better/occupancy", json=body).raise_for_status()
+    user = {"email": NEW_USER[0], "password": NEW_USER[1]}
+    sim.post("/_sandbox/better/users", json=user).raise_for_status()
 
 
-@pytest.fixture
-def sim(box: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=box.url("better", "api"), timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        c.post("/_sandbox/clock", json={"now": NOW.isoformat()}).raise_for_status()
-        c.post("/_sandbox/seed/demo").raise_for_status()
-        body = {"key": "hendon-leisure-centre/badminton-60min/2027-01-14/20:00", "free": [1, 2]}
-        c.post("/_sandbox/better/occupancy", json=body).raise_for_status()
-        user = {"email": NEW_USER[0], "password": NEW_USER[1]}
-        c.post("/_sandbox/better/users", json=user).raise_for_status()
-        yield c
+box = sandbox_fixture("better", "demo")
+sim = sim_fixture("better", "api", "demo", now=NOW, prepare=court_and_new_user)
 
 
 async def box_pixels(page: Page, field: Locator, png: Png) -> set[tuple[int, int, int]]:
@@ -137,24 +128,24 @@ async def assert_masked(page: Page, fields: list[Locator], tmp: Path) -> None:
         assert await box_pixels(page, field, plain) != {MAGENTA}  # the check can fail
 
 
-async def at_checkout(
+def at_checkout(
     box: Sandbox, user: tuple[str, str], payment: Payment, then: Callable[[Page], Awaitable[None]]
 ) -> None:
     """Hold a court and go to the pay button as a dry run, then look at the page."""
-    urls = {"better_api": box.url("better", "api") + "/api", "better_web": box.url("better", "web")}
-    async with BrowserPool() as pool:
-        browser = pool.account("masking")
-        adapter = BetterAdapter(AdapterContext(urls, browser, 40), Credentials(*user))
-        try:
-            await adapter.login(None)
-            slot = next(s for s in await adapter.availability(WANT) if s.bookable and s.court)
-            hold = await adapter.hold(slot, WANT)
-            assert await adapter.checkout(hold, payment, dry_run=True) is None
-            page = browser.current()
-            assert page is not None
-            await then(page)
-        finally:
-            await adapter.close()
+
+    async def use(adapter: BetterAdapter) -> None:
+        slot = next(s for s in await adapter.availability(WANT) if s.bookable and s.court)
+        hold = await adapter.hold(slot, WANT)
+        assert await adapter.checkout(hold, payment, dry_run=True) is None
+        page = adapter.ctx.browser.current()
+        assert page is not None
+        await then(page)
+
+    urls: dict[str, str | None] = {
+        "better_api": box.url("better", "api") + "/api",
+        "better_web": box.url("better", "web"),
+    }
+    drive_adapter(BetterAdapter, Credentials(*user), urls, use, typing_ms=40, log_in=True)
 
 
 # --- the tests -----------------------------------------------------------------------------
@@ -168,7 +159,7 @@ def test_card_typed_into_the_payment_iframe_is_masked(
         assert await fields[3].input_value() == CARD.cvv
         await assert_masked(page, fields, tmp_path)
 
-    asyncio.run(at_checkout(box, NEW_USER, Payment(PaymentMethod.CARD, card=CARD), look))
+    at_checkout(box, NEW_USER, Payment(PaymentMethod.CARD, card=CARD), look)
     assert sim.get("/_sandbox/events", params={"kind": "booking"}).json() == []
 
 
@@ -179,7 +170,7 @@ def test_saved_card_cvv_is_masked(box: Sandbox, sim: httpx.Client, tmp_path: Pat
         await assert_masked(page, [cvv], tmp_path)
 
     payment = Payment(PaymentMethod.SAVED_CARD, cvv=DEMO_CARD_CVV)
-    asyncio.run(at_checkout(box, DEMO_USERS[2], payment, look))
+    at_checkout(box, DEMO_USERS[2], payment, look)
 
 
 def test_password_typed_into_the_login_form_is_masked(

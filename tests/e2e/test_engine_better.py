@@ -6,35 +6,38 @@ otherwise."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from autobook.domain.statuses import TaskStatus
+from autobook.engine.attempt import AttemptResult
 from autobook.engine.steps import StepEvent
 from autobook.runtime import Runtime
 from autobook.sandbox.better.site import DEMO_CARD_CVV, DEMO_USERS
 from autobook.sandbox.runner import Sandbox
 from engine_support import (
+    LONDON,
+    SQLITE_ONLY,
     add_account,
     add_card,
     add_task,
     attempts_of,
     bookings_of,
+    ended_as,
     run_once,
-    sandbox_runtime,
+    runtime_fixture,
+    sandbox_fixture,
     sim_events,
+    sim_fixture,
     steps_of,
     task_row,
 )
 
 pytestmark = pytest.mark.e2e
 
-LONDON = ZoneInfo("Europe/London")
 # The simulator's clock, pinned per test a week ahead of the real one: the engine compares
 # release instants and slot days with its own clock, so the site's "now" must never fall
 # behind it (a fixed date would turn every test into "expired" once it has passed).
@@ -48,41 +51,28 @@ NEW_CARD_USER = ("newcard@example.com", "Newcard-pass-1")
 NEW_CARD = "4929000000006"
 
 
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    sandbox = Sandbox.create(["better"], seed="demo").start()
-    yield sandbox
-    sandbox.stop()
+def occupy(sim: httpx.Client, start: str, *, taken: list[int], free: list[int] = []) -> None:  # noqa: B006
+    body = {"key": f"{HENDON}/{B60}/{TOMORROW}/{start}", "taken": taken, "free": free}
+    sim.post("/_sandbox/better/occupancy", json=body).raise_for_status()
+
+
+def courts_to_choose_from(sim: httpx.Client) -> None:
+    """Court 1 of tomorrow 20:00 taken (so the engine has courts to choose between) and an
+    account with no saved card for new cards."""
+    occupy(sim, "20:00", taken=[1], free=[2, 3, 4])
+    user = {"email": NEW_CARD_USER[0], "password": NEW_CARD_USER[1]}
+    sim.post("/_sandbox/better/users", json=user).raise_for_status()
+    sim.delete("/_sandbox/events").raise_for_status()
+
+
+box = sandbox_fixture("better", "demo")
+sim = sim_fixture("better", "api", "demo", now=NOW, prepare=courts_to_choose_from)
+rt = runtime_fixture(typing_ms=None)  # a person's pace: the payment iframe times the typing
 
 
 @pytest.fixture
 def api_base(box: Sandbox) -> str:
     return box.url("better", "api")
-
-
-@pytest.fixture
-def sim(box: Sandbox) -> Iterator[httpx.Client]:
-    """Fresh demo state, the clock pinned at NOW, Court 1 of tomorrow 20:00 taken (so the
-    engine has courts to choose between) and an account with no saved card for new cards."""
-    with httpx.Client(base_url=box.url("better", "api"), timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        c.post("/_sandbox/clock", json={"now": NOW.isoformat()}).raise_for_status()
-        c.post("/_sandbox/seed/demo").raise_for_status()
-        occupy(c, "20:00", taken=[1], free=[2, 3, 4])
-        user = {"email": NEW_CARD_USER[0], "password": NEW_CARD_USER[1]}
-        c.post("/_sandbox/better/users", json=user).raise_for_status()
-        c.delete("/_sandbox/events").raise_for_status()
-        yield c
-
-
-@pytest.fixture
-def rt(runtime: Runtime, box: Sandbox) -> Runtime:
-    return sandbox_runtime(runtime, box)
-
-
-def occupy(sim: httpx.Client, start: str, *, taken: list[int], free: list[int] = []) -> None:  # noqa: B006
-    body = {"key": f"{HENDON}/{B60}/{TOMORROW}/{start}", "taken": taken, "free": free}
-    sim.post("/_sandbox/better/occupancy", json=body).raise_for_status()
 
 
 def better_task(
@@ -104,9 +94,7 @@ def user_for(method: str) -> tuple[str, str]:
     return {"benefit": MEMBER, "credit": CREDIT, "saved_card": SAVED, "card": NEW_CARD_USER}[method]
 
 
-# Only the bookings by each method also run on PostgreSQL: what the engine writes is covered on
-# both databases by its own tests, and these browser runs are the suite's slowest.
-SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+# Only the bookings by each method also run on PostgreSQL (the rest are SQLITE_ONLY).
 METHODS = ["benefit", "credit", "saved_card", "card"]
 PRICES = {"benefit": "£0.00", "credit": "£16.40", "saved_card": "£16.40", "card": "£16.40"}
 
@@ -165,6 +153,15 @@ def test_dry_run_stops_at_the_pay_button(
 
 
 # --- error classes -------------------------------------------------------------------------
+def run_with_faults(
+    rt: Runtime, sim: httpx.Client, faults: dict[str, Any], user: tuple[str, str], method: str
+) -> tuple[int, AttemptResult]:
+    """A new task for `user` paying by `method`, run once with the simulator's `faults` on."""
+    sim.put("/_sandbox/faults", json=faults).raise_for_status()
+    task = better_task(rt, user, method)
+    return task, run_once(rt, task)
+
+
 @SQLITE_ONLY
 def test_wrong_password_fails_once_and_is_never_retried(
     rt: Runtime, sim: httpx.Client, api_base: str
@@ -173,9 +170,7 @@ def test_wrong_password_fails_once_and_is_never_retried(
     result = run_once(rt, task)
     again = run_once(rt, task)
 
-    assert result.outcome == "auth"
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.FAILED
+    row = ended_as(rt, task, result, "auth", TaskStatus.FAILED)
     assert row.error and "authentication error" in row.error
     assert "not-the-password" not in (row.error or "")
     assert again.outcome == "busy"  # a failed task is not run again
@@ -199,22 +194,21 @@ def test_load_shedding_is_retried_then_booked_or_left_pending(
     assert 1 <= len(shed) <= 4
     hold_steps = [s for s in steps_of(rt, result.attempt_id or 0) if s[0] == "hold"]
     assert "retry 1/3" in (hold_steps[0][2] or "")
-    assert result.outcome in ("booked", "transient"), result.message
-    if result.outcome == "booked":
-        assert len(sim_events(api_base, "booking")) == 1
-    else:
-        assert task_row(rt, task).status == TaskStatus.PENDING
+    assert_booked_or_pending(rt, task, result, api_base)
 
 
 @SQLITE_ONLY
 def test_server_errors_are_retried_then_booked_or_left_pending(
     rt: Runtime, sim: httpx.Client, api_base: str
 ) -> None:
-    sim.put("/_sandbox/faults", json={"error_rate": 0.3}).raise_for_status()
-    task = better_task(rt, MEMBER, "benefit")
-    result = run_once(rt, task)
+    task, result = run_with_faults(rt, sim, {"error_rate": 0.3}, MEMBER, "benefit")
 
     assert sim_events(api_base, "fault"), "the fault never fired"
+    assert_booked_or_pending(rt, task, result, api_base)
+
+
+def assert_booked_or_pending(rt: Runtime, task: int, result: AttemptResult, api_base: str) -> None:
+    """After retries ran out or won: booked once, or back to pending with nothing booked."""
     assert result.outcome in ("booked", "transient"), result.message
     booked = sim_events(api_base, "booking")
     assert len(booked) == (1 if result.outcome == "booked" else 0)
@@ -236,9 +230,8 @@ def test_court_taken_before_the_hold_sends_the_task_back(
     task = better_task(rt, CREDIT, "credit", times=["20:00"])
     result = run_once(rt, task, progress=competitor)
 
-    assert result.outcome == "slot_taken", result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.PENDING and row.next_run_at is not None
+    row = ended_as(rt, task, result, "slot_taken", TaskStatus.PENDING)
+    assert row.next_run_at is not None
     assert "already full" in (attempts_of(rt, task)[-1][1] or "")
     assert sim_events(api_base, "booking") == []
 
@@ -247,12 +240,9 @@ def test_court_taken_before_the_hold_sends_the_task_back(
 def test_hold_dropped_during_checkout_sends_the_task_back(
     rt: Runtime, sim: httpx.Client, api_base: str
 ) -> None:
-    sim.put("/_sandbox/faults", json={"drop_cart_rate": 1.0}).raise_for_status()
-    task = better_task(rt, CREDIT, "credit")
-    result = run_once(rt, task)
+    task, result = run_with_faults(rt, sim, {"drop_cart_rate": 1.0}, CREDIT, "credit")
 
-    assert result.outcome == "slot_taken", result.message
-    assert task_row(rt, task).status == TaskStatus.PENDING
+    ended_as(rt, task, result, "slot_taken", TaskStatus.PENDING)
     assert "dropped the hold" in result.message
     assert sim_events(api_base, "booking") == []
 
@@ -261,13 +251,9 @@ def test_hold_dropped_during_checkout_sends_the_task_back(
 def test_declined_card_fails_with_the_sites_reason(
     rt: Runtime, sim: httpx.Client, api_base: str
 ) -> None:
-    sim.put("/_sandbox/faults", json={"decline_payments": True}).raise_for_status()
-    task = better_task(rt, SAVED, "saved_card")
-    result = run_once(rt, task)
+    task, result = run_with_faults(rt, sim, {"decline_payments": True}, SAVED, "saved_card")
 
-    assert result.outcome == "declined", result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.FAILED
+    row = ended_as(rt, task, result, "declined", TaskStatus.FAILED)
     assert "payment declined: Your payment was declined" in (row.error or "")
     payments = sim_events(api_base, "payment")
     assert [p["detail"]["outcome"] for p in payments] == ["declined"]
@@ -281,9 +267,7 @@ def test_not_released_yet_waits_for_the_release(
     task = better_task(rt, CREDIT, "credit", day=NEXT_RELEASE_DAY)
     result = run_once(rt, task)
 
-    assert result.outcome == "not_released", result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.PENDING
+    row = ended_as(rt, task, result, "not_released", TaskStatus.PENDING)
     assert row.next_run_at is not None  # first_bookable_at: 22:00 London, in UTC
     assert row.next_run_at.replace(tzinfo=UTC) == TONIGHT_22
     assert sim_events(api_base, "hold") == []
@@ -293,14 +277,9 @@ def test_not_released_yet_waits_for_the_release(
 def test_site_changed_fails_with_screenshot_html_and_selector(
     rt: Runtime, sim: httpx.Client, api_base: str
 ) -> None:
-    sim.put("/_sandbox/faults", json={"site_changed": True}).raise_for_status()
-    task = better_task(rt, NEW_CARD_USER, "card")
-    result = run_once(rt, task)
+    task, result = run_with_faults(rt, sim, {"site_changed": True}, NEW_CARD_USER, "card")
 
-    assert result.outcome == "site_changed", result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.FAILED
-    error = row.error or ""
+    error = ended_as(rt, task, result, "site_changed", TaskStatus.FAILED).error or ""
     assert "site changed at step pay" in error
     assert "I agree to the Terms and Conditions" in error  # the selector that broke
     screenshots = list(rt.settings.screenshots_dir.glob(f"task{task}-*-changed.png"))
