@@ -9,26 +9,22 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from autobook.config import Settings
 from autobook.db.auth import create_token
 from autobook.db.engine import transaction
 from autobook.runtime import Runtime
-from autobook.sandbox.runner import ServerThread
-from autobook.web.app import create_app
+from engine_support import SQLITE_ONLY, app_server
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def server(settings: Settings, runtime: Runtime) -> Iterator[str]:
-    thread = ServerThread(create_app(settings, runtime=runtime))
-    thread.start()
-    yield thread.url
-    thread.stop()
+def server(runtime: Runtime) -> Iterator[str]:
+    with app_server(runtime) as url:
+        yield url
 
 
 # The page does not depend on the database: SQLite is enough.
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 def test_docs_work_offline_and_call_the_api(page: Page, server: str, runtime: Runtime) -> None:
     requested: list[str] = []
     foreign: list[str] = []

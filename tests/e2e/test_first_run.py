@@ -10,10 +10,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from autobook.config import Settings
 from autobook.runtime import Runtime
-from autobook.sandbox.runner import ServerThread
-from autobook.web.app import create_app
+from engine_support import app_server
 
 pytestmark = pytest.mark.e2e
 
@@ -22,11 +20,9 @@ PASSWORD = "a long admin passphrase"
 
 
 @pytest.fixture
-def server(settings: Settings, runtime: Runtime) -> Iterator[str]:
-    thread = ServerThread(create_app(settings, runtime=runtime))
-    thread.start()
-    yield thread.url
-    thread.stop()
+def server(runtime: Runtime) -> Iterator[str]:
+    with app_server(runtime) as url:
+        yield url
 
 
 def _type(page: Page, label: str, text: str) -> None:

@@ -14,53 +14,45 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from autobook.config import Settings
 from autobook.engine.attempt import AttemptResult
 from autobook.runtime import Runtime
 from autobook.sandbox.gym.site import DEMO_USERS
-from autobook.sandbox.runner import Sandbox, ServerThread
-from autobook.web.app import create_app
-from engine_support import run_once, sandbox_runtime, sim_events
+from autobook.sandbox.runner import Sandbox
+from engine_support import (
+    SQLITE_ONLY,
+    app_server,
+    fast_runtime,
+    reset_sim,
+    run_once,
+    sandbox_fixture,
+    sim_events,
+    tomorrow,
+)
 
-pytestmark = [
-    pytest.mark.e2e,
-    # One database is enough here: both are covered page by page in the integration tests.
-    pytest.mark.parametrize("db_url", ["sqlite"], indirect=True),
-]
+# One database is enough here: both are covered page by page in the integration tests.
+pytestmark = [pytest.mark.e2e, SQLITE_ONLY]
 
 ADMIN, ADMIN_PASSWORD = "owner", "a long admin passphrase"
 LOGIN, SITE_PASSWORD = DEMO_USERS[0]
 CARD_NUMBER = "4000 0566 5566 5556"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-LONDON = ZoneInfo("Europe/London")
 
 
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    sandbox = Sandbox.create(["gym"], seed="quiet").start()
-    yield sandbox
-    sandbox.stop()
+box = sandbox_fixture("gym", "quiet")
 
 
 @pytest.fixture
-def server(settings: Settings, runtime: Runtime, box: Sandbox) -> Iterator[tuple[str, Runtime]]:
-    with httpx.Client(base_url=box.url("gym", "web"), timeout=10) as gym:
-        gym.post("/_sandbox/reset").raise_for_status()
-        gym.post("/_sandbox/seed/quiet").raise_for_status()
-    rt = sandbox_runtime(runtime, box)
-    rt.settings = rt.settings.model_copy(update={"human_typing_ms": 0})
-    thread = ServerThread(create_app(rt.settings, runtime=rt))
-    thread.start()
-    yield thread.url, rt
-    thread.stop()
+def server(runtime: Runtime, box: Sandbox) -> Iterator[tuple[str, Runtime]]:
+    reset_sim(box.url("gym", "web"), "quiet")
+    rt = fast_runtime(runtime, box)
+    with app_server(rt) as url:
+        yield url, rt
 
 
 def shoot(page: Page, name: str) -> None:
@@ -194,7 +186,7 @@ def test_a_person_sets_up_books_and_imports(
     console: list[str] = []
     page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
     page.set_viewport_size({"width": 1280, "height": 900})
-    day = (datetime.now(LONDON).date() + timedelta(days=1)).isoformat()  # unlocked at the gym
+    day = tomorrow().isoformat()  # unlocked at the gym
 
     first_run(page, url)
     add_account_and_card(page, url)
