@@ -22,7 +22,14 @@ import pytest
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
-from engine_support import ExternalSandbox, add_account, add_task, sandbox_runtime, task_row
+from engine_support import (
+    ExternalSandbox,
+    add_account,
+    add_task,
+    sandbox_runtime,
+    steps_of,
+    task_row,
+)
 
 # One database is enough: the race is decided on the wire, not in the database.
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
@@ -33,6 +40,7 @@ LEAD_S = 9  # the first release of a round: time to log in, arm and sync the clo
 GAP_S = 3  # between the releases of one round
 TIMES = ("17:00", "18:00", "19:00", "20:00", "21:00")
 TOLERANCE_MS = 50
+WHY_LATE = ("sync clock", "strike")  # the steps whose details explain a late shot
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +62,7 @@ def _snipe_round(runtime: Runtime, admin: httpx.Client, day_offset: int) -> list
         key = f"hendon-leisure-centre/badminton-60min/{day}/{start}"
         at = base + timedelta(seconds=GAP_S * i)
         admin.post("/_sandbox/better/release/session", json={"key": key, "at": at.isoformat()})
-        admin.post("/_sandbox/better/occupancy", json={"key": key, "taken": [2, 3, 4]})
+        admin.post("/_sandbox/better/occupancy", json={"key": key, "free": [1], "taken": [2, 3, 4]})
         login = f"sniper{day_offset}-{i}@example.com"
         admin.post("/_sandbox/better/users", json={"email": login, "password": "Snipe-pass-1",
                                                      "benefit": True})  # fmt: skip
@@ -86,16 +94,27 @@ def _snipe_round(runtime: Runtime, admin: httpx.Client, day_offset: int) -> list
             and at <= datetime.fromisoformat(e["at"]) < until
         ]  # fmt: skip
         p["first_ms"] = min(adds) if adds else None
+        p["adds"] = [
+            (round((datetime.fromisoformat(e["at"]) - at).total_seconds() * 1000), e["status"])
+            for e in events
+            if e["kind"] == "request" and e["path"].endswith("/activities/cart/add")
+            and at - timedelta(seconds=0.5) <= datetime.fromisoformat(e["at"]) < until
+        ][:6]  # fmt: skip
         p["won"] = any(
             e["kind"] == "booking" and e["slot"] == p["key"] and e["actor"] == p["login"]
             for e in events
         )
         p["status"] = task_row(runtime, p["task"]).status
+        steps = steps_of(runtime, _last_attempt(runtime, p["task"]))
+        p["steps"] = [(name, detail) for name, _, detail in steps if name in WHY_LATE]
     return plans
 
 
 def test_twenty_snipes_fire_on_time_and_win(runtime: Runtime, box: ExternalSandbox) -> None:
     runtime = sandbox_runtime(runtime, box)
+    # Confirmation screenshots are tested elsewhere; here Chromium rendering one snipe's page
+    # would only compete for the 2 cores with the next snipe's shot.
+    runtime.settings = runtime.settings.model_copy(update={"screenshots": False})
     admin = httpx.Client(base_url=box.url("better", "api"), timeout=10)
     admin.post("/_sandbox/seed/demo").raise_for_status()
     results = []
@@ -103,9 +122,18 @@ def test_twenty_snipes_fire_on_time_and_win(runtime: Runtime, box: ExternalSandb
         results += _snipe_round(runtime, admin, day_offset=1 + r)
     admin.put("/_sandbox/competitors", json={"count": 0})
     admin.post("/_sandbox/clock", json={"offset_s": 0})
-    late = [(p["key"], round(p["skew"], 2), p["first_ms"]) for p in results
+    late = [(p["key"], round(p["skew"], 2), p["first_ms"], p["steps"], p["adds"]) for p in results
             if p["first_ms"] is None or not 0 <= p["first_ms"] <= TOLERANCE_MS]  # fmt: skip
     assert not late, f"first cart request outside [0, +{TOLERANCE_MS}] ms of release: {late}"
     wins = sum(p["won"] for p in results)
     assert wins >= 19, [(p["key"], p["status"]) for p in results if not p["won"]]
     assert all(p["status"] == ("succeeded" if p["won"] else "pending") for p in results)
+
+
+def _last_attempt(runtime: Runtime, task_id: int) -> int:
+    from autobook.db.engine import transaction
+    from autobook.db.models import Attempt
+
+    with transaction(runtime.sessions) as session:
+        ids = session.query(Attempt.id).filter(Attempt.task_id == task_id).order_by(Attempt.id)
+        return int(ids.all()[-1][0])

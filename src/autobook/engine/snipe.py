@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import httpx
 
@@ -137,20 +138,21 @@ class Snipe(Attempt):
             note.detail = f"{WARM_BEFORE_S:g} s before the release on the site's clock"
 
     async def _strike(self, armed: list[Slot], offset: float) -> Hold | None:
-        """Fire staggered holds of the best prepared slot; keep one hold, drop duplicates."""
+        """Fire staggered holds at the best prepared slots (one each, best first: before the
+        release a site may not say which courts others already hold); keep one, drop the rest."""
         if not armed:  # the site lists nothing before its release (Estelle): list right at it
             await wait_until(self.release_at, offset)
             return None
-        target, want = armed[0], self.job.want
+        want = self.job.want
         deadline = self.release_at + timedelta(seconds=STRIKE_WINDOW_S)
         finished: list[Hold] = []
 
-        async def shot() -> Hold | None:
+        async def shot(target: Slot) -> Hold | None:
             while True:
                 try:
                     hold = await self.adapter.hold(target, want)
                 except SlotTaken:
-                    return None  # full: no point in more shots
+                    return None  # this one is gone; the other shots aim elsewhere
                 except (Transient, NotReleased):
                     if site_now(offset) > deadline:
                         raise
@@ -160,16 +162,18 @@ class Snipe(Attempt):
                 return hold
 
         async with self.steps.step("strike") as note:
+            targets = [armed[i % len(armed)] for i in range(STRIKE_SHOTS)]
             shots = await fire_staggered(
-                self.release_at, offset, [shot] * STRIKE_SHOTS,
-                spacing_s=STRIKE_SPACING_S, stop_when=lambda _: True,
+                self.release_at, offset, [partial(shot, t) for t in targets],
+                spacing_s=STRIKE_SPACING_S, stop_when=lambda hold: hold is not None,
             )  # fmt: skip
             errors = [s.error for s in shots if s.error is not None]
             if not finished:
                 if errors and all(isinstance(e, SiteError) for e in errors):
                     note.detail = f"no hold: {errors[0]}"
                 else:
-                    note.detail = f"{_describe(target, self)} went to someone else"
+                    gone = ", ".join(dict.fromkeys(_describe(t, self) for t in targets))
+                    note.detail = f"{gone} went to someone else"
                 return None
             # The last hold to finish is the one the site kept where holding replaces the
             # basket; the others are given back so checkout never pays for two.

@@ -284,7 +284,9 @@ def _court_slot(s: Session, court: Court) -> Slot:
         court=court.name,
         price=court.price or s.price,
         bookable=s.status == BOOK and court.free_for_us,
-        released_at=_opens_at(s),
+        # A court already taken before the release will not be free at it: no release for it,
+        # so a snipe never aims at it.
+        released_at=_opens_at(s) if court.status != FULL else None,
         extra={"session": s, "court": court},
     )
 
