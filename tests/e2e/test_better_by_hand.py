@@ -11,9 +11,7 @@ what real bots do — rather than switching the trap off, so the trap itself sta
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -21,10 +19,11 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from autobook.sandbox.better.site import DEMO_CARD_CVV, DEMO_USERS
 from autobook.sandbox.runner import Sandbox
+from engine_support import LONDON, sandbox_fixture, sim_fixture
 
 pytestmark = pytest.mark.e2e
 
-NOW = datetime(2027, 1, 13, 9, 30, tzinfo=ZoneInfo("Europe/London"))
+NOW = datetime(2027, 1, 13, 9, 30, tzinfo=LONDON)
 DAY = "2027-01-14"  # tomorrow: released (7 days ahead at 22:00)
 VENUE, ACTIVITY, SPAN = "hendon-leisure-centre", "badminton-60min", "20:00-21:00"
 KEY = f"{VENUE}/{ACTIVITY}/{DAY}/20:00"
@@ -32,24 +31,20 @@ HIDE_WEBDRIVER = "Object.defineProperty(Navigator.prototype, 'webdriver', {get: 
 KEY_DELAY_MS = 60  # a person's typing pace; the iframe refuses "instant typing"
 
 
-@pytest.fixture(scope="module")
-def urls() -> Iterator[dict[str, str]]:
-    box = Sandbox.create(["better"], seed="demo").start()
-    yield {o: box.url("better", o) for o in ("api", "web", "pay")}
-    box.stop()
+def court_one_taken(admin: httpx.Client) -> None:
+    """Court 1 of the slot taken, so the modal defaults to "FULL - Court 1" and a free court
+    must be picked."""
+    admin.post("/_sandbox/better/occupancy", json={"key": KEY, "taken": [1], "free": [2, 3, 4]})
+    admin.delete("/_sandbox/events").raise_for_status()
+
+
+box = sandbox_fixture("better", "demo")
+admin = sim_fixture("better", seed="demo", now=NOW, prepare=court_one_taken)
 
 
 @pytest.fixture
-def admin(urls: dict[str, str]) -> Iterator[httpx.Client]:
-    """Fresh demo state, a pinned clock, and Court 1 of the slot taken so the modal defaults
-    to "FULL - Court 1" and a free court must be picked."""
-    with httpx.Client(base_url=urls["web"], timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        c.post("/_sandbox/clock", json={"now": NOW.isoformat()}).raise_for_status()
-        c.post("/_sandbox/seed/demo").raise_for_status()
-        c.post("/_sandbox/better/occupancy", json={"key": KEY, "taken": [1], "free": [2, 3, 4]})
-        c.delete("/_sandbox/events").raise_for_status()
-        yield c
+def web(box: Sandbox) -> str:
+    return box.url("better", "web")
 
 
 def choose_court_two(page: Page, web: str, login: str, password: str) -> None:
@@ -91,20 +86,18 @@ def assert_one_booking(admin: httpx.Client, reference: str, method: str) -> None
     assert bookings[0]["detail"]["method"] == method
 
 
-def test_book_with_account_credit(page: Page, urls: dict[str, str], admin: httpx.Client) -> None:
+def test_book_with_account_credit(page: Page, web: str, admin: httpx.Client) -> None:
     login, password = DEMO_USERS[1]
-    choose_court_two(page, urls["web"], login, password)
+    choose_court_two(page, web, login, password)
     page.get_by_label("Pay full amount using credit").check()
     expect(page.get_by_role("button", name="Pay now")).to_have_text("Pay now")
     reference = pay_and_confirm(page)
     assert_one_booking(admin, reference, "credit")
 
 
-def test_book_with_saved_card_and_cvv(
-    page: Page, urls: dict[str, str], admin: httpx.Client
-) -> None:
+def test_book_with_saved_card_and_cvv(page: Page, web: str, admin: httpx.Client) -> None:
     login, password = DEMO_USERS[2]
-    choose_court_two(page, urls["web"], login, password)
+    choose_court_two(page, web, login, password)
     expect(page.get_by_label("Pay with saved card")).to_be_checked()
     page.get_by_label("Security Code (CVV)").press_sequentially(DEMO_CARD_CVV, delay=KEY_DELAY_MS)
     expect(page.get_by_role("button", name="Pay now")).to_have_text("Pay £16.40 now")
@@ -134,12 +127,12 @@ def type_new_card(page: Page) -> None:
 
 
 def test_book_with_new_card_in_iframe(
-    context: BrowserContext, urls: dict[str, str], admin: httpx.Client
+    context: BrowserContext, web: str, admin: httpx.Client
 ) -> None:
     context.add_init_script(HIDE_WEBDRIVER)
     page = context.new_page()
     login, password = new_card_user(admin)
-    choose_court_two(page, urls["web"], login, password)
+    choose_court_two(page, web, login, password)
     expect(page.get_by_label("Pay with a different card")).to_be_checked()
     type_new_card(page)
     reference = pay_and_confirm(page)
@@ -149,11 +142,9 @@ def test_book_with_new_card_in_iframe(
     assert "4929000000006" not in str(admin.get("/_sandbox/events").json())
 
 
-def test_iframe_refuses_a_card_under_webdriver(
-    page: Page, urls: dict[str, str], admin: httpx.Client
-) -> None:
+def test_iframe_refuses_a_card_under_webdriver(page: Page, web: str, admin: httpx.Client) -> None:
     login, password = new_card_user(admin)
-    choose_court_two(page, urls["web"], login, password)
+    choose_court_two(page, web, login, password)
     type_new_card(page)
     page.get_by_label("I agree to the Terms and Conditions").check()
     page.get_by_role("button", name="Pay now").click()

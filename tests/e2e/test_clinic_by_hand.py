@@ -4,33 +4,28 @@ browser), and a declined card."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from autobook.sandbox.runner import Sandbox
+from engine_support import reset_sim, sandbox_fixture
 
 pytestmark = pytest.mark.e2e
 
-FIXED_NOW = "2026-03-24T09:00:00+00:00"  # a Tuesday
+FIXED_NOW = datetime(2026, 3, 24, 9, 0, tzinfo=UTC)  # a Tuesday
 DAY = "2026-03-26"  # Thursday: Brandi works 10:00–18:00
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    box = Sandbox.create(["clinic"], seed="demo").start()
-    yield box
-    box.stop()
+box = sandbox_fixture("clinic", "demo")
 
 
 @pytest.fixture
-def base(sandbox: Sandbox) -> str:
-    url = sandbox.url("clinic", "web")
-    httpx.post(f"{url}/_sandbox/clock", json={"now": FIXED_NOW}).raise_for_status()
-    httpx.post(f"{url}/_sandbox/reset").raise_for_status()
-    httpx.post(f"{url}/_sandbox/seed/demo").raise_for_status()
+def base(box: Sandbox) -> str:
+    url = box.url("clinic", "web")
+    reset_sim(url, "demo", now=FIXED_NOW)
     return url
 
 

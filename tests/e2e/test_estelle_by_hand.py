@@ -6,9 +6,7 @@ sends anyone who opens a booking page by URL back to its home page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -16,30 +14,25 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from autobook.sandbox.estelle.site import DEMO_USERS
 from autobook.sandbox.runner import Sandbox
+from engine_support import reset_sim, sandbox_fixture, sim_now
 
 pytestmark = pytest.mark.e2e
 
-LONDON = ZoneInfo("Europe/London")
 EMAIL, PASSWORD = DEMO_USERS[0]
 
 
-@pytest.fixture(scope="module")
-def site_url() -> Iterator[str]:
-    box = Sandbox.create(["estelle"], seed="demo").start()
-    yield box.url("estelle", "web")
-    box.stop()
+box = sandbox_fixture("estelle", "demo")
 
 
 @pytest.fixture
-def fresh(site_url: str) -> str:
-    for path in ("/reset", "/seed/demo"):
-        httpx.post(f"{site_url}/_sandbox{path}", timeout=10).raise_for_status()
-    return site_url
+def fresh(box: Sandbox) -> str:
+    url = box.url("estelle", "web")
+    reset_sim(url, "demo")
+    return url
 
 
 def site_today(url: str) -> date:
-    now = httpx.get(f"{url}/_sandbox/clock", timeout=10).json()["now"]
-    return datetime.fromisoformat(now).astimezone(LONDON).date()
+    return sim_now(url).date()
 
 
 def log_in(page: Page, url: str) -> None:

@@ -5,9 +5,7 @@ log then holds exactly one booking for that slot."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -15,28 +13,21 @@ from playwright.sync_api import Page, expect
 
 from autobook.sandbox.gym.site import DEMO_USERS
 from autobook.sandbox.runner import Sandbox
+from engine_support import LONDON, sandbox_fixture, sim_fixture
 
 pytestmark = pytest.mark.e2e
 
-NOW = datetime(2027, 1, 13, 9, 30, tzinfo=ZoneInfo("Europe/London"))
+NOW = datetime(2027, 1, 13, 9, 30, tzinfo=LONDON)
 DAY = "2027-01-15"  # its slots up to 09:00 are unlocked at NOW (48 hours ahead)
 
 
-@pytest.fixture(scope="module")
-def gym_url() -> Iterator[str]:
-    box = Sandbox.create(["gym"], seed="demo").start()
-    yield box.url("gym", "web")
-    box.stop()
+box = sandbox_fixture("gym", "quiet")
+admin = sim_fixture("gym", seed="quiet", now=NOW)
 
 
 @pytest.fixture
-def admin(gym_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gym_url, timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        c.post("/_sandbox/seed/quiet").raise_for_status()
-        c.post("/_sandbox/clock", json={"now": NOW.isoformat()}).raise_for_status()
-        c.delete("/_sandbox/events").raise_for_status()
-        yield c
+def gym_url(box: Sandbox) -> str:
+    return box.url("gym", "web")
 
 
 def test_member_books_a_slot_by_hand(page: Page, gym_url: str, admin: httpx.Client) -> None:
