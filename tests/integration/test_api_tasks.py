@@ -97,9 +97,9 @@ def test_create_refuses_accounts_of_another_site_and_unknown_profiles(
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"venue": "Padel"}, "venue", "not a venue of Gym"),
+        ({"venue": "Padel"}, "venue", "not one of this site's venues"),
         ({"venue": "X1", "sub_location": "C"}, "sub_location", "not a part of X1"),
-        ({"activity": "padel-60min"}, "activity", "not an activity of Gym"),
+        ({"activity": "padel-60min"}, "activity", "not one of this site's activities"),
         ({"payment_method": "credit"}, "payment_method", "Gym (Fitness, X1, X3) takes benefit"),
     ],
 )

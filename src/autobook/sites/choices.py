@@ -15,7 +15,7 @@ def choice_errors(spec: TaskCreate, info: SiteInfo) -> list[tuple[str, str]]:
     venues = {v.key: v for v in info.venues}
     if venues and spec.venue not in venues:
         known = ", ".join(venues)
-        errors.append(("venue", f"not a venue of {info.title} (choose from {known})"))
+        errors.append(("venue", f"not one of this site's venues: {known}"))
     elif spec.sub_location and spec.venue in venues:
         subs = venues[spec.venue].sub_locations
         if not subs or spec.sub_location not in subs:
@@ -23,7 +23,7 @@ def choice_errors(spec: TaskCreate, info: SiteInfo) -> list[tuple[str, str]]:
     keys = {a.key for a in info.activities}
     if keys and spec.activity and spec.activity not in keys:
         known = ", ".join(sorted(keys))
-        errors.append(("activity", f"not an activity of {info.title} (choose from {known})"))
+        errors.append(("activity", f"not one of this site's activities: {known}"))
     # Every site can do a dry run ("none"): it stops before paying.
     if spec.payment_method not in (*info.payment_methods, PaymentMethod.NONE):
         taken = ", ".join(m.value for m in info.payment_methods)
