@@ -19,6 +19,7 @@ from autobook.cli_import import import_command
 from autobook.cli_keys import keys
 from autobook.cli_notify import notify
 from autobook.cli_sandbox import sandbox
+from autobook.cli_trace import trace
 from autobook.cli_worker import worker
 from autobook.db.engine import engine_from_settings
 from autobook.db.migrate import current_revision, upgrade
@@ -94,10 +95,12 @@ def db_current() -> None:
         engine.dispose()
 
 
-_COMMANDS = (keys, admin, token, account, payment, sandbox, demo, book, import_command, worker)
+_COMMANDS = (
+    keys, admin, token, account, payment, sandbox, demo, book, import_command, worker, notify,
+    trace,
+)  # fmt: skip
 for _command in _COMMANDS:
     main.add_command(_command)
-main.add_command(notify)
 
 
 if __name__ == "__main__":
