@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import time
@@ -275,6 +276,39 @@ def ended_as(
     row = task_row(runtime, task_id)
     assert row.status == status.value, row.error
     return row
+
+
+def assert_booked(
+    runtime: Runtime, task_id: int, result: AttemptResult, reference: re.Pattern[str]
+) -> Booking:
+    """Assert the attempt booked and its task succeeded, with one booking saved under the
+    site's reference (of the site's `reference` form); that booking."""
+    ended_as(runtime, task_id, result, "booked", TaskStatus.SUCCEEDED)
+    assert result.reference and reference.match(result.reference), result.reference
+    [booking] = bookings_of(runtime, task_id)
+    assert booking.reference == result.reference
+    return booking
+
+
+def assert_site_changed(
+    runtime: Runtime, sim: httpx.Client, task_id: int, *, step: str, selector: str
+) -> AttemptResult:
+    """Run the task once with the simulator's `site_changed` fault on: it must fail for good,
+    naming the step and the selector (or JSON field) that broke; the attempt's result."""
+    sim.put("/_sandbox/faults", json={"site_changed": True}).raise_for_status()
+    result = run_once(runtime, task_id)
+    row = ended_as(runtime, task_id, result, "site_changed", TaskStatus.FAILED)
+    assert row.error == result.message
+    assert f"site changed at step {step}:" in result.message and selector in result.message
+    return result
+
+
+def assert_waits_for_release(
+    runtime: Runtime, task_id: int, result: AttemptResult, opens: datetime
+) -> None:
+    """Assert the attempt found its day not released yet and left its task to run at `opens`."""
+    row = ended_as(runtime, task_id, result, "not_released", TaskStatus.PENDING)
+    assert row.next_run_at is not None and as_utc(row.next_run_at) == opens
 
 
 def bookings_of(runtime: Runtime, task_id: int) -> list[Booking]:

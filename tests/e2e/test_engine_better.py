@@ -24,6 +24,7 @@ from engine_support import (
     add_account,
     add_card,
     add_task,
+    assert_site_changed,
     attempts_of,
     bookings_of,
     ended_as,
@@ -277,11 +278,9 @@ def test_not_released_yet_waits_for_the_release(
 def test_site_changed_fails_with_screenshot_html_and_selector(
     rt: Runtime, sim: httpx.Client, api_base: str
 ) -> None:
-    task, result = run_with_faults(rt, sim, {"site_changed": True}, NEW_CARD_USER, "card")
-
-    error = ended_as(rt, task, result, "site_changed", TaskStatus.FAILED).error or ""
-    assert "site changed at step pay" in error
-    assert "I agree to the Terms and Conditions" in error  # the selector that broke
+    task = better_task(rt, NEW_CARD_USER, "card")
+    selector = "I agree to the Terms and Conditions"
+    assert_site_changed(rt, sim, task, step="pay", selector=selector)
     screenshots = list(rt.settings.screenshots_dir.glob(f"task{task}-*-changed.png"))
     pages = list(rt.settings.diagnostics_dir.glob(f"task{task}-*.html"))
     assert len(screenshots) == 1 and len(pages) == 1

@@ -21,16 +21,19 @@ from engine_support import (
     add_account,
     add_card,
     add_task,
-    as_utc,
+    assert_booked,
+    assert_site_changed,
+    assert_waits_for_release,
     bookings_of,
     clinic_thursday,
+    ended_as,
     run_once,
     runtime_fixture,
     sandbox_fixture,
     sim_events,
     sim_fixture,
+    sim_now,
     snipe_once,
-    task_row,
 )
 
 pytestmark = pytest.mark.e2e
@@ -68,14 +71,11 @@ def test_books_by_card_once_with_the_preferred_provider(rt: Runtime, clinic: htt
     task = clinic_task(rt)
     result = run_once(rt, task)
 
-    assert result.outcome == "booked", result.message
-    assert result.reference and REFERENCE.match(result.reference)
+    booking = assert_booked(rt, task, result, REFERENCE)
     assert (result.court, result.price) == ("Alex", "£250")
-    [booking] = bookings_of(rt, task)
-    assert (booking.reference, booking.court, booking.price) == (result.reference, "Alex", "£250")
+    assert (booking.court, booking.price) == ("Alex", "£250")
     assert booking.venue == "Lumen Skin Clinic, 12 Marylebone Lane"
     assert booking.starts_at.astimezone(LONDON).strftime("%H:%M") == "14:30"
-    assert task_row(rt, task).status == TaskStatus.SUCCEEDED.value
     [event] = sim_events(str(clinic.base_url), "booking")
     assert event["reference"] == result.reference
     assert event["slot"] == f"alex/{clinic_thursday().isoformat()}/14:30"
@@ -112,9 +112,7 @@ def test_declined_card_fails_with_the_sites_reason(rt: Runtime, clinic: httpx.Cl
     task = clinic_task(rt, card=DECLINED_CARD, sub_location="alex")
     result = run_once(rt, task)
 
-    assert result.outcome == "declined", result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.FAILED.value
+    row = ended_as(rt, task, result, "declined", TaskStatus.FAILED)
     assert row.error and "Payment Failed" in row.error and "Card Declined" in row.error
     assert DECLINED_CARD not in row.error + result.message
     assert sim_events(str(clinic.base_url), "booking") == []
@@ -156,14 +154,8 @@ def test_handoff_leaves_the_payment_step_open(rt: Runtime, clinic: httpx.Client)
 
 @SQLITE_ONLY
 def test_site_changed_fails_naming_step_and_selector(rt: Runtime, clinic: httpx.Client) -> None:
-    clinic.put("/_sandbox/faults", json={"site_changed": True}).raise_for_status()
-    task = clinic_task(rt)
-    result = run_once(rt, task)
-
-    assert result.outcome == "site_changed", result.message
-    assert "step find" in result.message and "'.time-slots, .no-times'" in result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.FAILED.value and row.error == result.message
+    selector = "'.time-slots, .no-times'"
+    assert_site_changed(rt, clinic, clinic_task(rt), step="find", selector=selector)
     shots = list(rt.settings.screenshots_dir.glob("*find-changed.png"))
     pages = list(rt.settings.diagnostics_dir.glob("*find.html"))
     assert len(shots) == 1 and len(pages) == 1
@@ -177,12 +169,9 @@ def test_a_day_not_open_yet_waits_for_its_midnight(rt: Runtime, clinic: httpx.Cl
     task = clinic_task(rt, target_date=later)
     result = run_once(rt, task)
 
-    assert result.outcome == "not_released", result.message
-    assert "opens on" in result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.PENDING.value
     opens = datetime.combine(later - timedelta(days=30), datetime.min.time(), LONDON)
-    assert row.next_run_at is not None and as_utc(row.next_run_at) == opens
+    assert_waits_for_release(rt, task, result, opens)
+    assert "opens on" in result.message
 
 
 @SQLITE_ONLY
@@ -192,9 +181,7 @@ def test_a_bad_mobile_number_is_named_before_anything_is_held(
     task = clinic_task(rt, patient=("ann@example.com", "call me", "Ann Lee"))
     result = run_once(rt, task)
 
-    assert result.outcome == "config", result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.FAILED.value
+    row = ended_as(rt, task, result, "config", TaskStatus.FAILED)
     assert row.error and "account password" in row.error and "mobile number" in row.error
     assert "call me" not in row.error
     assert sim_events(str(clinic.base_url), "request") == []  # the site was never asked
@@ -209,18 +196,16 @@ def test_snipes_the_midnight_release(rt: Runtime, clinic: httpx.Client) -> None:
     clinic.post("/_sandbox/clock", json={"now": (release - lead).isoformat()}).raise_for_status()
     task = clinic_task(rt, target_date=release.date() + timedelta(days=30), strategy="snipe")
     result = snipe_once(rt, task, release)
-    assert result.outcome == "booked", result.message
+    ended_as(rt, task, result, "booked", TaskStatus.SUCCEEDED)
     [event] = sim_events(str(clinic.base_url), "booking")
     assert event["reference"] == result.reference
     assert datetime.fromisoformat(event["at"]) >= release
-    assert task_row(rt, task).status == TaskStatus.SUCCEEDED.value
 
 
 def next_opening_with_providers(clinic: httpx.Client) -> datetime:
     """The next local midnight on the site's clock that opens a day someone works (not a
     Sunday): days open 30 days ahead."""
-    now = datetime.fromisoformat(clinic.get("/_sandbox/clock").json()["now"]).astimezone(LONDON)
-    day = now.date() + timedelta(days=1)
+    day = sim_now(str(clinic.base_url)).date() + timedelta(days=1)
     if (day + timedelta(days=30)).weekday() == 6:
         day += timedelta(days=1)
     return datetime.combine(day, time(0), tzinfo=LONDON)

@@ -24,7 +24,11 @@ from engine_support import (
     add_estelle_member,
     add_task,
     as_utc,
+    assert_booked,
+    assert_site_changed,
+    assert_waits_for_release,
     bookings_of,
+    ended_as,
     run_once,
     runtime_fixture,
     sandbox_fixture,
@@ -32,7 +36,6 @@ from engine_support import (
     sim_fixture,
     sim_now,
     snipe_once,
-    task_row,
 )
 
 pytestmark = pytest.mark.e2e
@@ -78,16 +81,12 @@ def test_books_the_first_time_and_court_it_can_once(rt: Runtime, club: httpx.Cli
     task = padel_task(rt, club, courts=["Padel Court 1", "Padel Court 3"])
     result = run_once(rt, task)
 
-    assert result.outcome == "booked", result.message
-    assert result.reference and REFERENCE.match(result.reference)
+    booking = assert_booked(rt, task, result, REFERENCE)
     assert (result.court, result.price) == ("Padel Court 3", "£40.00")
-    [booking] = bookings_of(rt, task)
-    assert (booking.reference, booking.court, booking.price, booking.venue) == (
-        result.reference, "Padel Court 3", "£40.00", "padel-courts",
-    )  # fmt: skip
+    assert (booking.court, booking.venue) == ("Padel Court 3", "padel-courts")
+    assert booking.price == "£40.00"
     assert as_utc(booking.starts_at) == datetime.combine(day, time(20), LONDON).astimezone(UTC)
     assert as_utc(booking.ends_at) == datetime.combine(day, time(21), LONDON).astimezone(UTC)
-    assert task_row(rt, task).status == TaskStatus.SUCCEEDED.value
     [event] = events(club, "booking")
     assert (event["reference"], event["slot"], event["actor"]) == (
         result.reference, slot_key(day, "20:00", 3), EMAIL,
@@ -138,14 +137,8 @@ def test_dry_runs_stop_at_confirm_and_reuse_the_saved_login(
 
 @SQLITE_ONLY
 def test_site_changed_fails_naming_step_and_selector(rt: Runtime, club: httpx.Client) -> None:
-    club.put("/_sandbox/faults", json={"site_changed": True}).raise_for_status()
     task = padel_task(rt, club)
-    result = run_once(rt, task)
-
-    assert result.outcome == "site_changed", result.message
-    assert "step availability" in result.message and "'div.cardBtn-bd'" in result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.FAILED.value and row.error and "div.cardBtn-bd" in row.error
+    result = assert_site_changed(rt, club, task, step="availability", selector="'div.cardBtn-bd'")
     saved = re.search(r"screenshot (\S+) and page HTML (\S+) saved", result.message)
     assert saved, result.message
     assert (rt.settings.screenshots_dir / saved.group(1)).is_file()
@@ -159,9 +152,7 @@ def test_wrong_password_is_an_authentication_error(rt: Runtime, club: httpx.Clie
     task = padel_task(rt, club, password="not-the-password")
     result = run_once(rt, task)
 
-    assert result.outcome == "auth", result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.FAILED.value
+    row = ended_as(rt, task, result, "auth", TaskStatus.FAILED)
     assert row.error and row.error.startswith("authentication error")
     assert "not-the-password" not in row.error + result.message
     assert [e["detail"]["ok"] for e in events(club, "login")] == [False]  # never retried
@@ -176,9 +167,8 @@ def test_a_dropped_confirm_waits_for_the_next_cycle(rt: Runtime, club: httpx.Cli
     task = padel_task(rt, club, times=["19:00"])
     result = run_once(rt, task)
 
-    assert result.outcome == "slot_taken", result.message
+    ended_as(rt, task, result, "slot_taken", TaskStatus.PENDING)
     assert "no longer available" in result.message
-    assert task_row(rt, task).status == TaskStatus.PENDING.value
     assert events(club, "booking") == []
 
 
@@ -204,11 +194,8 @@ def test_before_release_waits_for_midnight(rt: Runtime, club: httpx.Client) -> N
     task = padel_task(rt, club, target_date=later)
     result = run_once(rt, task)
 
-    assert result.outcome == "not_released", result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.PENDING.value
     opens = datetime.combine(later - timedelta(days=14), time(0), tzinfo=LONDON)
-    assert row.next_run_at is not None and as_utc(row.next_run_at) == opens
+    assert_waits_for_release(rt, task, result, opens)
 
 
 @SQLITE_ONLY
@@ -217,9 +204,8 @@ def test_server_errors_are_retried_then_wait(rt: Runtime, club: httpx.Client) ->
     task = padel_task(rt, club)
     result = run_once(rt, task)
 
-    assert result.outcome == "transient", result.message
+    ended_as(rt, task, result, "transient", TaskStatus.PENDING)
     assert "503" in result.message and "after 3 retries" in result.message
-    assert task_row(rt, task).status == TaskStatus.PENDING.value
 
 
 @SQLITE_ONLY
@@ -232,11 +218,10 @@ def test_snipes_the_midnight_release(rt: Runtime, club: httpx.Client) -> None:
     target = release.date() + timedelta(days=14)
     task = padel_task(rt, club, target_date=target, strategy="snipe")
     result = snipe_once(rt, task, release)
-    assert result.outcome == "booked", result.message
+    ended_as(rt, task, result, "booked", TaskStatus.SUCCEEDED)
     [event] = events(club, "booking")
     assert event["slot"] == slot_key(target, "19:00", 1)
     assert datetime.fromisoformat(event["at"]) >= release
-    assert task_row(rt, task).status == TaskStatus.SUCCEEDED.value
 
 
 # --- helpers ---------------------------------------------------------------------------------

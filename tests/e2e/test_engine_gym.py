@@ -21,16 +21,18 @@ from engine_support import (
     LONDON,
     add_account,
     add_task,
-    as_utc,
+    assert_booked,
+    assert_site_changed,
+    assert_waits_for_release,
     bookings_of,
     drive_adapter,
+    ended_as,
     run_once,
     runtime_fixture,
     sandbox_fixture,
     sim_events,
     sim_fixture,
     steps_of,
-    task_row,
     tomorrow,
 )
 
@@ -64,14 +66,10 @@ def test_books_with_the_membership_once(rt: Runtime, gym: httpx.Client) -> None:
     task = gym_task(rt)
     result = run_once(rt, task)
 
-    assert result.outcome == "booked", result.message
-    assert result.reference and REFERENCE.match(result.reference)
+    booking = assert_booked(rt, task, result, REFERENCE)
     assert (result.court, result.price) == ("A", "£0.00")
-    [booking] = bookings_of(rt, task)
-    assert (booking.reference, booking.venue, booking.court) == (result.reference, "X1", "A")
-    assert booking.price == "£0.00"
+    assert (booking.venue, booking.court, booking.price) == ("X1", "A", "£0.00")
     assert booking.starts_at.astimezone(LONDON).strftime("%H:%M") == "07:00"
-    assert task_row(rt, task).status == TaskStatus.SUCCEEDED.value
     events = sim_events(str(gym.base_url), "booking")
     assert [(e["reference"], e["slot"]) for e in events] == [(result.reference, slot_key("07:00"))]
     assert result.screenshot and (rt.settings.screenshots_dir / result.screenshot).is_file()
@@ -110,14 +108,7 @@ def test_dry_run_stops_at_the_book_button(rt: Runtime, gym: httpx.Client) -> Non
 
 
 def test_site_changed_fails_naming_step_and_field(rt: Runtime, gym: httpx.Client) -> None:
-    gym.put("/_sandbox/faults", json={"site_changed": True}).raise_for_status()
-    task = gym_task(rt)
-    result = run_once(rt, task)
-
-    assert result.outcome == "site_changed"
-    assert "step availability" in result.message and "'status'" in result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.FAILED.value and row.error and "'status'" in row.error
+    assert_site_changed(rt, gym, gym_task(rt), step="availability", selector="'status'")
     assert sim_events(str(gym.base_url), "booking") == []
 
 
@@ -125,9 +116,7 @@ def test_wrong_password_is_an_authentication_error(rt: Runtime, gym: httpx.Clien
     task = gym_task(rt, login=(ALEX[0], "not-the-password"))
     result = run_once(rt, task)
 
-    assert result.outcome == "auth"
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.FAILED.value
+    row = ended_as(rt, task, result, "auth", TaskStatus.FAILED)
     assert row.error and row.error.startswith("authentication error")
     assert "not-the-password" not in (row.error + result.message)
     assert len(sim_events(str(gym.base_url), "login")) == 1  # never retried
@@ -142,9 +131,8 @@ def test_daily_limit_waits_for_the_next_cycle(rt: Runtime, gym: httpx.Client) ->
     task = gym_task(rt)
     result = run_once(rt, task)
 
-    assert result.outcome == "account_limit"
+    ended_as(rt, task, result, "account_limit", TaskStatus.PENDING)
     assert "daily limit of 2 bookings" in result.message
-    assert task_row(rt, task).status == TaskStatus.PENDING.value
     assert len(sim_events(str(gym.base_url), "booking")) == 2
 
 
@@ -153,12 +141,9 @@ def test_before_unlock_waits_for_the_opening(rt: Runtime, gym: httpx.Client) -> 
     task = gym_task(rt, target_date=later)
     result = run_once(rt, task)
 
-    assert result.outcome == "not_released", result.message
-    row = task_row(rt, task)
-    assert row.status == TaskStatus.PENDING.value
     # The gym's rule is on the wall clock: 07:00 two days before, in London.
     opens = datetime.combine(later - timedelta(days=2), time(7), tzinfo=LONDON)
-    assert row.next_run_at is not None and as_utc(row.next_run_at) == opens
+    assert_waits_for_release(rt, task, result, opens)
     assert any(name == "find" for name, _, _ in steps_of(rt, result.attempt_id or 0))
 
 
