@@ -14,7 +14,6 @@ import asyncio
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -23,6 +22,8 @@ from autobook.engine.browsers import BrowserPool
 from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
 from engine_support import (
+    LONDON,
+    SQLITE_ONLY,
     ExternalSandbox,
     add_account,
     add_task,
@@ -32,9 +33,8 @@ from engine_support import (
 )
 
 # One database is enough: the race is decided on the wire, not in the database.
-pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+pytestmark = [pytest.mark.e2e, SQLITE_ONLY]
 
-LONDON = ZoneInfo("Europe/London")
 ROUNDS, PER_ROUND = 4, 5
 LEAD_S = 9  # the first release of a round: time to log in, arm and sync the clock first
 GAP_S = 3  # between the releases of one round
