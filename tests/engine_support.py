@@ -1,4 +1,6 @@
-"""Helpers for tests that run the real engine against the sandbox simulators."""
+"""Helpers for tests that run the real engine, the adapters or the web app against the sandbox
+simulators: fixture factories and resets for the simulators, accounts, cards and tasks to run,
+and the checks that every site's tests share."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from autobook.web.app import create_app
 
 A = TypeVar("A", bound=SiteAdapter)
 T = TypeVar("T")
+M = TypeVar("M")
 
 LONDON = ZoneInfo("Europe/London")
 # For browser runs that exercise a site rather than the database: what the engine writes is
@@ -260,12 +263,17 @@ def sim_now(base_url: str) -> datetime:
     return datetime.fromisoformat(response.json()["now"]).astimezone(LONDON)
 
 
-def task_row(runtime: Runtime, task_id: int) -> Task:
+def detached_row(runtime: Runtime, model: type[M], key: int) -> M:
+    """One row by primary key, detached from its session so the test can read it after."""
     with transaction(runtime.sessions) as session:
-        task = session.get(Task, task_id)
-        assert task is not None
-        session.expunge(task)
-        return task
+        row = session.get(model, key)
+        assert row is not None, f"no {model.__name__} {key}"
+        session.expunge(row)
+        return row
+
+
+def task_row(runtime: Runtime, task_id: int) -> Task:
+    return detached_row(runtime, Task, task_id)
 
 
 def ended_as(
