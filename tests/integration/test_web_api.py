@@ -88,9 +88,10 @@ def test_revoked_token_is_refused(api: TestClient, runtime: Runtime) -> None:
 
 def test_accounts_crud(api: TestClient, runtime: Runtime) -> None:
     created = _created(api, "/api/v1/accounts", ACCOUNT)
-    assert set(created) == {"id", "site", "display_name", "login", "daily_limit",
+    assert set(created) == {"id", "site", "display_name", "login", "phone", "daily_limit",
                             "has_session", "needs_login", "created_at", "updated_at"}  # fmt: skip
     assert created["has_session"] is False and created["needs_login"] is False
+    assert created["phone"] is None
     gym = _created(api, "/api/v1/accounts", {**ACCOUNT, "site": "gym", "daily_limit": 2})
     account_id = created["id"]
 
@@ -122,6 +123,23 @@ def test_accounts_crud(api: TestClient, runtime: Runtime) -> None:
         {"field": "account_id", "message": f"account {account_id} not found"}
     ]
     assert [a["id"] for a in api.get("/api/v1/accounts").json()] == [gym["id"]]
+
+
+def test_account_phone_is_shown_changed_and_cleared(api: TestClient, runtime: Runtime) -> None:
+    """Phone is personal data, not a secret: stored as typed (single-spaced), shown back."""
+    clinic = {**ACCOUNT, "site": "clinic", "phone": " +44 7700  900123 "}
+    created = _created(api, "/api/v1/accounts", clinic)
+    assert created["phone"] == "+44 7700 900123"
+    path = f"/api/v1/accounts/{created['id']}"
+    assert api.get(path).json()["phone"] == "+44 7700 900123"
+    assert api.patch(path, json={"display_name": "Jane"}).json()["phone"] == "+44 7700 900123"
+    assert api.patch(path, json={"phone": "07700900999"}).json()["phone"] == "07700900999"
+    with transaction(runtime.sessions) as session:
+        account = session.get(SiteAccount, created["id"])
+        assert account is not None and account.phone == "07700900999"
+    assert api.patch(path, json={"phone": ""}).json()["phone"] is None
+    assert api.patch(path, json={"phone": "+447700900123"}).json()["phone"] == "+447700900123"
+    assert api.patch(path, json={"phone": None}).json()["phone"] is None
 
 
 def test_duplicate_account_is_a_409_naming_login(api: TestClient) -> None:

@@ -33,6 +33,7 @@ def create_account(session: Session, *, data: AccountCreate, vault: Vault) -> Si
         display_name=data.display_name,
         login=data.login,
         password_enc=vault.encrypt(data.password.get_secret_value()),
+        phone=data.phone,
         daily_limit=data.daily_limit,
     )
     session.add(account)
@@ -67,6 +68,8 @@ def update_account(
         account.password_enc = vault.encrypt(data.password.get_secret_value())
         account.session_state_enc = None  # a new password invalidates the saved session
         account.needs_login = False
+    if "phone" in data.model_fields_set:  # null or "" clears it
+        account.phone = data.phone
     if "daily_limit" in data.model_fields_set:
         account.daily_limit = data.daily_limit
     session.flush()

@@ -103,6 +103,8 @@ class SiteAccount(Timestamps, Base):
     display_name: Mapped[str] = mapped_column(String(100))
     login: Mapped[str] = mapped_column(String(255))
     password_enc: Mapped[str] = mapped_column(Text)
+    # Personal data, not a secret: stored plain and shown to the admin (the clinic needs it).
+    phone: Mapped[str | None] = mapped_column(String(32))
     session_state_enc: Mapped[str | None] = mapped_column(Text)  # browser storage / API token
     daily_limit: Mapped[int | None] = mapped_column(Integer)  # bookings a day the site allows
     needs_login: Mapped[bool] = mapped_column(Boolean, default=False)  # last login was refused

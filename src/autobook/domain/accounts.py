@@ -26,10 +26,33 @@ Login = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 City = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 
+# Only spaces may group the digits: what a booking form's phone box reliably takes.
+PhoneText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
+PHONE_RULE = "7 to 15 digits, spaces allowed, optionally a leading +, e.g. +44 7700 900123"
+
 CVV_WARNING = (
     "Storing a CVV is opt-in: PCI DSS forbids keeping it after authorisation. Prefer account "
     "credit, a membership benefit, the site's saved card, or handing the payment to a person."
 )
+
+
+def compact_phone(value: str) -> str:
+    """The number without its spaces; ValueError (never repeating the value) if it is not one."""
+    compact = value.strip().replace(" ", "")
+    if not re.fullmatch(r"\+?[0-9]{7,15}", compact):
+        raise ValueError(f"phone must be {PHONE_RULE}")
+    return compact
+
+
+def _phone_or_none(value: str | None) -> str | None:
+    """A blank phone is no phone; a given one is checked and kept as typed, single-spaced."""
+    if value is None or not value:
+        return None
+    compact_phone(value)
+    return re.sub(" +", " ", value)
+
+
+PHONE_DOC = f"Mobile number, for sites that ask for one (the clinic): {PHONE_RULE}."
 
 
 class AccountCreate(BaseModel):
@@ -38,14 +61,20 @@ class AccountCreate(BaseModel):
     display_name: Name
     login: Login
     password: SecretStr = Field(min_length=1, max_length=1024)
+    phone: PhoneText | None = Field(None, description=PHONE_DOC)
     daily_limit: int | None = Field(None, ge=1, le=100)
+
+    _phone = field_validator("phone")(_phone_or_none)
 
 
 class AccountUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     display_name: Name | None = None
     password: SecretStr | None = Field(None, min_length=1, max_length=1024)
+    phone: PhoneText | None = Field(None, description=f'{PHONE_DOC} null or "" clears it.')
     daily_limit: int | None = Field(None, ge=1, le=100)
+
+    _phone = field_validator("phone")(_phone_or_none)
 
 
 def luhn_ok(digits: str) -> bool:

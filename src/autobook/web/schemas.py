@@ -41,6 +41,7 @@ class AccountPublic(BaseModel):
     site: str
     display_name: str
     login: str
+    phone: str | None = Field(description="Mobile number, for sites that ask for one.")
     daily_limit: int | None
     has_session: bool = Field(description="A saved site session (cookies/token) is stored.")
     needs_login: bool = Field(description="The site refused the stored password last time.")
@@ -54,6 +55,7 @@ class AccountPublic(BaseModel):
             site=account.site,
             display_name=account.display_name,
             login=account.login,
+            phone=account.phone,
             daily_limit=account.daily_limit,
             has_session=account.session_state_enc is not None,
             needs_login=account.needs_login,
