@@ -27,7 +27,12 @@ from autobook.domain.sites import Site
 
 SITES = click.Choice([s.value for s in Site])
 # Model field → the option a user typed, so an error names what they can fix.
-ACCOUNT_FIELDS = {"display_name": "--name", "login": "--login", "daily_limit": "--daily-limit"}
+ACCOUNT_FIELDS = {
+    "display_name": "--name",
+    "login": "--login",
+    "phone": "--phone",
+    "daily_limit": "--daily-limit",
+}
 PAYMENT_FIELDS = {
     "alias": "--alias",
     "cardholder_name": "--cardholder",
@@ -55,6 +60,10 @@ def account() -> None:
 @click.option("--site", required=True, type=SITES, help="Which booking site.")
 @click.option("--name", "display_name", required=True, help="Display name, e.g. John.")
 @click.option("--login", required=True, help="Login (usually an e-mail address).")
+@click.option(
+    "--phone",
+    help="Mobile number, e.g. '+44 7700 900123'. The clinic books with it (and any password).",
+)
 @click.option("--daily-limit", type=int, help="Bookings a day the site allows this account.")
 @click.option(
     "--password-stdin",
@@ -62,7 +71,12 @@ def account() -> None:
     help="Read the password from stdin (also used when stdin is not a terminal).",
 )
 def account_add(
-    site: str, display_name: str, login: str, daily_limit: int | None, password_stdin: bool
+    site: str,
+    display_name: str,
+    login: str,
+    phone: str | None,
+    daily_limit: int | None,
+    password_stdin: bool,
 ) -> None:
     """Add a site account; the password is prompted for (or read from stdin)."""
     _name_fields(ACCOUNT_FIELDS)
@@ -72,6 +86,7 @@ def account_add(
         display_name=display_name,
         login=login,
         password=SecretStr(password),
+        phone=phone,
         daily_limit=daily_limit,
     )
     with opened_runtime() as runtime, transaction(runtime.sessions) as session:
@@ -85,10 +100,11 @@ def account_list(site: str | None) -> None:
     """List site accounts (never their passwords)."""
     with opened_runtime() as runtime, transaction(runtime.sessions) as session:
         rows = [
-            (a.id, a.site, a.display_name, a.login, a.daily_limit or "-", a.needs_login)
+            (a.id, a.site, a.display_name, a.login, a.phone or "-", a.daily_limit or "-",
+             a.needs_login)
             for a in list_accounts(session, site=site)
-        ]
-    print_table(["id", "site", "name", "login", "daily limit", "needs login"], rows)
+        ]  # fmt: skip
+    print_table(["id", "site", "name", "login", "phone", "daily limit", "needs login"], rows)
 
 
 @account.command("remove")

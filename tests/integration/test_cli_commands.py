@@ -117,6 +117,21 @@ def test_account_add_list_remove(cli: Cli) -> None:
         assert s.execute(text("SELECT count(*) FROM site_accounts")).scalar() == 0
 
 
+def test_account_add_with_a_phone_lists_it(cli: Cli) -> None:
+    """The clinic books with the account's phone; it is personal data, listed plainly."""
+    out = cli.ok(
+        "account", "add", "--site", "clinic", "--name", "Jane Doe", "--login", "jane@x.test",
+        "--phone", "+44 7700 900123", input=SITE_PASSWORD + "\n",
+    ).output  # fmt: skip
+    account_id = int(re.search(r"account (\d+) added", out).group(1))
+    with transaction(cli.runtime.sessions) as s:
+        row = s.get(SiteAccount, account_id)
+        assert row is not None and row.phone == "+44 7700 900123"
+    listing = cli.ok("account", "list").output
+    assert "phone" in listing and "+44 7700 900123" in listing
+    assert SITE_PASSWORD not in listing
+
+
 def _add_account(cli: Cli) -> int:
     out = cli.ok(
         "account", "add", "--site", "gym", "--name", "Ann", "--login", "ann@x.test",

@@ -156,9 +156,30 @@ def test_settings_adds_and_removes_an_account(client: TestClient, runtime: Runti
     assert "No site accounts yet" in client.get("/settings").text
 
 
+def test_settings_adds_a_clinic_patient_with_a_phone(client: TestClient, runtime: Runtime) -> None:
+    form = {"site": "clinic", "display_name": "Jane Doe", "login": "jane@example.com",
+            "password": "anything-1", "phone": "+44 7700 900123"}  # fmt: skip
+    assert 'name="phone"' in client.get("/settings").text
+    assert "Phone (clinic bookings)" in client.get("/settings").text
+    added = post(client, "/settings/accounts", form)
+    assert added.status_code == 303
+    assert "+44 7700 900123" in client.get(added.headers["location"]).text  # shown, not secret
+    with transaction(runtime.sessions) as session:
+        assert session.scalars(select(SiteAccount.phone)).one() == "+44 7700 900123"
+
+
+def test_a_blank_phone_is_no_phone(client: TestClient, runtime: Runtime) -> None:
+    form = {"site": "gym", "display_name": "Ann", "login": "ann@example.com",
+            "password": "pw-Secret-99", "phone": "  "}  # fmt: skip
+    assert post(client, "/settings/accounts", form).status_code == 303
+    with transaction(runtime.sessions) as session:
+        assert session.scalars(select(SiteAccount.phone)).one() is None
+
+
 BAD_ACCOUNTS = [({"site": "nope"}, "site"), ({"login": ""}, "login"),
                 ({"password": ""}, "password"), ({"daily_limit": "lots"}, "daily_limit"),
-                ({"display_name": "x" * 101}, "display_name")]  # fmt: skip
+                ({"display_name": "x" * 101}, "display_name"), ({"phone": "call me"}, "phone"),
+                ({"phone": "+44 12"}, "phone"), ({"phone": "9" * 40}, "phone")]  # fmt: skip
 
 
 def test_settings_refuses_a_bad_account(client: TestClient, runtime: Runtime) -> None:
@@ -169,6 +190,8 @@ def test_settings_refuses_a_bad_account(client: TestClient, runtime: Runtime) ->
         response = post(client, "/settings/accounts", form)
         assert response.status_code == 422 and _field_error(response.text, field), changes
         assert "pw-Secret-99" not in response.text
+        if field == "phone":  # not a secret: kept in the form to correct it
+            assert f'value="{changes["phone"]}"' in response.text
     assert row_counts(runtime) == before
 
 

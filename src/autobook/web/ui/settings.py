@@ -36,7 +36,7 @@ router = APIRouter(include_in_schema=False)
 
 
 # Fields of each form that are shown again after an error; secrets are left out on purpose.
-ACCOUNT_ECHO = ("site", "display_name", "login", "daily_limit")
+ACCOUNT_ECHO = ("site", "display_name", "login", "phone", "daily_limit")
 CARD_ECHO = ("alias", "cardholder_name", "expiry_month", "expiry_year", "account_id",
              "address_line_1", "city", "postcode")  # fmt: skip
 
@@ -56,6 +56,7 @@ class AccountForm(FormModel):
     display_name: str = ""
     login: str = ""
     password: str = ""
+    phone: str = ""
     daily_limit: str = ""
 
 
