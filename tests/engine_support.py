@@ -186,11 +186,16 @@ def drive_adapter(
 
 
 def add_account(
-    runtime: Runtime, site: str, login: str, password: str, display_name: str = ""
+    runtime: Runtime,
+    site: str,
+    login: str,
+    password: str,
+    display_name: str = "",
+    phone: str | None = None,
 ) -> int:
     data = AccountCreate(
         site=site, display_name=display_name or login.split("@")[0], login=login,
-        password=SecretStr(password),
+        password=SecretStr(password), phone=phone,
     )  # fmt: skip
     with transaction(runtime.sessions) as session:
         return create_account(session, data=data, vault=runtime.vault).id

@@ -20,7 +20,8 @@ from engine_support import clinic_thursday, drive_adapter, sandbox_fixture, sim_
 pytestmark = pytest.mark.e2e
 
 T = TypeVar("T")
-PATIENT = Credentials("jane@example.com", "07700 900123", "Jane Doe")
+# The clinic has no login: the password is never read, the phone goes into step 4.
+PATIENT = Credentials("jane@example.com", "unused-pw", "Jane Doe", phone="07700 900123")
 GOOD_CARD = Card("4111111111111111", "12", "30", cvv="123")
 
 

@@ -59,6 +59,12 @@ class Job:
     worker: str = ""  # set by `claim`: the lease this attempt holds
 
 
+def credentials_of(runtime: Runtime, account: SiteAccount) -> Credentials:
+    """What an adapter gets of an account: the password decrypted in memory only."""
+    password = runtime.vault.decrypt(account.password_enc)
+    return Credentials(account.login, password, account.display_name, account.phone or "")
+
+
 def load_job(runtime: Runtime, task_id: int) -> Job:
     """Read the task, its first account and its payment profile; decrypt what the site needs."""
     vault = runtime.vault
@@ -70,9 +76,7 @@ def load_job(runtime: Runtime, task_id: int) -> Job:
         creds = Credentials(login="", password="")
         saved_state = None
         if account is not None:
-            creds = Credentials(
-                account.login, vault.decrypt(account.password_enc), account.display_name
-            )
+            creds = credentials_of(runtime, account)
             if account.session_state_enc:
                 saved_state = vault.decrypt(account.session_state_enc)
         profile = (
@@ -289,7 +293,7 @@ def load_seats(runtime: Runtime, task_id: int) -> list[Seat]:
         return [
             Seat(
                 a.id,
-                Credentials(a.login, vault.decrypt(a.password_enc), a.display_name),
+                credentials_of(runtime, a),
                 vault.decrypt(a.session_state_enc) if a.session_state_enc else None,
                 a.daily_limit,
             )

@@ -11,7 +11,7 @@ from autobook.db.models import SiteAccount
 from autobook.engine import job as db
 from autobook.engine.browsers import BrowserPool
 from autobook.runtime import Runtime
-from autobook.sites.base import AdapterContext, Credentials, SiteError
+from autobook.sites.base import AdapterContext, SiteError
 from autobook.sites.registry import adapter_class
 
 
@@ -28,9 +28,7 @@ async def check_login(runtime: Runtime, account_id: int, *, pool: BrowserPool) -
         if account is None:
             return LoginCheck(False, f"no account {account_id}")
         site = account.site
-        creds = Credentials(
-            account.login, runtime.vault.decrypt(account.password_enc), account.display_name
-        )
+        creds = db.credentials_of(runtime, account)
     cls = adapter_class(site)
     browser = pool.account(f"{site}:{account_id}")
     adapter = cls(AdapterContext(runtime.settings.site_urls(), browser,

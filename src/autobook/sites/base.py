@@ -109,6 +109,7 @@ class Credentials:
     login: str
     password: str = field(repr=False)
     display_name: str = ""
+    phone: str = ""  # personal data, not a secret; sites whose booking form asks for it
 
 
 @dataclass(frozen=True)

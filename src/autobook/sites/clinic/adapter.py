@@ -1,10 +1,10 @@
 """The clinic adapter (seed 004): a Moxie-style med-spa booking widget, driven in the browser.
 
 The widget books guests, so there is no login: the task's account carries the patient instead —
-its display name is the patient's full name, its login their email address and, because the
-clinic has no password to keep, its (encrypted) password field their mobile number, which
-step 4 asks for. Steps 1–4 (service, provider, date & time, details) are the hold; step 5 is
-paid by card, or handed to a person through its URL (the URL carries the session, no cookie).
+its display name is the patient's full name, its login their email address and its phone their
+mobile number, which step 4 asks for (the account's password is never used). Steps 1–4
+(service, provider, date & time, details) are the hold; step 5 is paid by card, or handed to
+a person through its URL (the URL carries the session, no cookie).
 
 A slot is one provider's start time: `site_id` is `provider/YYYY-MM-DD/HH:MM`, the court is the
 provider's name, the price the service's price (a £50 deposit of it is taken online).
@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
+from autobook.domain.accounts import PHONE_RULE, compact_phone
 from autobook.domain.release import ReleaseRule
 from autobook.domain.tasks import PaymentMethod
 from autobook.sites.base import (
@@ -52,7 +53,6 @@ LONDON = ZoneInfo("Europe/London")
 # The engine's step names, so a broken selector is reported where the engine was.
 FIND, CHECK, HOLD, PAY, RELEASE = "find", "check existing", "hold", "pay", "release"
 
-PHONE_RE = re.compile(r"\+?\d{7,15}")  # what the widget accepts once spaces are dropped
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 VENUE = Venue(
@@ -99,7 +99,8 @@ class ClinicAdapter(SiteAdapter):
         release=ReleaseRule(zone=LONDON, days_ahead=30, at=time(0, 0)),
         transports=("browser",),
         url_settings=("clinic",),
-        # The card fields, and the mobile number: it is kept as the account's secret.
+        # The card fields, and the patient's mobile number: personal data a shared
+        # screenshot need not carry.
         sensitive_selectors=("#card_number", "#expiry", "#cvv", "#phone"),
     )
 
@@ -226,12 +227,12 @@ def patient_from(creds: Credentials) -> Patient:
     email = creds.login.strip()
     if not EMAIL_RE.fullmatch(email):
         raise ConfigError("account login: the clinic needs the patient's email address")
-    phone = re.sub(r"[\s\-().]", "", creds.password)
-    if not PHONE_RE.fullmatch(phone):
+    try:
+        phone = compact_phone(creds.phone)
+    except ValueError:  # missing, or not a number: the message never repeats the value
         raise ConfigError(
-            "account password: the clinic has no login, so this field holds the patient's "
-            "mobile number (7 to 15 digits, e.g. +447700900123)"
-        )
+            f"account phone: the clinic needs the patient's mobile number, {PHONE_RULE}"
+        ) from None
     return Patient(first, last, phone, email)
 
 
