@@ -39,7 +39,7 @@ class DemoTask:
     times: tuple[str, ...]
     payment: PaymentMethod
     strategy: Strategy
-    login: str | None  # which demo member books it; None for sites without accounts
+    login: str | None  # which demo member (or clinic patient) books it; None: no account
     sub_location: str | None
 
 
@@ -54,7 +54,7 @@ DEMO_TASKS = (
     DemoTask(Site.GYM, "X1", "gym-60min", 1, ("07:00", "08:00"),
              PaymentMethod.BENEFIT, Strategy.WATCH, "alex@example.com", "A"),
     DemoTask(Site.CLINIC, "lumen-skin-clinic", "hydrafacial", 3, ("14:30",),
-             PaymentMethod.HANDOFF, Strategy.WATCH, None, None),
+             PaymentMethod.HANDOFF, Strategy.WATCH, "jane.patient@example.com", None),
 )  # fmt: skip
 
 
@@ -83,18 +83,33 @@ def seed_demo(runtime: Runtime, *, today: date | None = None) -> DemoLogin:
     return DemoLogin(DEMO_ADMIN, password, len(accounts), tasks)
 
 
+def demo_accounts() -> list[AccountCreate]:
+    """The simulators' demo members, and the clinic's demo patient."""
+    members = [
+        AccountCreate(site=site, display_name=login.split("@")[0], login=login,
+                      password=SecretStr(password))
+        for site in Site
+        for login, password in demo_users(site.value)
+    ]  # fmt: skip
+    # The clinic books guests: its account is the patient, whose mobile number the widget asks
+    # for. There is no login, so the password is never used: a random one will do.
+    patient = AccountCreate(site=Site.CLINIC, display_name="Jane Patient",
+                            login="jane.patient@example.com",
+                            password=SecretStr(secrets.token_urlsafe(12)),
+                            phone="+44 7700 900123")  # fmt: skip
+    return [*members, patient]
+
+
 def _seed_accounts(session: Session, runtime: Runtime) -> dict[tuple[str, str], int]:
     ids: dict[tuple[str, str], int] = {}
-    for site in Site:
-        for login, password in demo_users(site.value):
-            existing = session.scalar(
-                select(SiteAccount.id).where(SiteAccount.site == site, SiteAccount.login == login)
-            )
-            if existing is None:
-                data = AccountCreate(site=site, display_name=login.split("@")[0],
-                                     login=login, password=SecretStr(password))  # fmt: skip
-                existing = create_account(session, data=data, vault=runtime.vault).id
-            ids[(site.value, login)] = existing
+    for data in demo_accounts():
+        site, login = data.site.value, data.login
+        existing = session.scalar(
+            select(SiteAccount.id).where(SiteAccount.site == site, SiteAccount.login == login)
+        )
+        if existing is None:
+            existing = create_account(session, data=data, vault=runtime.vault).id
+        ids[(site, login)] = existing
     return ids
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from autobook.db.auth import authenticate
 from autobook.db.engine import transaction
 from autobook.db.models import SiteAccount, Task, TaskAccount
-from autobook.demo import DEMO_TASKS, demo_users, seed_demo
+from autobook.demo import DEMO_TASKS, demo_accounts, demo_users, seed_demo
 from autobook.domain.sites import Site
 from autobook.runtime import Runtime
 
@@ -21,7 +21,7 @@ def _count(rt: Runtime, model: type) -> int:
 
 
 def test_demo_seed_is_complete_and_idempotent(runtime: Runtime) -> None:
-    members = sum(len(demo_users(site.value)) for site in Site)
+    members = len(demo_accounts())  # the simulators' members and the clinic's patient
     first = seed_demo(runtime, today=date(2026, 11, 21))
     assert first.accounts == members > 0
     assert first.tasks == len(DEMO_TASKS)
@@ -36,6 +36,15 @@ def test_demo_seed_is_complete_and_idempotent(runtime: Runtime) -> None:
         dates = set(s.scalars(select(Task.target_date)))
     assert linked == sum(1 for t in DEMO_TASKS if t.login)
     assert date(2026, 11, 22) in dates and date(2026, 12, 5) in dates
+
+
+def test_every_demo_task_has_an_account_and_the_patient_a_phone(runtime: Runtime) -> None:
+    seed_demo(runtime)
+    with transaction(runtime.sessions) as s:
+        phones = [(t.site, [a.phone for a in t.accounts]) for t in s.scalars(select(Task))]
+    assert {site for site, _ in phones} == {site.value for site in Site}
+    assert all(accounts for _, accounts in phones)  # the clinic's task too, since the phone
+    assert [p for site, p in phones if site == "clinic"] == [["+44 7700 900123"]]
 
 
 def test_demo_accounts_keep_passwords_encrypted(runtime: Runtime) -> None:
