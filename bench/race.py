@@ -161,7 +161,10 @@ class Race:
                 and e["path"].endswith(path)]  # fmt: skip
         after = [t for t in asks if t >= at]
         trial.early = len(asks) - len(after)
-        trial.first_ms = (min(after) - at) * 1000 if after else None
+        # The log stamps a request on arrival, before the site checks the release, so a shot
+        # a hair early can still win; with none after the release, show the last early one.
+        closest = min(after) if after else max(asks, default=None)
+        trial.first_ms = (closest - at) * 1000 if closest is not None else None
         pages = [e["t"] for e in events if e["kind"] == "request" and e["method"] == "GET"
                  and e["path"] == CHECKOUT_PAGE and e["t"] >= at]  # fmt: skip
         trial.checkout_ms = (min(pages) - at) * 1000 if pages else None
