@@ -82,6 +82,12 @@ class StepLog:
             )
         self._emit(StepEvent(name, status, detail or "", ms))
 
+    async def _write_async(
+        self, name: str, status: str, started: datetime, ms: int, note: StepNote
+    ) -> None:
+        """The write off the event loop: a snipe or another attempt may be timing a shot."""
+        await asyncio.to_thread(self._write, name, status, started, ms, note)
+
     @asynccontextmanager
     async def step(self, name: str) -> AsyncIterator[StepNote]:
         """Time the block and log it as one step: ok, or failed with the error's message."""
@@ -94,18 +100,13 @@ class StepLog:
         except SiteError as exc:
             exc.step = exc.step or name
             note.detail = note.detail or exc.message
-            self._write(name, "failed", started, _ms_since(t0), note)
+            await self._write_async(name, "failed", started, _ms_since(t0), note)
             raise
         except Exception as exc:
             note.detail = f"internal error: {type(exc).__name__}"
-            self._write(name, "failed", started, _ms_since(t0), note)
+            await self._write_async(name, "failed", started, _ms_since(t0), note)
             raise
-        self._write(name, "ok", started, _ms_since(t0), note)
-
-    def skipped(self, name: str, detail: str) -> None:
-        note = StepNote()
-        note.detail = detail
-        self._write(name, "skipped", utcnow(), 0, note)
+        await self._write_async(name, "ok", started, _ms_since(t0), note)
 
 
 def _ms_since(t0: float) -> int:

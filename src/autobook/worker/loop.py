@@ -10,7 +10,6 @@ never books twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -23,6 +22,7 @@ from autobook.db.models import Meta, Task
 from autobook.db.syslog import write_log
 from autobook.db.tasks import transition
 from autobook.domain.statuses import TaskStatus
+from autobook.domain.tasks import Strategy
 from autobook.engine.attempt import AttemptResult, run_attempt
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.snipe import run_snipe
@@ -37,6 +37,7 @@ SNIPE_LANE = 20  # due tasks looked at beyond the concurrency, so parked snipes 
 POLL_S = 1.0  # how often the loop looks for due tasks; a due task waits at most this long
 SNIPE_SETTLE_S = 60  # on stop, a snipe firing sooner than this is let finish
 DUE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
+WATCH = Plan("watch")
 RUNNING = (TaskStatus.CHECKING, TaskStatus.BOOKING)
 
 
@@ -44,18 +45,22 @@ def worker_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def due_task_ids(runtime: Runtime, limit: int, now: datetime | None = None) -> list[int]:
-    """Tasks whose next run has come, soonest first (never-run tasks first of all)."""
+def due_tasks(runtime: Runtime, limit: int, now: datetime | None = None) -> list[tuple[int, str]]:
+    """(id, strategy) of tasks whose next run has come, soonest first (never-run ones first)."""
     now = now or datetime.now(UTC)
     with transaction(runtime.sessions) as session:
         query = (
-            select(Task.id)
+            select(Task.id, Task.strategy)
             .where(Task.status.in_([s.value for s in DUE]))
             .where(or_(Task.next_run_at.is_(None), Task.next_run_at <= now))
             .order_by(Task.next_run_at.is_not(None), Task.next_run_at, Task.id)
             .limit(limit)
         )
-        return list(session.scalars(query))
+        return [(task_id, strategy) for task_id, strategy in session.execute(query)]
+
+
+def due_task_ids(runtime: Runtime, limit: int, now: datetime | None = None) -> list[int]:
+    return [task_id for task_id, _ in due_tasks(runtime, limit, now)]
 
 
 def recover_abandoned(runtime: Runtime, now: datetime | None = None) -> list[int]:
@@ -127,6 +132,7 @@ class Worker:
         self._running: dict[int, asyncio.Task[None]] = {}
         self._snipes: dict[int, asyncio.Task[None]] = {}
         self._releases: dict[int, datetime] = {}  # snipe task → its release instant
+        self._freed = asyncio.Event()  # an attempt ended: there may be room for the next
 
     async def run(self, stop: asyncio.Event) -> None:
         async with BrowserPool() as pool:
@@ -134,8 +140,13 @@ class Worker:
             while not stop.is_set():
                 await asyncio.to_thread(self._tick_db)
                 await self._dispatch(pool)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
+                self._freed.clear()
+                waits = [asyncio.ensure_future(e.wait()) for e in (stop, self._freed)]
+                # Wake up at the next tick, or as soon as a watch slot frees up, so a busy
+                # worker keeps all its slots working instead of refilling once a tick.
+                await asyncio.wait(waits, timeout=self.poll_s, return_when=asyncio.FIRST_COMPLETED)
+                for waiting in waits:
+                    waiting.cancel()
             self._cancel_waiting_snipes()
             in_flight = [*self._running.values(), *self._snipes.values()]
             if in_flight:  # let attempts in flight finish: a half-paid booking must settle
@@ -145,11 +156,14 @@ class Worker:
     async def _dispatch(self, pool: BrowserPool) -> None:
         """Start due tasks: watches while there is room, snipes always (they wait for their
         release in their own lane, so a snipe never queues behind a watch)."""
-        ids = await asyncio.to_thread(due_task_ids, self.runtime, self.concurrency + SNIPE_LANE)
-        for task_id in ids:
+        due = await asyncio.to_thread(due_tasks, self.runtime, self.concurrency + SNIPE_LANE)
+        for task_id, strategy in due:
             if task_id in self._running or task_id in self._snipes:
                 continue
-            plan = await asyncio.to_thread(plan_task, self.runtime, task_id)
+            if strategy != Strategy.SNIPE.value:  # only a snipe's plan depends on the clock
+                plan = WATCH
+            else:
+                plan = await asyncio.to_thread(plan_task, self.runtime, task_id)
             if plan.action == "snipe" and plan.release_at is not None:
                 lane = self._snipes
                 self._releases[task_id] = plan.release_at
@@ -183,3 +197,4 @@ class Worker:
         finally:
             lane.pop(task_id, None)
             self._releases.pop(task_id, None)
+            self._freed.set()
