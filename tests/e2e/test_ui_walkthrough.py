@@ -103,11 +103,20 @@ def add_account_and_card(page: Page, url: str) -> None:
     shoot(page, "settings")
 
 
+def wait_for_htmx(page: Page) -> None:
+    """Until no htmx request, swap or settle is under way on the page."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, "
+        ".htmx-added')"
+    )
+
+
 def create_task(page: Page, day: str) -> int:
     page.get_by_role("link", name="New task").click()
     expect(page.get_by_label("Venue")).to_contain_text("Hendon Leisure Centre")  # Better first
     page.get_by_label("Site", exact=True).select_option("gym")  # htmx swaps in the gym's choices
     expect(page.get_by_label("Venue")).to_contain_text("X3")
+    wait_for_htmx(page)  # the new Venue list listens for changes only once htmx has settled
     page.get_by_label("Venue").select_option("X1")
     expect(page.get_by_label("Sub-location")).to_be_visible()  # X1 has areas A and B
     page.get_by_label("Sub-location").select_option("A")
