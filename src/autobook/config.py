@@ -117,6 +117,13 @@ class Settings(BaseSettings):
         validation_alias=_env("AUTOBOOK_SCREENSHOTS"),
         description="Capture the site's confirmation page after a booking (opens a browser).",
     )
+    site_concurrency: int = Field(
+        4,
+        ge=1,
+        le=64,
+        validation_alias=_env("AUTOBOOK_SITE_CONCURRENCY"),
+        description="Politeness: watch checks one worker runs against one site at a time.",
+    )
     human_typing_ms: int = Field(
         60,
         ge=0,

@@ -4,6 +4,7 @@ left behind by a dead worker is recovered and never booked twice."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -177,3 +178,19 @@ def test_a_stopped_worker_hands_a_waiting_snipe_back(gym: Runtime) -> None:
     asyncio.run(run_then_stop())
     row = task_row(gym, task_id)
     assert row.status == TaskStatus.PENDING.value and row.lease_owner is None
+
+
+def test_politeness_caps_checks_per_site(gym: Runtime) -> None:
+    """With room for 4 checks but a per-site cap of 1, checks on one site never overlap."""
+    gym.settings = gym.settings.model_copy(update={"site_concurrency": 1, "screenshots": False})
+    account = add_account(gym, "gym", "alex@example.com", "alex-gym-2026")
+    ids = [_task(gym, account, hour) for hour in ("21:00", "22:00", "23:00")]  # none listed
+    asyncio.run(_run_until_settled(gym, ids, Worker(gym, concurrency=4, poll_s=0.2)))
+    with transaction(gym.sessions) as session:
+        spans = sorted(
+            (a.started_at, a.finished_at)
+            for a in session.scalars(select(Attempt).where(Attempt.task_id.in_(ids)))
+        )
+    assert len(spans) == 3
+    for (_, first_end), (second_start, _) in itertools.pairwise(spans):
+        assert first_end is not None and first_end <= second_start

@@ -45,22 +45,24 @@ def worker_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def due_tasks(runtime: Runtime, limit: int, now: datetime | None = None) -> list[tuple[int, str]]:
-    """(id, strategy) of tasks whose next run has come, soonest first (never-run ones first)."""
+def due_tasks(
+    runtime: Runtime, limit: int, now: datetime | None = None
+) -> list[tuple[int, str, str]]:
+    """(id, strategy, site) of tasks whose next run has come, soonest first (never-run first)."""
     now = now or datetime.now(UTC)
     with transaction(runtime.sessions) as session:
         query = (
-            select(Task.id, Task.strategy)
+            select(Task.id, Task.strategy, Task.site)
             .where(Task.status.in_([s.value for s in DUE]))
             .where(or_(Task.next_run_at.is_(None), Task.next_run_at <= now))
             .order_by(Task.next_run_at.is_not(None), Task.next_run_at, Task.id)
             .limit(limit)
         )
-        return [(task_id, strategy) for task_id, strategy in session.execute(query)]
+        return [(task_id, strategy, site) for task_id, strategy, site in session.execute(query)]
 
 
 def due_task_ids(runtime: Runtime, limit: int, now: datetime | None = None) -> list[int]:
-    return [task_id for task_id, _ in due_tasks(runtime, limit, now)]
+    return [task_id for task_id, _, _ in due_tasks(runtime, limit, now)]
 
 
 def recover_abandoned(runtime: Runtime, now: datetime | None = None) -> list[int]:
@@ -132,6 +134,7 @@ class Worker:
         self._running: dict[int, asyncio.Task[None]] = {}
         self._snipes: dict[int, asyncio.Task[None]] = {}
         self._releases: dict[int, datetime] = {}  # snipe task → its release instant
+        self._sites: dict[int, str] = {}  # running watch → its site, for the per-site cap
         self._freed = asyncio.Event()  # an attempt ended: there may be room for the next
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -157,7 +160,8 @@ class Worker:
         """Start due tasks: watches while there is room, snipes always (they wait for their
         release in their own lane, so a snipe never queues behind a watch)."""
         due = await asyncio.to_thread(due_tasks, self.runtime, self.concurrency + SNIPE_LANE)
-        for task_id, strategy in due:
+        per_site = self.runtime.settings.site_concurrency
+        for task_id, strategy, site in due:
             if task_id in self._running or task_id in self._snipes:
                 continue
             if strategy != Strategy.SNIPE.value:  # only a snipe's plan depends on the clock
@@ -167,8 +171,13 @@ class Worker:
             if plan.action == "snipe" and plan.release_at is not None:
                 lane = self._snipes
                 self._releases[task_id] = plan.release_at
-            elif plan.action == "watch" and len(self._running) < self.concurrency:
+            elif (
+                plan.action == "watch"
+                and len(self._running) < self.concurrency
+                and sum(s == site for s in self._sites.values()) < per_site  # politeness
+            ):
                 lane = self._running
+                self._sites[task_id] = site
             else:
                 continue
             lane[task_id] = asyncio.create_task(self._run_one(task_id, plan, pool, lane))
@@ -197,4 +206,5 @@ class Worker:
         finally:
             lane.pop(task_id, None)
             self._releases.pop(task_id, None)
+            self._sites.pop(task_id, None)
             self._freed.set()
