@@ -38,6 +38,7 @@ _VALUE = (
     r"""(?!\[redacted)(?:(?:bearer|basic)\s+)?"""
     r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\])]+)"""
 )
+_READABLE_SCHEMES = r"(?:https?|wss?|postgres(?:ql)?(?:\+\w+)?|sqlite(?:\+\w+)?|file)://"
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"""(?i)\b({_SECRET_NAMES})(["']?\s*[:=]\s*){_VALUE}"""), r"\1\2[redacted]"),
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [redacted]"),
@@ -45,6 +46,14 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"gAAAAA[A-Za-z0-9_-]+=*"), "[redacted ciphertext]"),
     (re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}=(?![A-Za-z0-9_=-])"), "[redacted key]"),
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*):[^/\s@]*@"), r"\1:[redacted]@"),
+    # Notification URLs (Apprise: discord://id/TOKEN, tgram://BOT/chat, json://host/path…) carry
+    # their tokens in the path: keep only the scheme. Web and database URLs stay readable.
+    (
+        re.compile(
+            rf"(?i)(?<![a-z0-9+.-])(?!{_READABLE_SCHEMES})([a-z][a-z0-9+.-]*)://[^\s'\"<>]+"
+        ),
+        r"\1://[redacted]",
+    ),
 ]
 # Runs of 12+ digits grouped by single spaces or dashes; only these can hold a card.
 _RUN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){11,}")

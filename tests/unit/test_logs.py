@@ -170,3 +170,24 @@ def test_level_comes_from_settings(tmp_path: Path) -> None:
             logging.getLogger().removeHandler(handler)
             handler.close()
         logging.getLogger().setLevel(root_level)
+
+
+@pytest.mark.parametrize(
+    ("line", "secret", "kept"),
+    [
+        ("sent to discord://1234/abcDEFsecret ok", "abcDEFsecret", "discord://"),
+        ("json://127.0.0.1:9/hook-T0ken-42 failed", "hook-T0ken-42", "json://"),
+        ("tgram://123456:AAbotTOKEN/789", "AAbotTOKEN", "tgram://"),
+        ("GET https://better-admin.org.uk/api/activities", "", "https://better-admin.org.uk/api"),
+        (
+            "DATABASE_URL postgresql+psycopg://app:pw@db/autobook",
+            "pw@",
+            "postgresql+psycopg://app:",
+        ),
+    ],
+)
+def test_notification_urls_keep_only_their_scheme(line: str, secret: str, kept: str) -> None:
+    out = redact(line)
+    assert kept in out
+    if secret:
+        assert secret not in out
