@@ -5,22 +5,18 @@ and cancellations are in `test_better_web_contract.py` and `test_better_sim_cont
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from better_helpers import (
     B40,
     B60,
     BEYOND,
-    BROWSER_HEADERS,
     COMPLETE,
     COPTHALL,
     CREDIT,
     HENDON,
     MEMBER,
     NEXT_RELEASE_DAY,
-    NOW,
     SOCIAL,
     TOMORROW,
     add_payload,
@@ -33,8 +29,6 @@ from better_helpers import (
     membership_id,
 )
 
-from autobook.sandbox.runner import Sandbox
-
 NOT_VIEWABLE = "The date should be within the valid days you are able to view."
 FULL = "The session being booked is already full"
 BUSY = "Sorry, a lot of people are trying to book at the moment. Please try again."
@@ -43,30 +37,6 @@ TIME_FIELDS = [  # notes › Availability › "Item fields", in their order
     "booking", "spaces", "spaces_remaining", "action_to_show", "first_bookable_at",
     "category_slug", "venue_slug", "location", "name", "restriction_ids",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def urls() -> Iterator[dict[str, str]]:
-    box = Sandbox.create(["better"], seed="demo").start()
-    yield {o: box.url("better", o) for o in ("api", "web", "pay")}
-    box.stop()
-
-
-@pytest.fixture
-def admin(urls: dict[str, str]) -> Iterator[httpx.Client]:
-    """The `/_sandbox` API over a fresh demo state, the site clock pinned at NOW."""
-    with httpx.Client(base_url=urls["api"], timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        c.post("/_sandbox/clock", json={"now": NOW.isoformat()}).raise_for_status()
-        c.post("/_sandbox/seed/demo").raise_for_status()
-        c.delete("/_sandbox/events").raise_for_status()
-        yield c
-
-
-@pytest.fixture
-def api(urls: dict[str, str], admin: httpx.Client) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=urls["api"] + "/api", headers=BROWSER_HEADERS, timeout=10) as c:
-        yield c
 
 
 def times(api: httpx.Client, day: str, *, v2: bool = True, venue: str = HENDON,

@@ -8,16 +8,13 @@ Notes cited: `../shared/sites/better.md` › "Release times" (22:00, 7 days ahea
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-import pytest
 from better_helpers import (
     B60,
-    BROWSER_HEADERS,
     COPTHALL,
     CREDIT,
     HENDON,
@@ -33,31 +30,6 @@ from better_helpers import (
     login,
     membership_id,
 )
-
-from autobook.sandbox.runner import Sandbox
-
-
-@pytest.fixture(scope="module")
-def urls() -> Iterator[dict[str, str]]:
-    box = Sandbox.create(["better"], seed="demo").start()
-    yield {o: box.url("better", o) for o in ("api", "web", "pay")}
-    box.stop()
-
-
-@pytest.fixture
-def admin(urls: dict[str, str]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=urls["api"], timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        set_clock(c, NOW)
-        c.post("/_sandbox/seed/demo").raise_for_status()
-        c.delete("/_sandbox/events").raise_for_status()
-        yield c
-
-
-@pytest.fixture
-def api(urls: dict[str, str], admin: httpx.Client) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=urls["api"] + "/api", headers=BROWSER_HEADERS, timeout=10) as c:
-        yield c
 
 
 def set_clock(admin: httpx.Client, instant: datetime) -> None:

@@ -13,12 +13,10 @@ import pytest
 from better_helpers import (
     B60,
     BEYOND,
-    BROWSER_HEADERS,
     CARD,
     CREDIT,
     HENDON,
     NEXT_RELEASE_DAY,
-    NOW,
     TOMORROW,
     events,
     hold_court,
@@ -27,7 +25,6 @@ from better_helpers import (
 )
 
 from autobook.sandbox.better.site import DEMO_CARD_CVV
-from autobook.sandbox.runner import Sandbox
 
 AUTH_COOKIE = "better.org.uk-authToken"
 CONSENTED = "OptanonAlertBoxClosed=2027-01-13T09:00:00Z"
@@ -35,29 +32,6 @@ REFUSED = "We were unable to verify your card details"
 HUMAN = {"webdriver": False, "card_number_keys": 16, "card_number_length": 16,
          "card_number_gaps_ms": [120, 95, 143, 88, 101, 130, 99, 87, 110, 140, 90, 105, 98, 115,
                                  122]}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def urls() -> Iterator[dict[str, str]]:
-    box = Sandbox.create(["better"], seed="demo").start()
-    yield {o: box.url("better", o) for o in ("api", "web", "pay")}
-    box.stop()
-
-
-@pytest.fixture
-def admin(urls: dict[str, str]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=urls["api"], timeout=10) as c:
-        c.post("/_sandbox/reset").raise_for_status()
-        c.post("/_sandbox/clock", json={"now": NOW.isoformat()}).raise_for_status()
-        c.post("/_sandbox/seed/demo").raise_for_status()
-        c.delete("/_sandbox/events").raise_for_status()
-        yield c
-
-
-@pytest.fixture
-def api(urls: dict[str, str], admin: httpx.Client) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=urls["api"] + "/api", headers=BROWSER_HEADERS, timeout=10) as c:
-        yield c
 
 
 @pytest.fixture
