@@ -7,7 +7,6 @@ Two processes racing to move one task into `booking` can therefore never both su
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -48,20 +47,6 @@ def transition(
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
-
-
-def claim_for_booking(
-    session: Session, task_id: int, expected: TaskStatus, worker: str, lease_until: datetime
-) -> bool:
-    """Move a task into booking and take its lease in one compare-and-set."""
-    return transition(
-        session,
-        task_id,
-        expected,
-        TaskStatus.BOOKING,
-        lease_owner=worker,
-        lease_expires_at=lease_until,
-    )
 
 
 def check_references(session: Session, data: TaskCreate) -> None:

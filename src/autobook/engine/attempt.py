@@ -201,12 +201,18 @@ class Attempt:
         want = self.job.want
         async with self.steps.step("check existing") as note:
             bookings = await retrying(lambda: self.adapter.bookings(want), note)
-            for booking in bookings:
-                if local_time(booking.starts_at, self.info.zone) in want.times:
-                    note.detail = f"already booked: {booking.reference}"
-                    return booking
-            note.detail = f"{len(bookings)} bookings that day, none at a wanted time"
-        return None
+            booking = self._at_wanted_time(bookings)
+            note.detail = (
+                f"already booked: {booking.reference}"
+                if booking is not None
+                else f"{len(bookings)} bookings that day, none at a wanted time"
+            )
+        return booking
+
+    def _at_wanted_time(self, bookings: list[Confirmation]) -> Confirmation | None:
+        """The first of the account's bookings at a time this task wants."""
+        times = self.job.want.times
+        return next((b for b in bookings if local_time(b.starts_at, self.info.zone) in times), None)
 
     async def _hold(self, candidates: list[Slot]) -> tuple[int, Hold]:
         """The first candidate the site lets us hold: its index and the hold."""
@@ -217,9 +223,11 @@ class Attempt:
                 except SlotTaken as exc:
                     if i == len(candidates) - 1:
                         raise
-                    note.retries.append(f"{_describe(slot, self.info.zone)} taken ({exc.message})")
+                    note.retries.append(
+                        f"{describe_slot(slot, self.info.zone)} taken ({exc.message})"
+                    )
                     continue
-                note.detail = f"held {_describe(slot, self.info.zone)}"
+                note.detail = f"held {describe_slot(slot, self.info.zone)}"
                 return i, hold
         raise AssertionError("unreachable")  # the loop returns or raises
 
@@ -240,11 +248,10 @@ class Attempt:
 
     async def _already_paid(self, note: StepNote) -> Confirmation | None:
         """After a failed payment request, ask the site whether it went through anyway."""
-        for booking in await self.adapter.bookings(self.job.want):
-            if local_time(booking.starts_at, self.info.zone) in self.job.want.times:
-                note.retries.append(f"the site already shows booking {booking.reference}")
-                return booking
-        return None
+        booking = self._at_wanted_time(await self.adapter.bookings(self.job.want))
+        if booking is not None:
+            note.retries.append(f"the site already shows booking {booking.reference}")
+        return booking
 
     # --- endings --------------------------------------------------------------------------
     async def _booked(self, confirmation: Confirmation, outcome: str) -> AttemptResult:
@@ -408,9 +415,10 @@ class Attempt:
         return f"task{self.job.task_id}-attempt{self.attempt_id}"
 
 
-def _describe(slot: Slot, zone: ZoneInfo) -> str:
+def describe_slot(slot: Slot, zone: ZoneInfo) -> str:
+    """ "19:00 Court 2": a slot as the step log names it."""
     court = f" {slot.court}" if slot.court else ""
-    return f"{slot.starts_at.astimezone(zone):%H:%M}{court}"
+    return f"{local_time(slot.starts_at, zone):%H:%M}{court}"
 
 
 def local_time(instant: datetime, zone: ZoneInfo) -> time:

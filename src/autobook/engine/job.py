@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -332,10 +332,6 @@ def log(runtime: Runtime, job: Job, level: str, message: str) -> None:
 
 def target_day_passed(want: Want, zone: ZoneInfo) -> bool:
     return last_start(want, zone) <= datetime.now(UTC)
-
-
-def today_in(zone: ZoneInfo) -> date:
-    return datetime.now(zone).date()
 
 
 # Attempt outcome → the notification it sends; outcomes not listed send none.

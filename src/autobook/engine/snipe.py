@@ -20,7 +20,7 @@ import httpx
 from autobook.domain.choice import rank
 from autobook.domain.statuses import TaskStatus
 from autobook.engine import job as db
-from autobook.engine.attempt import Attempt, AttemptResult, local_time
+from autobook.engine.attempt import Attempt, AttemptResult, describe_slot
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.steps import Progress, retrying
 from autobook.runtime import Runtime
@@ -172,7 +172,9 @@ class Snipe(Attempt):
                 if errors and all(isinstance(e, SiteError) for e in errors):
                     note.detail = f"no hold: {errors[0]}"
                 else:
-                    gone = ", ".join(dict.fromkeys(_describe(t, self) for t in targets))
+                    gone = ", ".join(
+                        dict.fromkeys(describe_slot(t, self.info.zone) for t in targets)
+                    )
                     note.detail = f"{gone} went to someone else"
                 return None
             # The last hold to finish is the one the site kept where holding replaces the
@@ -184,7 +186,7 @@ class Snipe(Attempt):
             first = (shots[0].fired_at - self.release_at).total_seconds() * 1000
             note.detail = (
                 f"first shot {first:+.1f} ms from the release; held "
-                f"{_describe(keep.slot, self)} with {len(shots)} shots"
+                f"{describe_slot(keep.slot, self.info.zone)} with {len(shots)} shots"
             )
         return keep
 
@@ -203,8 +205,3 @@ class Snipe(Attempt):
                 if datetime.now(UTC) > deadline:
                     raise
                 await asyncio.sleep(random.uniform(*STRIKE_RETRY_GAP_S) * 4)
-
-
-def _describe(slot: Slot, snipe: Snipe) -> str:
-    court = f" {slot.court}" if slot.court else ""
-    return f"{local_time(slot.starts_at, snipe.info.zone):%H:%M}{court}"
