@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from autobook.cli_common import echo_note, load_settings, opened_runtime
-from autobook.demo import seed_demo
+from autobook.demo import demo_today, free_demo_targets, seed_demo
 from autobook.logs import setup_logging
 from autobook.sandbox.runner import SIM_CLASSES, Sandbox
 
@@ -45,6 +45,7 @@ def demo(data_dir: Path, host: str, port: int, sandbox_port: int) -> None:
     box = Sandbox.create(list(SIM_CLASSES), seed="demo")
     try:
         box.start(host, sandbox_port)
+        free_demo_targets(box, demo_today())
         for name, origins in box.urls().items():
             for origin, url in origins.items():
                 click.echo(f"sandbox  {name:<8} {origin:<4} {url}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
@@ -24,7 +24,7 @@ from autobook.domain.accounts import AccountCreate
 from autobook.domain.sites import Site
 from autobook.domain.tasks import PaymentMethod, Strategy
 from autobook.runtime import Runtime
-from autobook.sandbox.runner import SIM_CLASSES
+from autobook.sandbox.runner import SIM_CLASSES, Sandbox
 
 DEMO_ADMIN = "demo"
 LONDON = ZoneInfo("Europe/London")
@@ -41,6 +41,14 @@ class DemoTask:
     strategy: Strategy
     login: str | None  # which demo member (or clinic patient) books it; None: no account
     sub_location: str | None
+    open_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # weekdays (Mon=0) the slot exists
+
+    def target_date(self, today: date) -> date:
+        """`days_ahead` from `today`, moved on to the next day the site has the slot."""
+        day = today + timedelta(days=self.days_ahead)
+        while day.weekday() not in self.open_days:
+            day += timedelta(days=1)
+        return day
 
 
 # One goal per site, chosen from what each simulator's "demo" seed offers.
@@ -54,7 +62,8 @@ DEMO_TASKS = (
     DemoTask(Site.GYM, "X1", "gym-60min", 1, ("07:00", "08:00"),
              PaymentMethod.BENEFIT, Strategy.WATCH, "alex@example.com", "A"),
     DemoTask(Site.CLINIC, "lumen-skin-clinic", "hydrafacial", 3, ("14:30",),
-             PaymentMethod.HANDOFF, Strategy.WATCH, "jane.patient@example.com", None),
+             PaymentMethod.HANDOFF, Strategy.WATCH, "jane.patient@example.com", None,
+             (0, 1, 2, 3, 4)),  # HydraFacial is given on weekdays (and Saturdays by Sam)
 )  # fmt: skip
 
 
@@ -72,15 +81,29 @@ def demo_users(site: str) -> list[tuple[str, str]]:
     return list(getattr(module, "DEMO_USERS", []))
 
 
+def demo_today() -> date:
+    return datetime.now(LONDON).date()
+
+
 def seed_demo(runtime: Runtime, *, today: date | None = None) -> DemoLogin:
     """Create (or refresh) the demo admin, accounts and tasks in one transaction."""
-    today = today or datetime.now(LONDON).date()
+    today = today or demo_today()
     password = secrets.token_urlsafe(12)
     with transaction(runtime.sessions) as session:
         set_admin_password(session, username=DEMO_ADMIN, password=password)
         accounts = _seed_accounts(session, runtime)
         tasks = _seed_tasks(session, accounts, today)
     return DemoLogin(DEMO_ADMIN, password, len(accounts), tasks)
+
+
+def free_demo_targets(box: Sandbox, today: date) -> None:
+    """Give back whatever the simulators' lived-in days hold at the watch tasks' times, so that
+    the demo books them at once, whatever the date (snipes wait for their release instead)."""
+    for spec in DEMO_TASKS:
+        if spec.strategy is Strategy.WATCH and spec.site.value in box.sites:
+            site, day = box.sites[spec.site.value], spec.target_date(today)
+            for hhmm in spec.times:
+                site.free_at(day, time.fromisoformat(hhmm))
 
 
 def demo_accounts() -> list[AccountCreate]:
@@ -122,7 +145,7 @@ def _seed_tasks(session: Session, accounts: dict[tuple[str, str], int], today: d
             venue=spec.venue,
             sub_location=spec.sub_location,
             activity=spec.activity,
-            target_date=today + timedelta(days=spec.days_ahead),
+            target_date=spec.target_date(today),
             time_preferences=list(spec.times),
             payment_method=spec.payment.value,
             strategy=spec.strategy.value,

@@ -8,12 +8,14 @@ A simulator is a `SimSite` subclass holding its own in-memory state plus one or 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as TimeOfDay
 from email.utils import format_datetime
 from typing import Any
 
@@ -25,6 +27,14 @@ from starlette.responses import JSONResponse, Response
 ADMIN_PREFIX = "/_sandbox"
 HANG_S = 120.0  # a "hanging" response outlives any sane client timeout
 STALE_RELEASE = timedelta(seconds=1)  # a release further in the past was skipped by a clock jump
+BACKGROUND_ENV = "AUTOBOOK_SANDBOX_BACKGROUND"
+
+
+def background_default() -> bool:
+    """Whether a new simulator fills released days with other people's bookings ("on" unless
+    AUTOBOOK_SANDBOX_BACKGROUND is "off"). Tests switch it off, so that every slot is free
+    until the test itself takes it: what a seeded day holds depends on the date."""
+    return os.environ.get(BACKGROUND_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
 
 
 class SiteClock:
@@ -139,6 +149,18 @@ class ClockSet(BaseModel):
     now: datetime | None = None
 
 
+class FreeAt(BaseModel):
+    """`POST /_sandbox/free`: site-local day and start time, e.g. {"day": "2027-01-05",
+    "start": "19:00"}."""
+
+    day: date
+    start: TimeOfDay
+
+
+class Background(BaseModel):
+    enabled: bool
+
+
 class SimSite:
     """Base of every simulator. Subclasses hold the site's state and build its apps.
 
@@ -156,6 +178,7 @@ class SimSite:
         self.competitors = Competitors()
         self.cancellations = Cancellations()
         self.rng = random.Random(seed)
+        self.background = background_default()  # seed other people's bookings into days
         self.urls: dict[str, str] = {origin: "" for origin in self.origins}
         self.lock = threading.RLock()  # guards the site's in-memory state
         self._tasks: list[asyncio.Task[None]] = []
@@ -173,6 +196,11 @@ class SimSite:
 
     def cancel_random(self) -> str | None:
         """Cancel one random existing booking; its reference or None."""
+        raise NotImplementedError
+
+    def free_at(self, day: date, start: TimeOfDay) -> int:
+        """Give back what other people hold at `start` (site-local) on `day`, at every venue
+        and court; how many bookings that freed. A test or the demo states its free slots so."""
         raise NotImplementedError
 
     def next_release_after(self, after: datetime) -> datetime | None:
@@ -305,6 +333,16 @@ def admin_router(site: SimSite) -> APIRouter:
         site.events.clear()
         return {"status": "cleared"}
 
+    @r.get("/background")
+    def get_background() -> dict[str, bool]:
+        return {"enabled": site.background}
+
+    @r.post("/background")
+    def set_background(body: Background) -> dict[str, bool]:
+        """Whether seeds and newly released days get other people's bookings from now on."""
+        site.background = body.enabled
+        return get_background()
+
     _settable(r, "/faults", site, "faults", Faults)
     _settable(r, "/competitors", site, "competitors", Competitors)
     _settable(r, "/cancellations", site, "cancellations", Cancellations)
@@ -317,6 +355,11 @@ def admin_router(site: SimSite) -> APIRouter:
             site.faults, site.competitors = Faults(), Competitors()
             site.cancellations = Cancellations()
         return {"status": "reset"}
+
+    @r.post("/free")
+    def free(body: FreeAt) -> dict[str, int]:
+        with site.lock:
+            return {"freed": site.free_at(body.day, body.start)}
 
     @r.post("/seed/{name}")
     def seed(name: str) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -32,7 +32,7 @@ class BetterSim(SimSite):
 
     def __init__(self, *, clock: SiteClock | None = None, seed: int | None = None) -> None:
         super().__init__(clock=clock, seed=seed)
-        self.state = BetterState(self.clock)
+        self.state = BetterState(self.clock, lambda: self.background)
 
     # --- SimSite hooks --------------------------------------------------------------------
     def reset(self) -> None:
@@ -52,6 +52,22 @@ class BetterSim(SimSite):
             self.add_user(NewUser(email=card[0], password=card[1], first_name="Cara",
                                   last_name="Card", saved_card_last4=DEMO_CARD_LAST4,
                                   saved_card_cvv=DEMO_CARD_CVV))  # fmt: skip
+
+    def free_at(self, day: date, start: time) -> int:
+        freed = 0
+        with self.lock:
+            for venue in self.state.venues.values():
+                for act in venue.activities.values():
+                    if start not in act.starts():
+                        continue
+                    s = self.state.session(catalog.session_key(venue.slug, act.slug, day, start))
+                    for place in s.places:
+                        booking = self.state.bookings.get(place.booking_id or -1)
+                        if booking is not None and booking.user_id is None:
+                            booking.status = "CANCELLED"
+                            place.booking_id = None
+                            freed += 1
+        return freed
 
     def add_user(self, spec: NewUser) -> User:
         state = self.state

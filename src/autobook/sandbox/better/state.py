@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import random
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,8 +35,9 @@ PUBLIC = "public"  # actor of the bookings a materialised session starts with
 
 
 class BetterState:
-    def __init__(self, clock: SiteClock) -> None:
+    def __init__(self, clock: SiteClock, background: Callable[[], bool] = lambda: True) -> None:
         self.clock = clock
+        self.background = background  # whether released sessions start part-booked
         self.venues: dict[str, Venue] = {}
         self.release = ReleaseRule()
         self.holds = Holds()
@@ -57,7 +59,7 @@ class BetterState:
 
     def reset(self) -> None:
         """Forget everything, keeping this object (the routers hold a reference to it)."""
-        self.__init__(self.clock)  # type: ignore[misc]
+        self.__init__(self.clock, self.background)  # type: ignore[misc]
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -145,7 +147,7 @@ class BetterState:
         self.session_ids[s.id] = key
         for p in places:
             self.place_ids[p.slot_id] = key
-        if self.released(s):
+        if self.released(s) and self.background():
             self._prefill(s)
         return s
 

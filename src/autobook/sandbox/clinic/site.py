@@ -8,7 +8,7 @@ Days open for online booking `BOOKING_WINDOW_DAYS` ahead at local midnight (Euro
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -66,6 +66,17 @@ class ClinicSim(SimSite):
             provider, start = choice
             self.desk.book(provider, shortest_service(provider), start, actor, "card")
             return slot_key(provider.id, start)
+
+    def free_at(self, day: date, start: time) -> int:
+        at = datetime.combine(day, start, tzinfo=TZ)
+        until = at + max(s.duration for s in SERVICE_BY_ID.values())
+        freed = 0
+        with self.lock:
+            for appt in list(self.desk.schedule.appointments.values()):
+                if appt.status == "booked" and appt.start < until and appt.end > at:
+                    self.desk.cancel(appt, "sandbox")
+                    freed += 1
+        return freed
 
     def cancel_random(self) -> str | None:
         with self.lock:
@@ -133,6 +144,8 @@ class ClinicSim(SimSite):
 
     def _seed_demo(self) -> None:
         """Other patients' appointments over the next `DEMO_DAYS` days; the rest stays free."""
+        if not self.background:
+            return
         rng = random.Random(4)  # the same diary every time for a given site clock
         now, schedule = self.desk.now(), self.desk.schedule
         for offset in range(DEMO_DAYS):

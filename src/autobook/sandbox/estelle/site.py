@@ -8,7 +8,7 @@ Europe/London. Opening a booking page by URL instead of clicking through sends y
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -56,7 +56,8 @@ class EstelleSim(SimSite):
             self.reset()
             for (email, password), full_name in zip(DEMO_USERS, DEMO_NAMES, strict=True):
                 self.club.add_member(email, password, full_name)
-            self._fill_demo_bookings(random.Random(1001))
+            if self.background:
+                self._fill_demo_bookings(random.Random(1001))
 
     def _fill_demo_bookings(self, rng: random.Random) -> None:
         """Other members already hold some of the open court-hours (more in the evenings)."""
@@ -98,6 +99,15 @@ class EstelleSim(SimSite):
         except BookingError:
             return False
         return True
+
+    def free_at(self, day: date, start: time) -> int:
+        freed = 0
+        with self.lock:
+            for booking in list(self.club.bookings.values()):
+                slot, others = booking.slot, booking.member not in self.club.members
+                if slot.day == day and slot.hour == start.hour and others:
+                    freed += self.club.cancel(booking.reference, "sandbox") is not None
+        return freed
 
     def cancel_random(self) -> str | None:
         with self.lock:

@@ -8,7 +8,7 @@ documented in `api.py`) and the sandbox admin (`/_sandbox/â€¦`, `/_sandbox/gym/â
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ class GymSim(SimSite):
             raise KeyError(name)
         self.reset()
         add_demo_members(self.state)
-        if name == "demo":
+        if name == "demo" and self.background:
             fill_released(self.state, self.clock.now(), self.rng)
 
     def competitor_grab(self, actor: str, targets: list[str]) -> str | None:
@@ -63,6 +63,18 @@ class GymSim(SimSite):
             self._confirm(actor, slot, "competitor")
             return slot.key
         return None
+
+    def free_at(self, day: date, start: time) -> int:
+        now, freed = self.clock.now(), 0
+        with self.lock:
+            for booking in list(self.state.bookings.values()):
+                slot, live = booking.slot, booking.status == "confirmed"
+                others = booking.member not in self.state.members
+                at = slot.day == day and slot.time == f"{start:%H:%M}" and now < slot.starts_at
+                if at and live and others:
+                    self.state.cancel(booking, now)
+                    freed += 1
+        return freed
 
     def cancel_random(self) -> str | None:
         """Another member cancels: frees a place held by someone who is not a managed member."""
