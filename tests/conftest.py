@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -17,9 +19,25 @@ from autobook.db.engine import make_engine
 from autobook.db.migrate import upgrade
 from autobook.db.models import Base
 from autobook.runtime import Runtime, open_runtime
+from autobook.sandbox.core import BACKGROUND_ENV
 from autobook.vault import generate_key
 
 _PG = pytest.mark.postgres
+
+# Simulators start with every slot free (no lived-in background, which depends on the date):
+# each test takes or frees the slots it relies on through the admin API. Subprocesses inherit it.
+os.environ.setdefault(BACKGROUND_ENV, "off")
+
+
+def pytest_report_header() -> str:
+    """Which date the run is on: scripts/test-dates moves the clock (tests/clockshift)."""
+    if os.environ.get("AUTOBOOK_TEST_CLOCK_OFFSET"):
+        import sitecustomize  # the clock mover, on PYTHONPATH for such runs
+
+        if not getattr(sitecustomize, "SHIFTED", False):
+            raise pytest.UsageError("AUTOBOOK_TEST_CLOCK_OFFSET is set but the clock did not move")
+    now = datetime.now(ZoneInfo("Europe/London"))
+    return f"clock: {now:%Y-%m-%d %H:%M %Z} (Europe/London)"
 
 
 # Module scope, not session: the sync API keeps an event loop running in the main thread while
