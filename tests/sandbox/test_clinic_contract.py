@@ -498,6 +498,10 @@ def wait_for(probe, timeout_s: float) -> list:  # type: ignore[no-untyped-def]
 
 
 def test_demo_seed_covers_two_weeks_with_free_slots(client: httpx.Client) -> None:
+    # This checks the lived-in background itself, which the suite turns off by default.
+    client.post("/_sandbox/reset").raise_for_status()
+    client.post("/_sandbox/background", json={"enabled": True}).raise_for_status()
+    client.post("/_sandbox/seed/demo").raise_for_status()
     state = client.get("/_sandbox/state").json()
     assert state["appointments"] > 50 and state["bookable_until"] == "2026-04-23"
     today = date(2026, 3, 24)

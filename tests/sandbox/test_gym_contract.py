@@ -449,6 +449,8 @@ def test_web_refusals_are_visible(client: httpx.Client) -> None:
 
 # --- seeds, competitors, cancellations ---------------------------------------------------------
 def test_demo_seed_has_released_free_and_full_slots(client: httpx.Client) -> None:
+    # This checks the lived-in background itself, which the suite turns off by default.
+    client.post("/_sandbox/background", json={"enabled": True}).raise_for_status()
     assert client.post("/_sandbox/seed/demo").status_code == 200
     assert client.post("/_sandbox/seed/nope").status_code == 404
     state = client.get("/_sandbox/state").json()

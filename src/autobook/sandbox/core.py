@@ -354,6 +354,7 @@ def admin_router(site: SimSite) -> APIRouter:
             site.events.clear()
             site.faults, site.competitors = Faults(), Competitors()
             site.cancellations = Cancellations()
+            site.background = background_default()
         return {"status": "reset"}
 
     @r.post("/free")
