@@ -49,7 +49,9 @@ def demo(data_dir: Path, host: str, port: int, sandbox_port: int) -> None:
         for name, origins in box.urls().items():
             for origin, url in origins.items():
                 click.echo(f"sandbox  {name:<8} {origin:<4} {url}")
-        settings = settings.model_copy(update=box.site_settings())
+        # One task per simulator at a time, so every demo task starts at once.
+        lanes = max(settings.worker_concurrency, len(box.sites))
+        settings = settings.model_copy(update={**box.site_settings(), "worker_concurrency": lanes})
         with opened_runtime(settings) as runtime:
             setup_logging(settings)
             login = seed_demo(runtime)
