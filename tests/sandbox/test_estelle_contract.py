@@ -365,8 +365,12 @@ def test_one_login_works_across_tabs(url: str, member: Member) -> None:
 
 
 # --- availability and release ---------------------------------------------------------------------
-def test_slot_cards_carry_the_selectors_and_formats(url: str, member: Member) -> None:
+def test_slot_cards_carry_the_selectors_and_formats(
+    url: str, member: Member, sim: EstelleSim
+) -> None:
     day = site_today(url) + timedelta(days=2)
+    with sim.lock:  # another member holds the first court-hour, so both card states show
+        sim.club.book(sim.club.open_slots(day)[0], "rival@example.com", "seed", record=False)
     member.click_through()
     response = member.show_availability(uk(day))
     assert response.status_code == 200
