@@ -2,7 +2,7 @@
 
 Against the Better simulator (started as `autobook sandbox` in a child process, or the API
 origin given with --url), each run skews the site's clock by a random offset within ±3 s,
-estimates the offset from its `Date` headers (`worker.clock`), waits for a release instant on
+estimates the offset from its `Date` headers (`engine.clock`), waits for a release instant on
 the site's clock (the next whole second at least one second away, like 22:00:00), fires one GET
 on the availability endpoint and reads from the simulator's event log when that request
 arrived. Prints each run and the distribution (min / median / p95 / max, in ms). Asserts
@@ -30,8 +30,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from autobook.worker.clock import estimate_offset
-from autobook.worker.timing import site_now, wait_until
+from autobook.engine.clock import estimate_offset
+from autobook.engine.timing import site_now, wait_until
 
 PROBE_PATH = "/api/activities/venues"
 TIMES_PATH = "/api/activities/venue/hendon-leisure-centre/activity/badminton-60min/v2/times"

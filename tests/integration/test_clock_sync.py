@@ -13,9 +13,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from autobook.engine.clock import ClockEstimate, ClockSyncError, estimate_offset
+from autobook.engine.timing import site_now, wait_until
 from autobook.sandbox.runner import Sandbox
-from autobook.worker.clock import ClockEstimate, ClockSyncError, estimate_offset
-from autobook.worker.timing import site_now, wait_until
 
 PROBE_PATH = "/api/activities/venues"  # any cheap GET the site stamps with its Date
 TOLERANCE_S = 0.050

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from autobook.worker.clock import (
+from autobook.engine.clock import (
     ClockSyncError,
     Probe,
     Window,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from autobook.worker.timing import (
+from autobook.engine.timing import (
     fire_staggered,
     local_timestamp,
     site_now,

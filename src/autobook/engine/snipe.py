@@ -22,12 +22,12 @@ from autobook.domain.statuses import TaskStatus
 from autobook.engine import job as db
 from autobook.engine.attempt import Attempt, AttemptResult, describe_slot
 from autobook.engine.browsers import BrowserPool
+from autobook.engine.clock import ClockSyncError, estimate_offset
 from autobook.engine.steps import Progress, retrying
+from autobook.engine.timing import fire_staggered, site_now, wait_until
 from autobook.runtime import Runtime
 from autobook.sites.base import Hold, NotReleased, SiteError, Slot, SlotTaken, Transient
 from autobook.sites.registry import adapter_class
-from autobook.worker.clock import ClockSyncError, estimate_offset
-from autobook.worker.timing import fire_staggered, site_now, wait_until
 
 STRIKE_SHOTS = 3  # staggered hold requests at the release; the first hold wins
 STRIKE_SPACING_S = 0.02

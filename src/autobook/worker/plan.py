@@ -8,37 +8,22 @@ task is watched like any other: cancellations still come.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
-from autobook.config import Settings
 from autobook.db.engine import transaction
 from autobook.db.models import Task
 from autobook.db.tasks import transition
-from autobook.domain.release import ReleaseRule, parse_rule
 from autobook.domain.statuses import TaskStatus
 from autobook.domain.tasks import Strategy
 from autobook.engine.snipe import STRIKE_WINDOW_S
 from autobook.runtime import Runtime
-from autobook.sites.registry import site_info
+from autobook.sites.release import release_for
 
 
 @dataclass(frozen=True)
 class Plan:
     action: str  # watch, snipe, scheduled
     release_at: datetime | None = None
-
-
-def release_rule(settings: Settings, site: str) -> ReleaseRule:
-    """The site's release rule: the setting where there is one, else the adapter's."""
-    configured = getattr(settings, f"{site}_release", None)
-    return parse_rule(configured) if configured else site_info(site).release
-
-
-def release_of(settings: Settings, task: Task) -> datetime:
-    """The earliest release among the task's wanted times (UTC)."""
-    rule = release_rule(settings, task.site)
-    starts = [time.fromisoformat(t) for t in task.time_preferences]
-    return min(rule.release_at(task.target_date, start) for start in starts)
 
 
 def plan_task(runtime: Runtime, task_id: int, now: datetime | None = None) -> Plan:
@@ -49,7 +34,9 @@ def plan_task(runtime: Runtime, task_id: int, now: datetime | None = None) -> Pl
         task = session.get(Task, task_id)
         if task is None or task.strategy != Strategy.SNIPE.value:
             return Plan("watch")
-        release = release_of(settings, task)
+        release = release_for(settings, task)
+        if release is None:
+            return Plan("watch")  # no time to snipe at: the watch check reports why
         start_at = release - timedelta(minutes=settings.pre_login_minutes)
         if now >= release + timedelta(seconds=STRIKE_WINDOW_S):
             return Plan("watch", release)  # missed or long gone: watch for cancellations

@@ -28,7 +28,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from autobook.worker.timing import sleep_until
+from autobook.engine.timing import sleep_until
 
 DEFAULT_PROBES = 24  # requests in all: 6 rounds of 4 reach a few ms even on a busy machine
 DEFAULT_FAN = 4  # probes per round; each round shrinks the window about fan + 1 times

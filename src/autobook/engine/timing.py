@@ -6,7 +6,7 @@ target, then a spin that yields to the event loop on every turn, so other corout
 staggered attempts, open sockets) keep running.
 
 Instants on the site clock are turned into local ones with the offset measured by
-`worker.clock` (offset = site clock - local clock): the site reaches `T` at local `T - offset`.
+`engine.clock` (offset = site clock - local clock): the site reaches `T` at local `T - offset`.
 """
 
 from __future__ import annotations
