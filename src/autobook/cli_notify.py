@@ -12,7 +12,8 @@ import sys
 import click
 
 from autobook.cli_common import echo_note, load_settings, opened_runtime
-from autobook.notify import global_urls, send_test, split_urls
+from autobook.db.notify_urls import split_urls
+from autobook.notify import global_urls, send_test
 
 
 @click.group()

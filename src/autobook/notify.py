@@ -18,14 +18,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import apprise
-from apprise.utils.parse import parse_urls
 
 from autobook.db.engine import transaction
-from autobook.db.models import Booking, Meta, Task
+from autobook.db.models import Booking, Task
+from autobook.db.notify_urls import decrypt_urls, read_notify_urls, split_urls
 from autobook.db.syslog import write_log
 from autobook.domain.release import LONDON
 from autobook.logs import redact
-from autobook.vault import Vault
 
 if TYPE_CHECKING:
     from autobook.runtime import Runtime
@@ -37,7 +36,6 @@ log = logging.getLogger(__name__)
 for _name in ("apprise", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
-META_KEY = "notify_urls"  # the settings page's row (web/ui/notify_store.py writes it)
 MISSING = "—"
 MAX_REASON_CHARS = 500  # a reason is a sentence, not a page dump
 TEST_TITLE = "autobook: test notification"
@@ -136,27 +134,11 @@ def _or_missing(value: str | None) -> str:
 
 
 # --- where it goes -----------------------------------------------------------------------------
-def split_urls(text: str | None) -> list[str]:
-    """URLs from a comma-, space- or newline-separated string (Apprise's own splitting, which
-    keeps a comma inside one URL's query string)."""
-    return [u.strip() for u in parse_urls(text or "") if u.strip()]
-
-
-def encrypt_urls(vault: Vault, urls: list[str]) -> str | None:
-    """The stored form of a task's URLs (None when there are none)."""
-    return vault.encrypt("\n".join(urls)) if urls else None
-
-
-def decrypt_urls(vault: Vault, ciphertext: str | None) -> list[str]:
-    return split_urls(vault.decrypt(ciphertext)) if ciphertext else []
-
-
 def global_urls(runtime: Runtime) -> list[str]:
     """The URLs every notification goes to: the setting's, then the settings page's."""
     urls = split_urls(runtime.settings.notify_urls)
     with runtime.sessions() as session:
-        row = session.get(Meta, META_KEY)
-        urls += decrypt_urls(runtime.vault, row.value if row else None)
+        urls += read_notify_urls(session, runtime.vault)
     return list(dict.fromkeys(urls))
 
 

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from autobook.config import Settings
 from autobook.db.engine import transaction
 from autobook.db.models import Task
-from autobook.notify import TEST_TITLE, decrypt_urls
+from autobook.db.notify_urls import decrypt_urls, write_notify_urls
+from autobook.notify import TEST_TITLE
 from autobook.runtime import Runtime
-from autobook.web.ui.notify_store import write_notify_urls
 
 TOKEN = "hook-token-5f2c9a"  # in the URL's path, as webhook tokens are
 

@@ -20,9 +20,9 @@ from sqlalchemy import update
 from autobook.config import Settings
 from autobook.db.engine import transaction
 from autobook.db.models import Attempt, AttemptStep, Booking, Task
+from autobook.db.notify_urls import write_notify_urls
 from autobook.db.syslog import write_log
 from autobook.runtime import Runtime
-from autobook.web.ui.notify_store import write_notify_urls
 
 PASSWORD = "Pl8ypus-site-secret"
 CARD_NUMBER = "5555555555554444"

@@ -19,16 +19,11 @@ from test_cli_support import Cli
 
 from autobook.db.engine import transaction
 from autobook.db.models import Booking, Meta, SystemLog, Task
+from autobook.db.notify_urls import META_KEY, encrypt_urls
 from autobook.db.secrets import rotate_all, stale_ciphertexts
 from autobook.db.tasks import create_task
 from autobook.domain.taskspec import TaskCreate
-from autobook.notify import (
-    META_KEY,
-    NotifyEvent,
-    encrypt_urls,
-    notify,
-    send_test,
-)
+from autobook.notify import NotifyEvent, notify, send_test
 from autobook.runtime import Runtime
 from autobook.vault import Vault, generate_key
 

@@ -6,10 +6,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from autobook.db.models import ENCRYPTED_COLUMNS, Meta
+from autobook.db.notify_urls import META_KEY
 from autobook.vault import CANARY_KEY, CANARY_PLAINTEXT, Vault, VaultError
 
 # `meta` rows holding vault ciphertext besides the canary: the settings page's notification URLs.
-ENCRYPTED_META_KEYS = ("notify_urls",)
+ENCRYPTED_META_KEYS = (META_KEY,)
 
 
 def check_or_set_canary(session: Session, vault: Vault) -> None:

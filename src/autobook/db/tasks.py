@@ -13,9 +13,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from autobook.db.models import PaymentProfile, SiteAccount, Task, TaskAccount, utcnow
+from autobook.db.notify_urls import encrypt_urls
 from autobook.domain.statuses import TaskStatus, check_transition
 from autobook.domain.taskspec import TaskCreate
-from autobook.notify import encrypt_urls
 from autobook.sites.choices import choice_errors
 from autobook.sites.registry import site_info
 from autobook.vault import Vault

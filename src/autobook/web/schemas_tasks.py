@@ -182,6 +182,10 @@ class BookingPublic(BaseModel):
 
 
 class TaskDetail(TaskPublic):
+    release_at: datetime | None = Field(
+        description="When the first wanted slot is released by the site's rule in effect (UTC);"
+        " a snipe fires then. Null when the site's adapter is unavailable."
+    )
     accounts: list[AccountPublic]
     attempts: AttemptSummaryPublic
     recent_attempts: list[AttemptPublic] = Field(description="The latest attempts, newest first.")

@@ -10,9 +10,9 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from autobook import notify
+from autobook.db.notify_urls import MAX_URLS, parse_notify_urls
 from autobook.web.deps import RuntimeDep
 from autobook.web.schemas_info import NotifyTestResult
-from autobook.web.ui.notify_store import MAX_URLS, parse_notify_urls
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 

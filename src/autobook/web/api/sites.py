@@ -9,21 +9,15 @@ import logging
 from fastapi import APIRouter
 
 from autobook.config import Settings
-from autobook.domain.release import ReleaseRule, parse_rule
+from autobook.domain.release import ReleaseRule
 from autobook.domain.sites import SITE_NAMES, Site
 from autobook.sites import registry
-from autobook.sites.base import SiteInfo
+from autobook.sites.release import release_rule
 from autobook.web.deps import SettingsDep
 from autobook.web.schemas_info import ActivityPublic, ReleasePublic, SitePublic, VenuePublic
 
 router = APIRouter(prefix="/sites", tags=["sites"])
 log = logging.getLogger(__name__)
-
-
-def release_rule(settings: Settings, info: SiteInfo) -> ReleaseRule:
-    """The rule in effect: the site's setting (AUTOBOOK_<SITE>_RELEASE) where there is one."""
-    configured = getattr(settings, f"{info.name}_release", None)
-    return parse_rule(configured) if isinstance(configured, str) else info.release
 
 
 def _release(rule: ReleaseRule) -> ReleasePublic:
@@ -56,7 +50,7 @@ def site_public(site: Site, settings: Settings) -> SitePublic:
             for a in info.activities
         ],
         payment_methods=[m.value for m in info.payment_methods],
-        release=_release(release_rule(settings, info)),
+        release=_release(release_rule(settings, info.name)),
         transports=list(info.transports),
     )
 

@@ -23,8 +23,9 @@ from autobook.domain.sites import Site
 from autobook.domain.statuses import TaskStatus
 from autobook.domain.taskspec import TaskCreate
 from autobook.domain.taskupdate import TaskDefaults, TaskUpdate, given
+from autobook.sites.release import release_for
 from autobook.web.api.common import invalid, invalid_body
-from autobook.web.deps import RuntimeDep, SessionDep
+from autobook.web.deps import RuntimeDep, SessionDep, SettingsDep
 from autobook.web.schemas import MAX_ID, AccountPublic
 from autobook.web.schemas_tasks import (
     AttemptPublic,
@@ -101,12 +102,13 @@ def import_tasks(
 
 
 @router.get("/{task_id}")
-def get_task(task_id: TaskId, session: SessionDep) -> TaskDetail:
+def get_task(task_id: TaskId, session: SessionDep, settings: SettingsDep) -> TaskDetail:
     task = taskrepo.get_task(session, task_id)
     booking = taskrepo.task_booking(session, task_id=task_id)
     attempts = taskrepo.list_attempts(session, task_id=task_id, limit=RECENT_ATTEMPTS)
     return TaskDetail(
         **TaskPublic.of(task).model_dump(),
+        release_at=release_for(settings, task),
         accounts=[AccountPublic.of(a) for a in task.accounts],
         attempts=AttemptSummaryPublic.of(taskrepo.attempt_summary(session, task_id=task_id)),
         recent_attempts=[AttemptPublic.of(a) for a in attempts],

@@ -3,15 +3,17 @@ htmx poll of `/dashboard/live` (the same partial the page embeds), so nothing re
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from autobook.config import Settings
 from autobook.db.stats import compute_stats
 from autobook.db.taskrepo import list_tasks
-from autobook.web.deps import CurrentAdmin, SessionDep
+from autobook.web.deps import CurrentAdmin, SessionDep, SettingsDep
 from autobook.web.ui import taskview
 from autobook.web.ui.common import now_utc, render
 
@@ -20,12 +22,12 @@ router = APIRouter(include_in_schema=False)
 POLL = "every 2s"
 
 
-def live_context(session: Session) -> dict[str, Any]:
+def live_context(session: Session, settings: Settings) -> dict[str, Any]:
     """Everything the cards and the table show, computed at one instant."""
     now = now_utc()
     tasks = list_tasks(session)
     stats = compute_stats(session)
-    upcoming = taskview.next_release(tasks, now)
+    upcoming = taskview.next_release(settings, tasks, now)
     return {
         "now": now,
         "poll": POLL,
@@ -33,7 +35,7 @@ def live_context(session: Session) -> dict[str, Any]:
         "stats": stats,
         "next_release": upcoming,
         "countdown": taskview.countdown,
-        "next_action": taskview.next_action,
+        "next_action": partial(taskview.next_action, settings),
         "can_stop": taskview.can_stop,
         "can_resume": taskview.can_resume,
         "can_delete": taskview.can_delete,
@@ -41,11 +43,15 @@ def live_context(session: Session) -> dict[str, Any]:
 
 
 @router.get("/")
-def dashboard(request: Request, session: SessionDep, admin: CurrentAdmin) -> Response:
-    context = live_context(session)
+def dashboard(
+    request: Request, session: SessionDep, settings: SettingsDep, admin: CurrentAdmin
+) -> Response:
+    context = live_context(session, settings)
     return render(request, "dashboard.html", user=admin, active="dashboard", **context)
 
 
 @router.get("/dashboard/live")
-def dashboard_live(request: Request, session: SessionDep, admin: CurrentAdmin) -> Response:
-    return render(request, "_dashboard_live.html", **live_context(session))
+def dashboard_live(
+    request: Request, session: SessionDep, settings: SettingsDep, admin: CurrentAdmin
+) -> Response:
+    return render(request, "_dashboard_live.html", **live_context(session, settings))

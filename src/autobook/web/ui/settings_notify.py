@@ -6,14 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from autobook.db.engine import transaction
+from autobook.db.notify_urls import parse_notify_urls, read_notify_urls, write_notify_urls
+from autobook.notify import send_test
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry
 from autobook.web.ui.common import back_to
-from autobook.web.ui.notify_store import parse_notify_urls, read_notify_urls, send_test_message
-from autobook.web.ui.notify_store import write_notify_urls as store
 from autobook.web.ui.settings_view import settings_page
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +33,7 @@ def save_notify_urls(
     except ValueError as exc:
         errors = [error_entry("notify_urls", str(exc))]
         return settings_page(request, session, runtime, admin, status_code=422, errors=errors)
-    store(session, runtime.vault, urls)
+    write_notify_urls(session, runtime.vault, urls)
     return back_to("/settings?ok=notify#notifications")
 
 
@@ -41,9 +42,16 @@ async def test_notify_urls(request: Request, runtime: RuntimeDep, admin: Current
     # No session across the network call: a slow webhook must not hold a database connection.
     with transaction(runtime.sessions) as session:
         urls = read_notify_urls(session, runtime.vault)
-    failure = await send_test_message(urls) if urls else "add a notification URL first"
+    failure = await _send_test_message(urls) if urls else "add a notification URL first"
     with transaction(runtime.sessions) as session:
         if failure is None:
             return settings_page(request, session, runtime, admin, notice="Test notification sent.")
         errors = [error_entry("notify_urls", failure)]
         return settings_page(request, session, runtime, admin, status_code=422, errors=errors)
+
+
+async def _send_test_message(urls: list[str]) -> str | None:
+    """Send the test message; None when it went out, else the notifier's reason (which names
+    a failed URL by its position and scheme only, never its secrets)."""
+    result = await run_in_threadpool(send_test, urls)  # Apprise blocks on the network
+    return None if result.ok else f"the test notification failed: {result.message}"

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from autobook.db.accounts import list_accounts, list_payment_profiles
 from autobook.db.auth import list_tokens
 from autobook.db.models import AdminUser
+from autobook.db.notify_urls import masked_notify_urls
 from autobook.domain.accounts import CVV_WARNING
 from autobook.runtime import Runtime
 from autobook.web.ui.common import ErrorList, errors_by_field, render, site_choices
-from autobook.web.ui.notify_store import masked_notify_urls
 
 NOTICES = {
     "account": "Account added. Its password is stored encrypted and never shown again.",

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
+from autobook.config import Settings
 from autobook.db.accounts import NotFound
 from autobook.db.models import PaymentProfile
 from autobook.db.taskrepo import (
@@ -24,6 +25,7 @@ from autobook.db.taskrepo import (
 )
 from autobook.domain.release import LONDON
 from autobook.domain.statuses import ACTIVE, TaskStatus
+from autobook.sites.release import release_for, release_rule
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, SessionDep, SettingsDep
 from autobook.web.ui import taskview
@@ -47,19 +49,21 @@ def _safe_next(path: str, fallback: str) -> str:
     return path if ok else fallback
 
 
-def task_context(session: Session, task_id: int) -> dict[str, Any]:
+def task_context(session: Session, settings: Settings, task_id: int) -> dict[str, Any]:
     """What the task view shows, for the page and for its live partial."""
     task = get_task(session, task_id)
     profile_id = task.payment_profile_id
     now = now_utc()
+    info = site_info(task.site)
     return {
         "task": task,
-        "info": site_info(task.site),
+        "info": info,
+        "release_rule": release_rule(settings, task.site).describe() if info else None,
         "profile": session.get(PaymentProfile, profile_id) if profile_id else None,
         "attempts": list_attempts(session, task_id=task_id),
         "booking": task_booking(session, task_id=task_id),
-        "release": taskview.release_instant(task),
-        "next_action": taskview.next_action(task, now),
+        "release": release_for(settings, task),
+        "next_action": taskview.next_action(settings, task, now),
         "now": now,
         "zone": LONDON,
         "countdown": taskview.countdown,
@@ -72,13 +76,17 @@ def task_context(session: Session, task_id: int) -> dict[str, Any]:
 
 
 @router.get("/tasks/{task_id}")
-def task_page(request: Request, task_id: Id, session: SessionDep, admin: CurrentAdmin) -> Response:
-    return render(request, "task.html", user=admin, **task_context(session, task_id))
+def task_page(
+    request: Request, task_id: Id, session: SessionDep, settings: SettingsDep, admin: CurrentAdmin
+) -> Response:
+    return render(request, "task.html", user=admin, **task_context(session, settings, task_id))
 
 
 @router.get("/tasks/{task_id}/live")
-def task_live(request: Request, task_id: Id, session: SessionDep, admin: CurrentAdmin) -> Response:
-    return render(request, "_task_live.html", **task_context(session, task_id))
+def task_live(
+    request: Request, task_id: Id, session: SessionDep, settings: SettingsDep, admin: CurrentAdmin
+) -> Response:
+    return render(request, "_task_live.html", **task_context(session, settings, task_id))
 
 
 @router.post("/tasks/{task_id}/stop", dependencies=[CsrfChecked])

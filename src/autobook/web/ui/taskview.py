@@ -4,35 +4,25 @@ countdowns. Pure functions over a `Task` row; no database access."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import datetime
 
+from autobook.config import Settings
 from autobook.db.models import Task
 from autobook.domain.statuses import ACTIVE, TaskStatus
-from autobook.web.ui.common import site_info
+from autobook.sites.release import release_for
 
 S = TaskStatus
 
 
-def release_instant(task: Task) -> datetime | None:
-    """When the task's first-choice slot is released, by its site's rule (UTC); None when the
-    site's adapter is unavailable or the task has no time."""
-    info = site_info(task.site)
-    if info is None or not task.time_preferences:
-        return None
-    try:
-        start = time.fromisoformat(str(task.time_preferences[0]))
-    except ValueError:
-        return None
-    return info.release.release_at(task.target_date, start)
-
-
-def next_release(tasks: Iterable[Task], now: datetime) -> tuple[datetime, Task] | None:
+def next_release(
+    settings: Settings, tasks: Iterable[Task], now: datetime
+) -> tuple[datetime, Task] | None:
     """The soonest release still ahead among the active tasks, with its task."""
     ahead = [
         (instant, task)
         for task in tasks
         if S(task.status) in ACTIVE
-        and (instant := release_instant(task)) is not None
+        and (instant := release_for(settings, task)) is not None
         and instant > now
     ]
     return min(ahead, key=lambda pair: pair[0]) if ahead else None
@@ -59,11 +49,11 @@ def countdown(instant: datetime, now: datetime) -> str:
     return f"{text} ago" if ago else f"in {text}"
 
 
-def next_action(task: Task, now: datetime) -> str:
+def next_action(settings: Settings, task: Task, now: datetime) -> str:
     """One line saying what the task waits for or did, for the dashboard's table."""
     status = S(task.status)
     if status is S.SCHEDULED:
-        instant = release_instant(task)
+        instant = release_for(settings, task)
         return f"snipe {countdown(instant, now)}" if instant else "snipe at the release"
     if status in (S.PENDING, S.CHECKING):
         if status is S.CHECKING:
