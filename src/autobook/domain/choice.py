@@ -6,16 +6,29 @@ Pure rules with no I/O, so the engine and the worker choose the same way and tes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import time
-from typing import TYPE_CHECKING
+from datetime import datetime, time
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:
-    from autobook.sites.base import Slot
+
+class Offer(Protocol):
+    """What choosing reads of a slot (the sites' `Slot` is one)."""
+
+    @property
+    def site_id(self) -> str: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def court(self) -> str | None: ...
+    @property
+    def bookable(self) -> bool: ...
+
+
+Slot = TypeVar("Slot", bound=Offer)
 
 
 def rank(
-    slot: Slot, times: Sequence[time], courts: Sequence[str], zone: ZoneInfo
+    slot: Offer, times: Sequence[time], courts: Sequence[str], zone: ZoneInfo
 ) -> tuple[int, int]:
     """(time preference index, court preference index); lower is better."""
     local = slot.starts_at.astimezone(zone).time().replace(tzinfo=None)

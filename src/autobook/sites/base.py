@@ -12,16 +12,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
 from autobook.domain.release import ReleaseRule
 from autobook.domain.tasks import PaymentMethod
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
-
-    from autobook.engine.browsers import AccountBrowser
+    from playwright.async_api import BrowserContext, Page
 
 
 # --- what a site offers ----------------------------------------------------------------------
@@ -135,12 +133,22 @@ class Payment:
     cvv: str | None = field(default=None, repr=False)  # for SAVED_CARD where the site asks
 
 
+class SiteBrowser(Protocol):
+    """What an adapter may ask of the account's browser (the engine's `AccountBrowser`)."""
+
+    async def context(self) -> BrowserContext: ...
+
+    async def page(self) -> Page:
+        """The account's working tab."""
+        ...
+
+
 @dataclass
 class AdapterContext:
     """What the engine hands an adapter: base URLs, this account's browser, typing pace."""
 
     urls: dict[str, str | None]
-    browser: AccountBrowser
+    browser: SiteBrowser
     typing_delay_ms: int = 60
 
     def url(self, key: str) -> str:

@@ -1,0 +1,104 @@
+"""The layers run one way (DESIGN.md): web and cli → worker → handoff and appointments → engine
+→ sites → db → domain. This reads every module's imports (type-only ones too) and fails on an
+arrow that runs back up, naming the module and the import."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+# Lowest first; a module may import its own tier and any tier below it. The support modules sit
+# where their imports put them: settings, logs and the vault under the database; the runtime
+# (settings + database + vault), the notifier and the browser pool under the engine that uses them.
+TIERS: list[set[str]] = [
+    {"domain", "__init__"},
+    {"config", "logs", "vault"},
+    {"db"},
+    {"sites"},
+    {"runtime", "notify", "browser"},
+    {"engine"},
+    {"handoff", "appointments"},
+    {"worker"},
+    {"web", "cli", "demo", "__main__"},
+]
+# Back-imports still to remove (issue 13): the task writer checks a task's choices against the
+# site's offer through the sites registry. Listed so no new one can join them.
+KNOWN = {
+    "autobook/db/tasks.py imports autobook.sites.choices",
+    "autobook/db/tasks.py imports autobook.sites.registry",
+}
+# The simulators are a world of their own: they may import nothing of the product.
+ISLANDS = {"sandbox"}
+
+
+def part_of(module: str) -> str:
+    """The top-level part of `autobook.x.y` ("x"); the `cli_*` modules are the cli part."""
+    parts = module.split(".")
+    name = parts[1] if len(parts) > 1 else "__init__"
+    return "cli" if name.startswith("cli_") else name
+
+
+def tier_of(part: str) -> int:
+    for index, tier in enumerate(TIERS):
+        if part in tier:
+            return index
+    raise AssertionError(f"autobook.{part} is in no layer: add it to TIERS in {__file__}")
+
+
+def imports_of(src: Path, path: Path) -> list[tuple[int, str]]:
+    """(line, imported autobook module) for every import in the file, relative ones resolved."""
+    module = ".".join(path.relative_to(src).with_suffix("").parts)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                name = ".".join(base + ([node.module] if node.module else []))
+            else:
+                name = node.module or ""
+            found.append((node.lineno, name))
+    return [(line, name) for line, name in found if name.split(".")[0] == "autobook"]
+
+
+def back_imports(src: Path) -> list[str]:
+    """Every import under `src`/autobook that runs against the layer order."""
+    problems = []
+    for path in sorted((src / "autobook").rglob("*.py")):
+        module = ".".join(path.relative_to(src).with_suffix("").parts)
+        here = part_of(module)
+        for line, name in imports_of(src, path):
+            there = part_of(name)
+            where = f"{path.relative_to(src)}:{line} imports {name}"
+            if here in ISLANDS or there in ISLANDS:
+                if here != there and not (there in ISLANDS and tier_of(here) == len(TIERS) - 1):
+                    problems.append(f"{where} (the simulators stand apart)")
+            elif tier_of(there) > tier_of(here):
+                problems.append(f"{where} (autobook.{there} is above autobook.{here})")
+    return problems
+
+
+def test_no_module_imports_a_layer_above_its_own() -> None:
+    found = back_imports(SRC)
+    assert [p for p in found if without_place(p) not in KNOWN] == []
+    assert {without_place(p) for p in found} == KNOWN, "a known back-import is gone: unlist it"
+
+
+def without_place(problem: str) -> str:
+    """'a/b.py:12 imports x (why)' → 'a/b.py imports x'."""
+    where, _, rest = problem.partition(" imports ")
+    return f"{where.rsplit(':', 1)[0]} imports {rest.split(' (')[0]}"
+
+
+def test_the_check_sees_a_back_import(tmp_path: Path) -> None:
+    fake = tmp_path / "autobook" / "db"
+    fake.mkdir(parents=True)
+    type_only = "if TYPE_CHECKING:\n    from autobook.worker import loop\n"
+    (fake / "bad.py").write_text("from typing import TYPE_CHECKING\n" + type_only)
+    assert back_imports(tmp_path) == [
+        "autobook/db/bad.py:3 imports autobook.worker (autobook.worker is above autobook.db)"
+    ]
