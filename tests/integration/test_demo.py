@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from autobook.cli.demo_data import DEMO_TASKS, demo_accounts, demo_users, seed_demo
 from autobook.db.auth import authenticate
 from autobook.db.engine import transaction
 from autobook.db.models import SiteAccount, Task, TaskAccount
-from autobook.demo import DEMO_TASKS, demo_accounts, demo_users, seed_demo
 from autobook.domain.sites import Site
 from autobook.runtime import Runtime
 

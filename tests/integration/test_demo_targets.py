@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from autobook.demo import DEMO_TASKS, DemoTask, free_demo_targets
+from autobook.cli.demo_data import DEMO_TASKS, DemoTask, free_demo_targets
 from autobook.domain.tasks import Strategy
 from autobook.sandbox.better import catalog
 from autobook.sandbox.better.site import BetterSim

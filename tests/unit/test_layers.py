@@ -21,7 +21,7 @@ TIERS: list[set[str]] = [
     {"engine"},
     {"handoff", "appointments"},
     {"worker"},
-    {"web", "cli", "demo", "__main__"},
+    {"web", "cli", "__main__"},
 ]
 # Back-imports still to remove (issue 13): the task writer checks a task's choices against the
 # site's offer through the sites registry. Listed so no new one can join them.
@@ -34,10 +34,9 @@ ISLANDS = {"sandbox"}
 
 
 def part_of(module: str) -> str:
-    """The top-level part of `autobook.x.y` ("x"); the `cli_*` modules are the cli part."""
+    """The top-level part of `autobook.x.y` ("x")."""
     parts = module.split(".")
-    name = parts[1] if len(parts) > 1 else "__init__"
-    return "cli" if name.startswith("cli_") else name
+    return parts[1] if len(parts) > 1 else "__init__"
 
 
 def tier_of(part: str) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from autobook.cli_common import echo_note, load_settings
+from autobook.cli.common import echo_note, load_settings
 from autobook.vault import vault_from_settings
 
 SUFFIX = "-trace.zip.enc"

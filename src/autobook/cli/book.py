@@ -16,7 +16,7 @@ import click
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from autobook.cli_common import ID, describe, opened_runtime
+from autobook.cli.common import ID, describe, opened_runtime
 from autobook.db.engine import transaction
 from autobook.db.models import SiteAccount
 from autobook.db.tasks import create_task, transition

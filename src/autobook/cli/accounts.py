@@ -12,7 +12,7 @@ from typing import Any
 import click
 from pydantic import SecretStr
 
-from autobook.cli_common import ID, echo_note, opened_runtime, print_table, read_secret
+from autobook.cli.common import ID, echo_note, opened_runtime, print_table, read_secret
 from autobook.db.accounts import (
     create_account,
     create_payment_profile,

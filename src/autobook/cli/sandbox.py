@@ -8,7 +8,7 @@ from types import FrameType
 
 import click
 
-from autobook.cli_common import echo_note
+from autobook.cli.common import echo_note
 from autobook.sandbox.runner import SIM_CLASSES, Sandbox
 
 

@@ -1,4 +1,4 @@
-"""The `autobook` command: serve, db, keys, admin, token, account, payment, sandbox.
+"""The `autobook` command: serve and db here, one module per other command group beside it.
 
 Settings come from the environment and `.env` (see the README's table). Secrets are read from
 hidden prompts or stdin, never from argv. Errors a user can fix end in one `Error:` line.
@@ -10,17 +10,17 @@ from typing import Any
 
 import click
 
-from autobook.cli_accounts import account, payment
-from autobook.cli_auth import admin, token
-from autobook.cli_book import book
-from autobook.cli_common import USER_ERRORS, describe, echo_note, load_settings, opened_runtime
-from autobook.cli_demo import demo
-from autobook.cli_import import import_command
-from autobook.cli_keys import keys
-from autobook.cli_notify import notify
-from autobook.cli_sandbox import sandbox
-from autobook.cli_trace import trace
-from autobook.cli_worker import worker
+from autobook.cli.accounts import account, payment
+from autobook.cli.auth import admin, token
+from autobook.cli.book import book
+from autobook.cli.common import USER_ERRORS, describe, echo_note, load_settings, opened_runtime
+from autobook.cli.csv_import import import_command
+from autobook.cli.demo import demo
+from autobook.cli.keys import keys
+from autobook.cli.notify import notify
+from autobook.cli.sandbox import sandbox
+from autobook.cli.trace import trace
+from autobook.cli.worker import worker
 from autobook.db.engine import engine_from_settings
 from autobook.db.migrate import current_revision, upgrade
 from autobook.logs import setup_logging

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from autobook.cli_common import echo_note, load_settings, opened_runtime
+from autobook.cli.common import echo_note, load_settings, opened_runtime
 from autobook.db.notify_urls import split_urls
 from autobook.notify import global_urls, send_test
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from autobook.cli_common import echo_note, load_settings, opened_runtime, read_stdin_line
+from autobook.cli.common import echo_note, load_settings, opened_runtime, read_stdin_line
 from autobook.db.engine import transaction
 from autobook.db.secrets import check_or_set_canary, rotate_all, stale_ciphertexts
 from autobook.runtime import Runtime

@@ -12,7 +12,7 @@ import signal
 
 import click
 
-from autobook.cli_common import echo_note, load_settings, opened_runtime
+from autobook.cli.common import echo_note, load_settings, opened_runtime
 from autobook.logs import setup_logging
 from autobook.worker.distributed import DistributedWorker, is_distributed
 from autobook.worker.loop import Worker

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from autobook.cli_common import ID, echo_note, opened_runtime, print_table, read_secret
+from autobook.cli.common import ID, echo_note, opened_runtime, print_table, read_secret
 from autobook.db.accounts import NotFound
 from autobook.db.auth import create_token, list_tokens, revoke_token, set_admin_password
 from autobook.db.engine import transaction

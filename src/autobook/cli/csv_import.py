@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 from sqlalchemy.orm import Session
 
-from autobook.cli_common import ID, echo_note, opened_runtime
+from autobook.cli.common import ID, echo_note, opened_runtime
 from autobook.db.bookings import local_date
 from autobook.db.engine import transaction
 from autobook.db.models import utcnow

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from autobook.cli_common import echo_note, load_settings, opened_runtime
-from autobook.demo import demo_today, free_demo_targets, seed_demo
+from autobook.cli.common import echo_note, load_settings, opened_runtime
+from autobook.cli.demo_data import demo_today, free_demo_targets, seed_demo
 from autobook.logs import setup_logging
 from autobook.sandbox.runner import SIM_CLASSES, Sandbox
 
