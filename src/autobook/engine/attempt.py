@@ -24,7 +24,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from autobook.db.models import utcnow
-from autobook.domain.choice import choose
+from autobook.domain.choice import choose, off_target
 from autobook.domain.statuses import TaskStatus
 from autobook.domain.tasks import PaymentMethod
 from autobook.engine import job as db
@@ -190,7 +190,7 @@ class Attempt:
         want = self.job.want
         async with self.steps.step("find") as note:
             slots = await retrying(lambda: self.adapter.availability(want), note)
-            candidates = choose(slots, want.times, want.courts, self.info.zone)
+            candidates = choose(slots, want.times, want.courts, self.info.zone, day=want.day)
             note.detail = f"{len(slots)} slots listed, {len(candidates)} wanted and free"
             if not candidates:
                 _raise_if_unreleased(slots, want.times, self.info.zone)
@@ -265,8 +265,12 @@ class Attempt:
             when = confirmation.starts_at.astimezone(self.info.zone)
             parts = [confirmation.court, f"{when:%a %d %b %H:%M}", confirmation.price]
             message = f"booked {confirmation.reference}: " + ", ".join(p for p in parts if p)
+            want = self.job.want
+            wrong = off_target(confirmation.starts_at, want.day, want.times, self.info.zone)
+            if wrong is not None:  # money is spent: record it, and say so loudly
+                message += f"; NOT WHAT THE TASK ASKED: {wrong}, check it on the site"
             note.detail = message
-        db.log(self.runtime, self.job, "INFO", message)
+        db.log(self.runtime, self.job, "ERROR" if wrong else "INFO", message)
         return AttemptResult(
             outcome, self.job.status, message, self.attempt_id, booking_id,
             confirmation.reference, confirmation.court, confirmation.price,

@@ -108,7 +108,7 @@ class DividedAttempt(Attempt):
     async def _book_one(self, wanted: time, slots: list[Slot]) -> bool:
         """Book `wanted` with the first account that has room; True when booked."""
         want = self.job.want
-        candidates = choose(slots, (wanted,), want.courts, self.info.zone)
+        candidates = choose(slots, (wanted,), want.courts, self.info.zone, day=want.day)
         for seat in (s for s in self.seats if s.room and candidates):
             self._use(seat)
             try:

@@ -97,9 +97,9 @@ class Snipe(Attempt):
             wanted = [
                 s for s in slots
                 if (s.bookable or s.released_at is not None)
-                and rank(s, want.times, want.courts, zone)[0] < len(want.times)
+                and rank(s, want.day, want.times, want.courts, zone)[0] < len(want.times)
             ]  # fmt: skip
-            wanted.sort(key=lambda s: (rank(s, want.times, want.courts, zone), s.site_id))
+            wanted.sort(key=lambda s: (rank(s, want.day, want.times, want.courts, zone), s.site_id))
             site_release = min((s.released_at for s in wanted if s.released_at), default=None)
             if site_release is not None:
                 self.release_at = site_release  # the site's own instant beats any rule
