@@ -22,6 +22,7 @@ from autobook.runtime import Runtime, open_runtime
 from autobook.web import docs, health
 from autobook.web.api import api_router
 from autobook.web.errors import install_error_handlers
+from autobook.web.hygiene import RequestHygiene
 from autobook.web.middleware import BodyLimit, LastResort, SecurityHeaders
 from autobook.web.ratelimit import LoginRateLimiter
 from autobook.web.session_cookie import add_session_cookie
@@ -73,6 +74,7 @@ def create_app(
     for router in (health.router, docs.router, auth.router, *page_routers(), api_router):
         app.include_router(router)
     # Added last = outermost: headers go on every response, even the last-resort 500.
+    app.add_middleware(RequestHygiene)
     app.add_middleware(LastResort)
     add_session_cookie(app, settings)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
