@@ -9,6 +9,7 @@ screenshot. Every step is timed into the execution log; every failure ends in a 
 | payment declined           | declined        | failed, with the site's reason               |
 | not released yet           | not_released    | pending until the release instant            |
 | page or field missing      | site_changed    | failed, with screenshot, HTML and selector   |
+| no outcome after paying    | payment_unknown | failed, with screenshot and HTML, never retried |
 
 Never pay twice: a task with a confirmed booking never checks out again, and before holding a
 slot the engine asks the site for the account's bookings on that day.
@@ -47,7 +48,8 @@ from autobook.sites.registry import adapter_class
 log = logging.getLogger(__name__)
 
 # Error kinds after which the task is finished as failed; the others wait for the next cycle.
-FINAL_KINDS = frozenset({"auth", "config", "declined", "site_changed"})
+# payment_unknown is final too: the card may have been charged, so it is never paid again.
+FINAL_KINDS = frozenset({"auth", "config", "declined", "site_changed", "payment_unknown"})
 POLL_JITTER = 0.1  # next checks land within ±10 % of the task's interval
 # Outcomes of an ordinary poll: not written to the system log, and only the latest such attempt
 # of a task is kept, so a task watched for weeks leaves one row, not thousands.
@@ -317,6 +319,9 @@ class Attempt:
             message = f"site changed at step {step}: {exc.message}{saved}"
         elif exc.kind == "declined":
             message = f"payment declined: {exc.message}"
+        elif exc.kind == "payment_unknown":  # the page is the only record of what happened
+            saved = await self._diagnose(step)
+            message = f"payment outcome unknown, check with the site: {exc.message}{saved}"
         if exc.kind in FINAL_KINDS:
             return self._settle(exc.kind, TaskStatus.FAILED, message)
         next_run = exc.opens_at if isinstance(exc, NotReleased) and exc.opens_at else None

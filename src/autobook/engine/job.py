@@ -340,6 +340,7 @@ NOTICES = {
     "auth": NotifyEvent.AUTH_ERROR,
     "declined": NotifyEvent.FAILED,
     "site_changed": NotifyEvent.FAILED,
+    "payment_unknown": NotifyEvent.FAILED,
     "config": NotifyEvent.FAILED,
     "error": NotifyEvent.FAILED,
     "snipe_lost": NotifyEvent.SNIPE_LOST,

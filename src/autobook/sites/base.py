@@ -210,6 +210,14 @@ class PaymentDeclined(SiteError):
     kind = "declined"
 
 
+class PaymentUnknown(SiteError):
+    """The pay button was clicked and the page shows neither a confirmation nor a failure: the
+    card may have been charged. Final, never retried and never reported as declined; the page
+    is saved so a person can check with the site."""
+
+    kind = "payment_unknown"
+
+
 class NotReleased(SiteError):
     """The slot is not bookable yet: wait. `opens_at` when the site says."""
 

@@ -4,12 +4,13 @@ free slots and the booking rules. Not part of the real site."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from autobook.sandbox.clinic.catalog import SERVICE_BY_ID, shortest_service
+from autobook.sandbox.clinic.desk import TIMES_DELAY_MS
 from autobook.sandbox.clinic.schedule import Appointment, parse_slot_key, slot_key
 from autobook.sandbox.clinic.web import DeskDep
 
@@ -17,6 +18,8 @@ from autobook.sandbox.clinic.web import DeskDep
 class Settings(BaseModel):
     booking_window_days: int = Field(ge=0, le=365)
     session_ttl_s: int = Field(ge=1, le=86_400)
+    times_delay_ms: int = Field(TIMES_DELAY_MS, ge=0, le=30_000)
+    after_payment: Literal["normal", "blank"] = "normal"
 
 
 class FrontDeskBooking(BaseModel):
@@ -101,6 +104,8 @@ def get_settings(desk: DeskDep) -> Settings:
     return Settings(
         booking_window_days=desk.window_days,
         session_ttl_s=int(desk.session_ttl.total_seconds()),
+        times_delay_ms=desk.times_delay_ms,
+        after_payment=desk.after_payment,  # type: ignore[arg-type]
     )
 
 
@@ -109,6 +114,7 @@ def put_settings(body: Settings, desk: DeskDep) -> Settings:
     with desk.site.lock:
         desk.window_days = body.booking_window_days
         desk.session_ttl = timedelta(seconds=body.session_ttl_s)
+        desk.times_delay_ms, desk.after_payment = body.times_delay_ms, body.after_payment
         for session in desk.sessions.values():
             session.ttl = desk.session_ttl
     return body

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from autobook.sandbox.clinic.catalog import (
     DEPOSIT_PENCE,
@@ -90,6 +90,8 @@ def pay(
     if card is None:
         return _payment(request, session, field_errors=errors, status=422)
     outcome = desk.pay(session, card)
+    if outcome == SUCCESS and desk.after_payment == "blank":
+        return HTMLResponse("<!doctype html><title>Processing</title><p>Please wait…</p>")
     if outcome == SUCCESS:
         return see_other(confirmation_url(session.id))
     return _payment(request, session, failure=outcome, status=FAILURE_STATUS[outcome])

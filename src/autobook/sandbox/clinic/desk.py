@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from autobook.sandbox.clinic.site import ClinicSim
 
 SLOT_UNAVAILABLE = "slot_unavailable"
+TIMES_DELAY_MS = 1500  # the six-step widget shows a day's times this long after its click
+# after_payment "blank" (a sandbox setting): a paid five-step session answers with a page that
+# says nothing, as a payment provider's page that never came back, so the outcome is unknown.
 REF_CHARS = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1I")
 
 
@@ -56,11 +59,15 @@ class FrontDesk:
         self.sessions: dict[str, WidgetSession] = {}
         self.window_days = BOOKING_WINDOW_DAYS
         self.session_ttl = SESSION_TTL
+        self.times_delay_ms = TIMES_DELAY_MS
+        self.after_payment = "normal"
 
     def clear(self) -> None:
         with self.site.lock:
             self.schedule.clear()
             self.sessions.clear()
+            # Knobs a test turns on must not leak into the next one.
+            self.times_delay_ms, self.after_payment = TIMES_DELAY_MS, "normal"
 
     # --- time and releases ----------------------------------------------------------------
     def now(self) -> datetime:
@@ -226,21 +233,51 @@ class FrontDesk:
                     detail={"reason": SLOT_UNAVAILABLE},
                 )  # fmt: skip
                 return SLOT_UNAVAILABLE
-            outcome = charge(card, decline_all=self.site.faults.decline_payments)
+            outcome = self._charge(card, actor, key, session.id)
             session.last_payment = outcome
-            self.site.events.record(
-                "payment", actor=actor, slot=key, reference=session.id,
-                detail={"outcome": outcome, "amount": DEPOSIT_PENCE / 100, "currency": "GBP",
-                        "card_last4": card.last4},
-            )  # fmt: skip
             if outcome != SUCCESS:
-                self.site.events.record(
-                    "rejected", actor=actor, slot=key, reference=session.id,
-                    detail={"reason": outcome, "card_last4": card.last4},
-                )  # fmt: skip
                 return outcome
             self._confirm(session, provider, service, card.last4)
             return SUCCESS
+
+    def pay_and_book(
+        self, service: Service, choice: str, start: datetime, contact: Contact, card: Card
+    ) -> tuple[str, str]:
+        """The six-step widget's one call: charge and book `start` with the provider chosen
+        (or the first free one for ANY_PROVIDER). (outcome, reference or "")."""
+        with self.site.lock:
+            self.sweep()
+            offered = providers_for(service.id)
+            candidates = offered if choice == ANY_PROVIDER else [PROVIDER_BY_ID[choice]]
+            free = [p for p in candidates if self.schedule.is_free(p, service, start)]
+            actor = contact.email
+            key = slot_key(candidates[0].id if len(candidates) == 1 else ANY_PROVIDER, start)
+            if start <= self.now() or not self.is_bookable_day(start.date()) or not free:
+                self.site.events.record(
+                    "rejected", actor=actor, slot=key, detail={"reason": SLOT_UNAVAILABLE}
+                )
+                return SLOT_UNAVAILABLE, ""
+            provider = free[0]
+            key = slot_key(provider.id, start)
+            outcome = self._charge(card, actor, key, "")
+            if outcome != SUCCESS:
+                return outcome, ""
+            return SUCCESS, self.book(provider, service, start, actor, "card", card.last4).reference
+
+    def _charge(self, card: Card, actor: str, key: str, reference: str) -> str:
+        """Charge the deposit, recording the payment (and a refusal) in the event log."""
+        outcome = charge(card, decline_all=self.site.faults.decline_payments)
+        self.site.events.record(
+            "payment", actor=actor, slot=key, reference=reference,
+            detail={"outcome": outcome, "amount": DEPOSIT_PENCE / 100, "currency": "GBP",
+                    "card_last4": card.last4},
+        )  # fmt: skip
+        if outcome != SUCCESS:
+            self.site.events.record(
+                "rejected", actor=actor, slot=key, reference=reference,
+                detail={"reason": outcome, "card_last4": card.last4},
+            )  # fmt: skip
+        return outcome
 
     def _still_ours(self, session: WidgetSession, provider: Provider, service: Service) -> bool:
         """Held by this session, or (hold lost) still free and still in the future."""

@@ -1,7 +1,10 @@
 """`ClinicSim`: a Moxie-style med-spa booking widget on one origin ("web").
 
-Paths: `/` (clinic home), `/book` (starts a widget session), `/book/s/{id}/step/1..5`,
-`/book/s/{id}/confirmation`, `/static/…`; sandbox controls under `/_sandbox/clinic/…`.
+Origin "web", the five-step widget: `/` (clinic home), `/book` (starts a widget session),
+`/book/s/{id}/step/1..5`, `/book/s/{id}/confirmation`, `/static/…`; sandbox controls under
+`/_sandbox/clinic/…`. Origin "moxie", the six-step one-page widget (see `moxie.py`):
+`/booking/lumen-skin-clinic`, its `/_next/data/…json`, `/v1/graphql` and the thank-you page.
+Both book into the same diary.
 Days open for online booking `BOOKING_WINDOW_DAYS` ahead at local midnight (Europe/London).
 """
 
@@ -15,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from autobook.sandbox.clinic import admin, checkout, pages
+from autobook.sandbox.clinic import admin, checkout, moxie, pages
 from autobook.sandbox.clinic.catalog import (
     CLINIC_NAME,
     PROVIDERS,
@@ -39,7 +42,8 @@ DEMO_PATIENTS = ("olivia", "amelia", "isla", "ava", "mia", "sophia", "grace", "l
 
 class ClinicSim(SimSite):
     name = "clinic"
-    origins = ("web",)
+    # "web": the five-step widget of seed 004; "moxie": the six-step one after the real widget.
+    origins = ("web", "moxie")
 
     def __init__(self, *, clock: SiteClock | None = None, seed: int | None = None) -> None:
         super().__init__(clock=clock, seed=seed)
@@ -102,7 +106,14 @@ class ClinicSim(SimSite):
         app.include_router(admin.router, prefix=f"{ADMIN_PREFIX}/clinic")
         app.add_exception_handler(SessionGone, session_gone)
         app.add_exception_handler(StarletteHTTPException, http_error)
-        return {"web": app}
+        return {"web": app, "moxie": self._moxie_app()}
+
+    def _moxie_app(self) -> FastAPI:
+        app = self.new_app(f"{CLINIC_NAME} booking (Moxie)")
+        app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+        app.state.desk = self.desk
+        app.include_router(moxie.router)
+        return app
 
     def state_summary(self) -> dict[str, Any]:
         desk = self.desk

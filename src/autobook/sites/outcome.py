@@ -1,0 +1,152 @@
+"""What a page says after "Book Appointment" was clicked (seed 004's outcome detection), in one
+place for adapters that pay and for anything that watches a handed-off payment page.
+
+Success is recognised by URL (`/confirmation`, `/success`, `/thank-you`), by text ("Booking
+Confirmed", "Appointment Scheduled") or by element (`.confirmation-number`); failure by the texts
+"Payment Failed" and "Card Declined" or an error element. A page that shows none of these is
+UNKNOWN: the charge may have gone through, so it is never reported as declined.
+
+`classify` is the pure rule; `read_outcome` polls a Playwright page with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from playwright.async_api import Locator, Page
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    DECLINED = "declined"
+    EXPIRED = "expired"  # the card has expired
+    SLOT_UNAVAILABLE = "slot_unavailable"  # the time went before the charge; nothing charged
+    SESSION_GONE = "session_gone"  # the booking session expired or was not found
+    UNKNOWN = "unknown"
+
+
+SUCCESS_PATHS = ("/confirmation", "/success", "/thank-you")
+FAILURE_PATHS = ("/error", "/failed")
+SUCCESS_TEXTS = ("booking confirmed", "appointment scheduled", "appointment confirmed")
+FAILURE_TEXTS = ("payment failed", "card declined", "card was declined", "payment declined")
+SUCCESS_SELECTORS = (".confirmation-number", "[data-testid='success']")
+FAILURE_SELECTORS = (".error-message", "[data-testid='error']", ".field-error")
+# Within a failure, what went wrong; checked in this order.
+EXPIRED_CARD_RE = re.compile(r"card (has )?expired|expired card|expiration date", re.I)
+SLOT_GONE_RE = re.compile(r"no longer available|not been charged", re.I)
+SESSION_GONE_RE = re.compile(r"session (has )?expired|session not found|page not found", re.I)
+REFERENCE_RE = re.compile(
+    r"confirmation\s*(?:number|no\.?|code|#)?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{3,})", re.I
+)
+
+POLL_S = 0.25  # how often a page is looked at while the site answers
+DEFAULT_WAIT_S = 20.0  # a payment provider may take a while; after that the page is unknown
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    outcome: Outcome
+    reason: str = ""  # the page's own words, for the user
+    reference: str | None = None  # the confirmation number when the page shows one
+    url: str = ""
+
+
+def classify(
+    url: str,
+    text: str,
+    *,
+    success_element: bool = False,
+    failure_element: bool = False,
+    reference: str | None = None,
+) -> PageOutcome:
+    """The outcome a page shows: its URL path, its visible text, and whether a success or a
+    failure element is on it. `reference` is the text of a `.confirmation-number`, if any."""
+    path = urlsplit(url).path.lower()
+    flat = " ".join(text.split())
+    lowered = flat.casefold()
+    failure_text = next((t for t in FAILURE_TEXTS if t in lowered), None)
+    if SESSION_GONE_RE.search(flat) and not failure_text:
+        return PageOutcome(Outcome.SESSION_GONE, _excerpt(flat, SESSION_GONE_RE), url=url)
+    success = (
+        any(p in path for p in SUCCESS_PATHS)
+        or any(t in lowered for t in SUCCESS_TEXTS)
+        or success_element
+    )
+    if success and not failure_text:
+        ref = (reference or "").strip() or _reference(flat)
+        return PageOutcome(Outcome.SUCCESS, "", ref, url)
+    if failure_text or failure_element or any(p in path for p in FAILURE_PATHS):
+        for pattern, outcome in ((SLOT_GONE_RE, Outcome.SLOT_UNAVAILABLE),
+                                 (EXPIRED_CARD_RE, Outcome.EXPIRED)):  # fmt: skip
+            if pattern.search(flat):
+                return PageOutcome(outcome, _excerpt(flat, pattern), url=url)
+        found = re.compile(re.escape(failure_text)) if failure_text else None
+        reason = _excerpt(flat, found) if found else "the page shows an error"
+        return PageOutcome(Outcome.DECLINED, reason, url=url)
+    return PageOutcome(Outcome.UNKNOWN, "the page shows no confirmation and no error", url=url)
+
+
+async def look(page: Page) -> PageOutcome:
+    """Classify what `page` shows now."""
+    from playwright.async_api import Error as PlaywrightError  # only adapters load Playwright
+
+    numbers = page.locator(SUCCESS_SELECTORS[0])
+    reference = await numbers.first.text_content() if await numbers.count() else None
+    try:
+        text = await page.locator("body").inner_text(timeout=2_000)
+    except PlaywrightError:  # the page is between two documents: nothing to read yet
+        text = ""
+    return classify(
+        page.url,
+        text,
+        success_element=await page.locator(", ".join(SUCCESS_SELECTORS)).count() > 0,
+        failure_element=await _any_visible(page.locator(", ".join(FAILURE_SELECTORS))),
+        reference=reference,
+    )
+
+
+async def read_outcome(
+    page: Page, *, wait_s: float = DEFAULT_WAIT_S, until_changed_from: str | None = None
+) -> PageOutcome:
+    """Poll `page` until it shows an outcome, or `wait_s` passes (then UNKNOWN).
+
+    `until_changed_from`: the payment page's URL; while the page is still there and shows no
+    error, the site has not answered yet, even if the page mentions a confirmation to come.
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        seen = await look(page)
+        settled = seen.outcome is not Outcome.UNKNOWN
+        if settled and seen.outcome is Outcome.SUCCESS and until_changed_from == page.url:
+            settled = await page.locator(", ".join(SUCCESS_SELECTORS)).count() > 0
+        if settled or time.monotonic() >= deadline:
+            return seen
+        await asyncio.sleep(POLL_S)
+
+
+async def _any_visible(locator: Locator) -> bool:
+    for i in range(await locator.count()):
+        if await locator.nth(i).is_visible():
+            return True
+    return False
+
+
+def _reference(text: str) -> str | None:
+    match = REFERENCE_RE.search(text)
+    return match[1] if match else None
+
+
+def _excerpt(text: str, pattern: re.Pattern[str] | None, width: int = 160) -> str:
+    """The sentence around what matched, as the site words it."""
+    match = pattern.search(text) if pattern else None
+    if match is None:
+        return text[:width]
+    start = max(text.rfind(".", 0, match.start()) + 1, match.start() - width // 2)
+    return text[start : start + width].strip()
