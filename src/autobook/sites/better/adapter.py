@@ -295,7 +295,9 @@ class BetterAdapter(SiteAdapter):
         with contextlib.suppress(SiteError):
             for booking in await self.api.bookings("confirm"):
                 if booking.order_id == reference and booking.starts_at == hold.slot.starts_at:
-                    return self._confirmation(booking)
+                    listed = self._confirmation(booking)  # what the listing leaves out: the hold's
+                    return replace(listed, court=listed.court or hold.slot.court,
+                                   price=listed.price or hold.price or hold.slot.price)  # fmt: skip
         slot = hold.slot
         price, url = hold.price or slot.price, self._confirmed_url(reference)
         return Confirmation(reference, slot.starts_at, slot.ends_at, slot.court, price, url=url)
