@@ -53,6 +53,7 @@ def test_login_gives_an_opaque_v4_local_token(api: httpx.Client, admin: httpx.Cl
     assert body["status"] == "success"
     assert body["token"].startswith("v4.local.") and len(body["token"]) > 60
     assert body["user"]["email"] == CREDIT[0]
+    assert "membership_user" not in body["user"]  # the notes give it only in GET /auth/user
     [event] = events(admin, "login")
     assert event["actor"] == CREDIT[0] and event["detail"]["ok"] is True
     assert event["detail"]["origin"] == "https://bookings.better.org.uk"

@@ -42,6 +42,7 @@ from autobook.sites.base import (
     SiteError,
     Slot,
     SlotTaken,
+    WrongBooking,
 )
 from autobook.sites.registry import adapter_class
 
@@ -234,19 +235,40 @@ class Attempt:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _pay(self, hold: Hold) -> Confirmation | None:
+        """Pay for the hold, after reading back that it is on the wanted day and time (money is
+        final). Whatever fails short of an unknown payment gives the hold back."""
         job = self.job
-        async with self.steps.step("pay") as note:
-            confirmation = await retrying(
-                lambda: self.adapter.checkout(hold, job.payment, dry_run=job.dry_run),
-                note,
-                before_retry=lambda: self._already_paid(note),
-            )
+        try:
+            async with self.steps.step("pay") as note:
+                want = job.want
+                wrong = off_target(hold.slot.starts_at, want.day, want.times, self.info.zone)
+                if wrong is not None:
+                    raise WrongBooking(f"wrong booking: the site holds a slot that {wrong}; "
+                                       "nothing was paid")  # fmt: skip
+                confirmation = await retrying(
+                    lambda: self.adapter.checkout(hold, job.payment, dry_run=job.dry_run),
+                    note,
+                    before_retry=lambda: self._already_paid(note),
+                )
+        except SiteError as exc:
+            if exc.kind != "payment_unknown":  # maybe charged: leave the site's state alone
+                await self._give_back(hold)
+            raise
             note.detail = (
                 "dry run: stopped at the pay button"
                 if confirmation is None
                 else f"paid by {job.payment.method.value}"
             )
         return confirmation
+
+    async def _give_back(self, hold: Hold) -> None:
+        """Release a hold the attempt will not pay for, so the court is free for others."""
+        async with self.steps.step("release") as note:
+            try:
+                await self.adapter.release(hold)
+                note.detail = f"gave back the hold of {describe_slot(hold.slot, self.info.zone)}"
+            except SiteError as exc:
+                note.detail = f"could not give the hold back ({exc.message}); it expires"
 
     async def _already_paid(self, note: StepNote) -> Confirmation | None:
         """After a failed payment request, ask the site whether it went through anyway."""

@@ -238,6 +238,14 @@ class SiteChanged(SiteError):
         self.selector = selector
 
 
+class WrongBooking(SiteChanged):
+    """What the site holds or would charge for is not what the task asked for (another date,
+    time or court): final, and nothing is paid. A kind of site change, so the page is saved."""
+
+    def __init__(self, message: str, *, step: str = "pay") -> None:
+        super().__init__(message, step=step, selector="read-back")
+
+
 # --- the interface ---------------------------------------------------------------------------
 class SiteAdapter(ABC):
     """One logged-in account on one site. Created per attempt; `close` frees what it opened.

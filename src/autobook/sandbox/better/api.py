@@ -84,7 +84,7 @@ def build_router(sim: BetterSim) -> APIRouter:
             if user is None or not ok:
                 raise BetterError(401, BAD_CREDENTIALS)
             token = state.issue_token(user)
-            return {"status": "success", "token": token, "user": serialize.user(user)}
+            return {"status": "success", "token": token, "user": serialize.login_user(user)}
 
     @r.get("/auth/user")
     def auth_user(request: Request) -> dict[str, Any]:

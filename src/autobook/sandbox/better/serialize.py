@@ -253,7 +253,14 @@ def booking(state: BetterState, b: Booking) -> dict[str, Any]:
     }
 
 
+def login_user(u: User) -> dict[str, Any]:
+    """The login answer's `user`: the notes leave its contents open, so it carries nothing a
+    client could lean on instead of `GET /auth/user` (no membership, no credit)."""
+    return {"id": u.id, "first_name": u.first_name, "email": u.email}
+
+
 def user(u: User) -> dict[str, Any]:
+    """`GET /auth/user`'s `data`: the one place the notes give `membership_user.id`."""
     return {
         "id": u.id,
         "first_name": u.first_name,

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime, time
 from typing import TYPE_CHECKING, ClassVar
 
-from autobook.domain.release import LONDON, ReleaseRule
+from autobook.domain.release import ReleaseRule
 from autobook.domain.tasks import PaymentMethod
 from autobook.sites.base import (
     Activity,
@@ -26,16 +26,27 @@ from autobook.sites.base import (
     Payment,
     PaymentDeclined,
     SiteAdapter,
+    SiteChanged,
     SiteError,
     SiteInfo,
     Slot,
     SlotTaken,
     Venue,
     Want,
+    WrongBooking,
 )
 from autobook.sites.better.api import BetterApi
 from autobook.sites.better.browser import BetterWeb
-from autobook.sites.better.models import BOOK, FULL, Booking, Cart, Court, Session
+from autobook.sites.better.models import (
+    BOOK,
+    FULL,
+    LONDON,
+    Booking,
+    Cart,
+    CartLine,
+    Court,
+    Session,
+)
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -120,7 +131,10 @@ class BetterAdapter(SiteAdapter):
             raise
         # Per-court ids for the wanted times only (bookable, or listed before release so a
         # snipe can prepare its cart request); every other session stays one summary slot.
-        wanted = [s for s in sessions if s.start in want.times and s.status != FULL]
+        # A session listed under another date than asked is never prepared for booking.
+        wanted = [
+            s for s in sessions if s.day == want.day and s.start in want.times and s.status != FULL
+        ]
         court_lists = await asyncio.gather(
             *(self.api.courts(want.venue, want.activity, s) for s in wanted)
         )
@@ -135,11 +149,13 @@ class BetterAdapter(SiteAdapter):
 
     async def bookings(self, want: Want) -> list[Confirmation]:
         found = await self.api.bookings("check existing")
+        # A booking without a venue or activity may still be this one: only a named other
+        # venue or activity rules it out, and only a cancelled or refunded state (fail safe).
         return [
             self._confirmation(b)
             for b in found
-            if b.status == "BOOKED"
-            and b.venue_slug == want.venue
+            if b.live
+            and b.venue_slug in (None, want.venue)
             and b.activity_slug in (None, want.activity)
             and b.day == want.day
         ]
@@ -150,16 +166,37 @@ class BetterAdapter(SiteAdapter):
         if court is None:
             court = await self._free_court(session, want)
         if court.in_basket:  # ours, from an earlier attempt: keep that hold
-            earlier = await self._held_before(slot, court)
+            earlier = await self._held_before(slot, session, court)
             if earlier is not None:
                 return earlier
-        cart = await self.api.cart_add(court, self.membership_id)
-        line = next((ln for ln in cart.lines if ln.court_id == court.id), None)
-        if line is None:
-            raise SlotTaken("the site did not keep the slot in the basket", step="hold")
-        await self._drop_others(cart, line.id, "hold")
-        held = replace(slot, court=line.court or court.name)
-        return Hold(held, str(line.id), line.price or slot.price, {"court_id": court.id})
+        try:
+            cart = await self.api.cart_add(court, self.membership_id)
+            line = _our_line(cart, court)
+            if line is None:
+                if cart.lines and not any(ln.slot_ids for ln in cart.lines):
+                    await self._empty_basket()  # cannot tell ours: give every line back
+                raise SlotTaken("the site did not keep the slot in the basket", step="hold")
+            await self._drop_others(cart, line.id, "hold")
+        except SiteChanged:
+            # The court may sit in the basket although its answer was unreadable: never leave
+            # a hold behind (it would block the court for everyone for ten minutes).
+            await self._empty_basket()
+            raise
+        return self._hold_of(slot, session, court, line)
+
+    def _hold_of(self, slot: Slot, session: Session, court: Court, line: CartLine) -> Hold:
+        """The hold as the basket line reads back; what the adapter asked for (the session's
+        listed date, the court's time and name) where the line does not say."""
+        day = line.day or session.day
+        start = line.start or court.start or session.start
+        starts_at = datetime.combine(day, start, tzinfo=LONDON)
+        length = session.ends_at - session.starts_at
+        held = replace(
+            slot, starts_at=starts_at, ends_at=starts_at + length,
+            court=line.court or court.name, bookable=True,
+        )  # fmt: skip
+        extra = {"court_id": court.id, "court": court.name}
+        return Hold(held, str(line.id), line.price or court.price or slot.price, extra)
 
     async def _listed(self, slot: Slot, want: Want) -> tuple[Session, Court | None]:
         """The session (and court) behind a slot; listed afresh for a slot that did not come
@@ -182,14 +219,13 @@ class BetterAdapter(SiteAdapter):
             raise SlotTaken(f"no free court at {session.start:%H:%M}", step="hold")
         return free[0]
 
-    async def _held_before(self, slot: Slot, court: Court) -> Hold | None:
+    async def _held_before(self, slot: Slot, session: Session, court: Court) -> Hold | None:
         cart = await self.api.cart("hold")
-        for line in cart.lines:
-            if line.court_id == court.id:
-                await self._drop_others(cart, line.id, "hold")
-                held = replace(slot, court=line.court or court.name, bookable=True)
-                return Hold(held, str(line.id), line.price, {"court_id": court.id})
-        return None
+        line = next((ln for ln in cart.lines if court.id in ln.slot_ids), None)
+        if line is None:
+            return None
+        await self._drop_others(cart, line.id, "hold")
+        return self._hold_of(slot, session, court, line)
 
     async def _drop_others(self, cart: Cart, keep: int, step: str) -> Cart:
         """Keep exactly one basket line, so checkout never pays for a leftover or a duplicate."""
@@ -200,6 +236,13 @@ class BetterAdapter(SiteAdapter):
         cart = await self.api.cart("release")
         if any(str(ln.id) == hold.token for ln in cart.lines):
             await self.api.cart_remove([int(hold.token)], "release")
+
+    async def _empty_basket(self) -> None:
+        """Remove every line whose id can be read from the raw basket; best effort."""
+        with contextlib.suppress(SiteError):
+            ids = await self.api.cart_line_ids("hold")
+            if ids:
+                await self.api.cart_remove(ids, "hold")
 
     # --- checkout -------------------------------------------------------------------------
     async def checkout(self, hold: Hold, payment: Payment, *, dry_run: bool) -> Confirmation | None:
@@ -224,10 +267,15 @@ class BetterAdapter(SiteAdapter):
         return await self._confirmed(reference, hold)
 
     async def _basket_for(self, hold: Hold) -> Cart:
-        """The basket holding exactly this hold; a dropped or expired hold is a lost slot."""
+        """The basket holding exactly this hold, read back once more just before paying (money
+        is final); a dropped or expired hold is a lost slot."""
         cart = await self.api.cart("pay")
-        if not any(str(ln.id) == hold.token for ln in cart.lines):
+        line = next((ln for ln in cart.lines if str(ln.id) == hold.token), None)
+        if line is None:
             raise SlotTaken("the site dropped the hold before checkout", step="pay")
+        wrong = _line_differs(line, hold)
+        if wrong is not None:  # the engine gives the hold back
+            raise WrongBooking(f"wrong booking: {wrong}; nothing was paid")
         return await self._drop_others(cart, int(hold.token), "pay")
 
     async def _pay_by_credit(self, cart: Cart) -> str:
@@ -247,7 +295,9 @@ class BetterAdapter(SiteAdapter):
         with contextlib.suppress(SiteError):
             for booking in await self.api.bookings("confirm"):
                 if booking.order_id == reference and booking.starts_at == hold.slot.starts_at:
-                    return self._confirmation(booking)
+                    listed = self._confirmation(booking)  # what the listing leaves out: the hold's
+                    return replace(listed, court=listed.court or hold.slot.court,
+                                   price=listed.price or hold.price or hold.slot.price)  # fmt: skip
         slot = hold.slot
         price, url = hold.price or slot.price, self._confirmed_url(reference)
         return Confirmation(reference, slot.starts_at, slot.ends_at, slot.court, price, url=url)
@@ -274,6 +324,30 @@ class BetterAdapter(SiteAdapter):
     async def close(self) -> None:
         if self._api is not None:
             await self._api.close()
+
+
+def _our_line(cart: Cart, court: Court) -> CartLine | None:
+    """The basket line holding `court`: the line naming its slot id, or, where the lines name
+    no slot at all (the notes leave them open), the only line there is."""
+    for line in cart.lines:
+        if court.id in line.slot_ids:
+            return line
+    if len(cart.lines) == 1 and not cart.lines[0].slot_ids:
+        return cart.lines[0]
+    return None
+
+
+def _line_differs(line: CartLine, hold: Hold) -> str | None:
+    """What the basket line says that is not what was held; only what the line shows."""
+    at = hold.slot.starts_at.astimezone(LONDON)
+    if line.day is not None and line.day != at.date():
+        return f"the basket holds {line.day:%a %d %b %Y}, not {at:%a %d %b %Y}"
+    if line.start is not None and line.start != at.time().replace(tzinfo=None):
+        return f"the basket holds {line.start:%H:%M}, not {at:%H:%M}"
+    asked = hold.extra.get("court")
+    if line.court and asked and line.court.casefold() != str(asked).casefold():
+        return f"the basket holds {line.court!r}, not {asked!r}"
+    return None
 
 
 def _court_slot(s: Session, court: Court) -> Slot:

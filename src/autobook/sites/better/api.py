@@ -49,7 +49,10 @@ class BetterApi:
 
     # --- auth -----------------------------------------------------------------------------
     async def login(self, username: str, password: str) -> int | None:
-        """Log in and keep the token; the account's membership id. Refusals are final."""
+        """Log in and keep the token; the account's membership id. Refusals are final.
+
+        The notes leave the login answer's `user` unspecified: only `token` is read from it,
+        and the membership id comes from `GET /auth/user`, where the notes put it."""
         step = "login"
         body = {"username": username, "password": password}
         response = await send(self.client, "POST", "/auth/customer/login", json=body, step=step)
@@ -64,7 +67,10 @@ class BetterApi:
         if not isinstance(token, str) or not token:
             raise SiteChanged("step login: the answer has no token", step=step, selector="token")
         self.use_token(token)
-        return models.membership_id(field(data, "user", step=step), step=step)
+        accepted, member = await self.session_user()
+        if not accepted:
+            raise Transient("step login: the site refused the token it had just issued", step=step)
+        return member
 
     async def session_user(self) -> tuple[bool, int | None]:
         """(the site still accepts the token, membership id) from `GET /auth/user`."""
@@ -73,7 +79,7 @@ class BetterApi:
         if response.status_code in (401, 403):
             return False, None
         data = await self._json(response, step)
-        return True, models.membership_id(field(data, "data", step=step), step=step)
+        return True, models.membership_id(field(data, "data", step=step))
 
     # --- availability ---------------------------------------------------------------------
     async def sessions(self, venue: str, activity: str, day: date) -> list[Session]:
@@ -120,6 +126,16 @@ class BetterApi:
     async def cart_remove(self, line_ids: list[int], step: str) -> Cart:
         body = {"cart_item_ids": line_ids}
         return await self._cart("POST", "/activities/cart/remove", step, json=body)
+
+    async def cart_line_ids(self, step: str) -> list[int]:
+        """The ids of the basket's lines, read from the raw answer: what `cart/remove` needs
+        even when the rest of the basket cannot be parsed."""
+        response = await send(self.client, "GET", "/activities/cart", step=step)
+        data = await self._json(response, step)
+        body = data.get("data") if isinstance(data, dict) else None
+        lines = body.get("items") if isinstance(body, dict) else None
+        found = [ln.get("id", ln.get("cart_item_id")) for ln in lines or [] if isinstance(ln, dict)]
+        return [int(i) for i in found if isinstance(i, int | str) and str(i).isdigit()]
 
     async def _cart(self, method: str, path: str, step: str, **kwargs: Any) -> Cart:
         response = await send(self.client, method, path, step=step, **kwargs)

@@ -16,6 +16,9 @@ from autobook.sites.http import field
 
 LONDON = ZoneInfo("Europe/London")
 BOOK, FULL = "BOOK", "FULL"
+# Booking states that are certainly not live; the cancel PATCH's `update_type: cancellation`
+# is the only one the notes name, refunds are the other way money comes back.
+DEAD_STATES = ("cancel", "refund")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Court:
     name: str
     status: str | None
     price: str | None
+    start: time | None = None  # `starts_at.format_24_hour`, when the listing gives it
     in_basket: bool = False  # held by this account already (shown FULL to everyone)
 
     @property
@@ -59,11 +63,14 @@ class Court:
 
 @dataclass(frozen=True)
 class CartLine:
+    """One basket line. The notes document only the cart's own fields, not its lines', so
+    everything but the line id is read when present (also nested, e.g. under a
+    `cartable_resource`) and None otherwise; the adapter then relies on what it asked for."""
+
     id: int
-    court_id: int | None  # `activity_slot_id`: the per-court slot held
-    session_id: str | None  # `slot_id`: the v2 session id
-    day: date
-    start: time
+    slot_ids: frozenset[int]  # ids that may name the per-court slot held
+    day: date | None
+    start: time | None
     court: str | None
     price: str | None
 
@@ -83,25 +90,34 @@ class Cart:
 
 @dataclass(frozen=True)
 class Booking:
+    """One entry of `/my-account/bookings`. The notes name the endpoint, not its entries: the
+    id and the date and start (read where they are found) are required; the rest is optional."""
+
     id: int
     order_id: str
-    status: str
-    venue_slug: str
+    status: str | None
+    venue_slug: str | None
     venue_name: str
     activity_slug: str | None
     day: date
     start: time
-    end: time
+    end: time | None
     court: str | None
     price: str | None
+
+    @property
+    def live(self) -> bool:
+        """Fail safe: anything but a cancelled or refunded state may be a live booking."""
+        word = (self.status or "").casefold()
+        return not any(dead in word for dead in DEAD_STATES)
 
     @property
     def starts_at(self) -> datetime:
         return datetime.combine(self.day, self.start, tzinfo=LONDON)
 
     @property
-    def ends_at(self) -> datetime:
-        return datetime.combine(self.day, self.end, tzinfo=LONDON)
+    def ends_at(self) -> datetime | None:
+        return datetime.combine(self.day, self.end, tzinfo=LONDON) if self.end else None
 
 
 # --- parsers ----------------------------------------------------------------------------------
@@ -139,6 +155,7 @@ def court(item: dict[str, Any], *, step: str) -> Court:
         name=str(field(item, "location.name", step=step)),
         status=status if isinstance(status, str) else None,
         price=_price(item.get("price")),
+        start=_opt_clock(_nested(item, "starts_at.format_24_hour")),
         in_basket=_in_basket(item.get("booking")),
     )
 
@@ -161,41 +178,55 @@ def cart(body: Any, *, step: str) -> Cart:
 
 
 def _cart_line(item: Any, step: str) -> CartLine:
-    court_id = item.get("activity_slot_id") if isinstance(item, dict) else None
-    location = item.get("location") if isinstance(item, dict) else None
+    if not isinstance(item, dict):
+        raise _changed(step, "data.items", "is not a list of objects")
+    ident = item.get("id", item.get("cart_item_id"))  # the id `cart/remove` takes
+    if ident is None:
+        raise _changed(step, "data.items.id", "is missing (a basket line needs an id)")
+    refs = [_nested(item, key) for key in SLOT_REFS]
+    day, start = _when(item)
     return CartLine(
-        id=_int(field(item, "id", step=step), "items.id", step),
-        court_id=court_id if isinstance(court_id, int) else None,
-        session_id=_opt_str(item.get("slot_id")),
-        day=_day(field(item, "date", step=step), "items.date", step),
-        start=_clock(field(item, "starts_at.format_24_hour", step=step), "items.starts_at", step),
-        court=_opt_str(location.get("name")) if isinstance(location, dict) else None,
-        price=_price(item.get("price")),
+        id=_int(ident, "items.id", step),
+        slot_ids=frozenset(int(r) for r in refs if _is_int(r)),
+        day=day,
+        start=start,
+        court=_opt_str(_nested(item, "location.name")),
+        price=_price(_nested(item, "price")),
     )
+
+
+# Where a basket line may name the per-court slot it holds: our simulator's flat field and the
+# polymorphic `cartable` shape public bots report (an id beside or inside `cartable_resource`).
+SLOT_REFS = ("activity_slot_id", "cartable_id", "cartable_resource.id", "slot.id")
 
 
 def booking(item: dict[str, Any], *, step: str) -> Booking:
-    location = item.get("location")
+    ident = _int(field(item, "id", step=step), "id", step)
+    day, start = _when(item)
+    if day is None or start is None:
+        # Cannot tell when it is, so cannot tell it is not the wanted slot: never guess.
+        raise _changed(step, f"data[id={ident}].date/starts_at", "cannot be read")
+    order = _nested(item, "order_id")
     return Booking(
-        id=_int(field(item, "id", step=step), "id", step),
-        order_id=str(item.get("order_id") or field(item, "id", step=step)),
-        status=str(field(item, "status", step=step)),
-        venue_slug=str(field(item, "venue_slug", step=step)),
-        venue_name=str(item.get("venue_name") or ""),
-        activity_slug=_opt_str(item.get("activity_slug")),
-        day=_day(field(item, "date", step=step), "date", step),
-        start=_clock(field(item, "starts_at.format_24_hour", step=step), "starts_at", step),
-        end=_clock(field(item, "ends_at.format_24_hour", step=step), "ends_at", step),
-        court=_opt_str(location.get("name")) if isinstance(location, dict) else None,
-        price=_price(item.get("price")),
+        id=ident,
+        order_id=str(order if order not in (None, "") else ident),
+        status=_opt_str(_nested(item, "status")),
+        venue_slug=_opt_str(_nested(item, "venue_slug")),
+        venue_name=str(_nested(item, "venue_name") or ""),
+        activity_slug=_opt_str(_nested(item, "activity_slug")),
+        day=day,
+        start=start,
+        end=_opt_clock(_nested(item, "ends_at.format_24_hour")),
+        court=_opt_str(_nested(item, "location.name")),
+        price=_price(_nested(item, "price")),
     )
 
 
-def membership_id(user: Any, *, step: str) -> int | None:
-    """`membership_user.id` of a user object; null for accounts without a membership."""
-    member = field(user, "membership_user", step=step)
-    ident = member.get("id") if isinstance(member, dict) else None
-    return ident if isinstance(ident, int) else None
+def membership_id(user: Any) -> int | None:
+    """`membership_user.id` of `GET /auth/user`'s `data`; "may be null" (notes), and an account
+    without a membership may well have no `membership_user` at all."""
+    ident = _nested(user, "membership_user.id")
+    return int(ident) if _is_int(ident) else None
 
 
 # --- scalar helpers ---------------------------------------------------------------------------
@@ -204,7 +235,7 @@ def _changed(step: str, path: str, what: str) -> SiteChanged:
 
 
 def _int(value: Any, path: str, step: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+    if not _is_int(value):
         raise _changed(step, path, "is not a whole number")
     return int(value)
 
@@ -221,6 +252,60 @@ def _clock(value: Any, path: str, step: str) -> time:
         return time.fromisoformat(str(value))
     except ValueError:
         raise _changed(step, path, "is not an HH:MM time") from None
+
+
+def _nested(item: Any, path: str) -> Any:
+    """`item[a][b]` for "a.b", or the same path one object down (`cartable_resource`,
+    `booking`…): sites nest a line's or a booking's details. None when not found."""
+    found = _at(item, path)
+    if found is None and isinstance(item, dict):
+        for child in item.values():
+            found = _at(child, path)
+            if found is not None:
+                break
+    return found
+
+
+def _when(item: Any) -> tuple[date | None, time | None]:
+    """(date, start) of a line or booking: `date` and `starts_at.format_24_hour` as the times
+    listing spells them, else an ISO `starts_at` instant."""
+    day = _opt_day(_nested(item, "date"))
+    start = _opt_clock(_nested(item, "starts_at.format_24_hour"))
+    raw = _nested(item, "starts_at")
+    try:
+        instant = datetime.fromisoformat(raw) if isinstance(raw, str) and "T" in raw else None
+    except ValueError:
+        instant = None
+    if instant is not None:
+        local = instant.astimezone(LONDON) if instant.tzinfo else instant
+        day, start = day or local.date(), start or local.time().replace(second=0, tzinfo=None)
+    return day, start
+
+
+def _at(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+def _is_int(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | str) and str(value).isdigit()
+
+
+def _opt_day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _opt_clock(value: Any) -> time | None:
+    try:
+        return time.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _instant(value: Any) -> datetime | None:

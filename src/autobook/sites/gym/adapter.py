@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -27,11 +27,13 @@ from autobook.sites.base import (
     Payment,
     SiteAdapter,
     SiteChanged,
+    SiteError,
     SiteInfo,
     Slot,
     Transient,
     Venue,
     Want,
+    WrongBooking,
 )
 from autobook.sites.gym import browser
 from autobook.sites.gym.api import AlreadyBooked, GymApi, SessionRejected
@@ -92,20 +94,28 @@ class GymAdapter(SiteAdapter):
         location, subs = area(want)
         slots: list[Slot] = []
         for sub in subs:
-            raw = await self._authed(lambda sub=sub: self.api.slots(want.day, location, sub))
-            slots += [_slot(item, want.day, location, sub) for item in raw]
+            listed, raw = await self._authed(
+                lambda sub=sub: self.api.slots(want.day, location, sub)
+            )
+            # The day the answer says it lists, not the one asked for: a slot of another day
+            # at the wanted hour is then never chosen.
+            day = _opt_day(listed) or want.day
+            slots += [_slot(item, day, location, sub, self.info) for item in raw]
         return slots
 
     async def bookings(self, want: Want) -> list[Confirmation]:
         location, subs = area(want)
         found = await self._authed(self.api.bookings)
+        # Fail safe: only a booking the site calls cancelled is not live; a missing location
+        # or sub-location does not rule one out.
         return [
             self._confirmation(b, step="bookings")
             for b in found
             if isinstance(b, dict)
+            and "cancel" not in str(b.get("status") or "").casefold()
             and b.get("date") == want.day.isoformat()
-            and b.get("location") == location
-            and b.get("sub_location") in subs
+            and b.get("location") in (None, location)
+            and ("sub_location" not in b or b["sub_location"] in subs)
         ]
 
     async def hold(self, slot: Slot, want: Want) -> Hold:
@@ -130,7 +140,22 @@ class GymAdapter(SiteAdapter):
             )
         except AlreadyBooked:
             return await self._existing(hold.slot)
-        return self._confirmation(data, step="checkout")
+        booked = self._confirmation(data, step="checkout")
+        await self._check_booked(booked, hold.slot)
+        return booked
+
+    async def _check_booked(self, booked: Confirmation, slot: Slot) -> None:
+        """The booking request is the commit, so the answer is read back at once: a booking of
+        another day, time or area is cancelled again (it costs nothing) and fails the attempt."""
+        wrong = _differs(booked, slot)
+        if wrong is None:
+            return
+        try:
+            await self._authed(lambda: self.api.cancel(booked.reference))
+            undone = f"booking {booked.reference} was cancelled again"
+        except SiteError as exc:
+            undone = f"cancelling booking {booked.reference} failed ({exc.message}): check it"
+        raise WrongBooking(f"wrong booking: {wrong}; {undone}", step="checkout")
 
     async def confirmation_page(self, confirmation: Confirmation) -> Page | None:
         if not confirmation.url:
@@ -170,11 +195,14 @@ class GymAdapter(SiteAdapter):
         )
 
     def _confirmation(self, data: Any, *, step: str) -> Confirmation:
+        """A booking as the site answers it. The notes promise a reference, the date, the time
+        slot, the location and the sub-location; `starts_at`/`ends_at` are optional."""
         reference = str(field(data, "reference", step=step))
+        starts_at = _starts_at(data, step)
         return Confirmation(
             reference=reference,
-            starts_at=_instant(field(data, "starts_at", step=step), "starts_at", step),
-            ends_at=_instant(field(data, "ends_at", step=step), "ends_at", step),
+            starts_at=starts_at,
+            ends_at=starts_at + SLOT_LENGTH,
             court=data.get("sub_location") or None,
             price=PRICE,
             venue=str(field(data, "location", step=step)),
@@ -230,15 +258,18 @@ def _key_of(booking: dict[str, Any]) -> str:
     )
 
 
-def _slot(item: Any, day: date, location: str, sub: str | None) -> Slot:
+def _slot(item: Any, day: date, location: str, sub: str | None, info: SiteInfo) -> Slot:
     step = "availability"
     at = str(field(item, "time", step=step))
     status = str(field(item, "status", step=step))
     mine = bool(item.get("booked_by_me"))
-    starts_at = _instant(field(item, "starts_at", step=step), "starts_at", step)
-    unlocks = _instant(field(item, "unlocks_at", step=step), "unlocks_at", step)
+    day = _opt_day(item.get("date")) or day
+    starts_at = _starts_at({"date": day.isoformat(), "time": at, **item}, step)
+    unlocks = _opt_instant(item.get("unlocks_at"))
+    if status == "locked" and unlocks is None:  # not given: the usual lead before the start
+        unlocks = info.release.release_at(starts_at.date(), starts_at.time())
     return Slot(
-        site_id=site_id(day.isoformat(), at, location, sub),
+        site_id=site_id(starts_at.date().isoformat(), at, location, sub),
         starts_at=starts_at,
         ends_at=starts_at + SLOT_LENGTH,
         court=sub,
@@ -252,6 +283,48 @@ def _slot(item: Any, day: date, location: str, sub: str | None) -> Slot:
             "my_reference": item.get("my_reference"),
         },
     )
+
+
+def _starts_at(data: dict[str, Any], step: str) -> datetime:
+    """`starts_at` when the site gives it, else the date and time slot (which the notes
+    promise) on the gym's clock."""
+    if data.get("starts_at"):
+        return _instant(data["starts_at"], "starts_at", step)
+    day = _opt_day(field(data, "date", step=step))
+    try:
+        at = time.fromisoformat(str(field(data, "time", step=step)))
+    except ValueError:
+        at = None
+    if day is None or at is None:
+        raise SiteChanged(
+            f"step {step}: the booking's date or time cannot be read", step=step, selector="date"
+        )
+    return datetime.combine(day, at, tzinfo=LONDON)
+
+
+def _differs(booked: Confirmation, slot: Slot) -> str | None:
+    """What a booking answer says that is not the requested slot; None when all agree."""
+    got, asked = booked.starts_at.astimezone(LONDON), slot.starts_at.astimezone(LONDON)
+    if got != asked:
+        return f"the gym booked {got:%a %d %b %H:%M}, the task asked for {asked:%a %d %b %H:%M}"
+    if booked.court and booked.court != slot.court:  # compared only where the answer says
+        return f"the gym booked area {booked.court!r}, the task asked for {slot.court!r}"
+    return None
+
+
+def _opt_day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _opt_instant(value: Any) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 def _instant(value: Any, name: str, step: str) -> datetime:

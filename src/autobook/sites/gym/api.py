@@ -56,14 +56,18 @@ class GymApi:
         response = await send(self.client, "POST", "/api/auth/login", step=step, json=body)
         data = _checked(response, step)
         self.token = str(field(data, "token", step=step))
-        return {"token": self.token, "expires_at": field(data, "expires_at", step=step)}
+        # `expires_at` is kept when given; the token is checked with `/api/me` before reuse.
+        return {"token": self.token, "expires_at": data.get("expires_at")}
 
     async def me(self) -> dict[str, Any]:
         """The member behind the token; `SessionRejected` when the site no longer accepts it."""
         return await self._get("/api/me", step="login")
 
     # --- slots and bookings ---------------------------------------------------------------
-    async def slots(self, day: date, location: str, sub_location: str | None) -> list[Any]:
+    async def slots(
+        self, day: date, location: str, sub_location: str | None
+    ) -> tuple[str | None, list[Any]]:
+        """(the date the answer says it lists, when it says so; its slots)."""
         params = {"date": day.isoformat(), "location": location}
         if sub_location:
             params["sub_location"] = sub_location
@@ -75,13 +79,22 @@ class GymApi:
                 step="availability",
                 selector="slots",
             )
-        return slots
+        listed = data.get("date") if isinstance(data, dict) else None
+        return (listed if isinstance(listed, str) else None), slots
 
     async def book(self, day: date, at: str, location: str, sub: str | None) -> dict[str, Any]:
         step = "checkout"
         body = {"date": day.isoformat(), "time": at, "location": location, "sub_location": sub}
         response = await send(
             self.client, "POST", "/api/bookings", step=step, json=body, headers=self._auth()
+        )
+        data: dict[str, Any] = _checked(response, step)
+        return data
+
+    async def cancel(self, reference: str) -> dict[str, Any]:
+        step = "cancel"
+        response = await send(
+            self.client, "DELETE", f"/api/bookings/{reference}", step=step, headers=self._auth()
         )
         data: dict[str, Any] = _checked(response, step)
         return data
