@@ -68,7 +68,7 @@ GLANCE = 5  # a pause before a click lasts about this many keystrokes: a person 
 FIND_TIMEOUT_MS = 10_000  # the next documented element, after a click
 SIGN_TIMEOUT_MS = 3_000  # a log-in or log-out control on a page that has loaded
 LOGIN_WAIT_S = 15.0  # the site's answer to the login form
-CONTENT_WAIT_S = 10.0  # cards, or a note instead, after Show Availability
+CONTENT_WAIT_S = 5.0  # cards, or a note instead, once Show Availability fetched
 CONFIRM_WAIT_S = 20.0  # the site's answer to Confirm
 POLL_S = 0.1
 

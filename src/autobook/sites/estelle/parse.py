@@ -35,47 +35,10 @@ def slot_start(text: str, *, step: str) -> datetime:
     return naive.replace(tzinfo=LONDON)
 
 
-def uk_date(text: str, *, step: str, selector: str) -> date:
-    """A date as the site prints it: "05/12/2026" or "Saturday 05 December 2026"."""
-    for fmt in ("%d/%m/%Y", "%A %d %B %Y"):
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise _unreadable(selector, text, step)
-
-
-def clock(text: str, *, step: str, selector: str) -> time:
-    """A 12-hour time as the site prints it: "7:00 PM"."""
-    try:
-        return datetime.strptime(text.strip().upper(), "%I:%M %p").time()
-    except ValueError:
-        raise _unreadable(selector, text, step) from None
-
-
-def time_range(text: str, *, step: str, selector: str) -> tuple[time, time]:
-    """ "7:00 PM - 8:00 PM" → (19:00, 20:00)."""
-    start, sep, end = text.partition(" - ")
-    if not sep:
-        raise _unreadable(selector, text, step)
-    return clock(start, step=step, selector=selector), clock(end, step=step, selector=selector)
-
-
 def price(text: str) -> str | None:
     """The amount out of "£40.00 (charged to your member account)", as shown; None if absent."""
     match = re.search(r"£\s?\d+(?:[.,]\d{2})?", text)
     return match.group(0).replace(" ", "") if match else None
-
-
-def message_error(message: str, *, step: str, selector: str) -> SiteError:
-    """The engine's error kind for one of the site's messages; an unknown one is a change."""
-    lowered = message.casefold()
-    for words, kind in MESSAGE_KINDS:
-        if words in lowered:
-            return kind(f"step {step}: the site says: {message}", step=step)
-    return SiteChanged(
-        f"step {step}: unexpected message in {selector!r}: {message}", step=step, selector=selector
-    )
 
 
 def _unreadable(selector: str, text: str, step: str) -> SiteChanged:
