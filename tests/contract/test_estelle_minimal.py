@@ -4,25 +4,32 @@ there, so the adapter cannot lean on markup our own simulator happens to have.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 import pytest
 from estelle_minimal_site import LONDON, Booking, MinimalEstelle, Served, Variant
 
 from autobook.domain.statuses import TaskStatus
 from autobook.runtime import Runtime
+from autobook.sites.base import Credentials, SiteChanged, Want
+from autobook.sites.estelle.adapter import EstelleAdapter
 from engine_support import (
     SQLITE_ONLY,
     add_account,
     add_task,
     as_utc,
     bookings_of,
+    drive_adapter,
     ended_as,
     run_once,
 )
 
 pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
 
 EMAIL, PASSWORD = "alex@example.com", "manor-pass-1"
 # What the notes leave open, done two ways, both unlike the simulator.
@@ -147,3 +154,55 @@ def test_a_wrong_password_is_a_failed_login_tried_once(rt: Runtime, site: Minima
     assert "not-the-password" not in row.error
     assert site.logins == [(EMAIL, False)]
     assert time(19) not in {b.start.time() for b in site.bookings}
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("variant", [DIALOG, PAGE], ids=["dialog", "page"])
+def test_a_confirm_the_site_refuses_in_its_words_is_slot_taken(
+    rt: Runtime, site: MinimalEstelle, variant: Variant
+) -> None:
+    site.variant = replace(variant, beaten=True)
+    day = wanted_day()
+    for court in ("Padel 1", "Padel 2"):  # one candidate left
+        someone_else(site, at(day, 19), court)
+    task = padel_task(rt, times=["19:00"])
+    result = run_once(rt, task)
+
+    ended_as(rt, task, result, "slot_taken", TaskStatus.PENDING)
+    assert "no longer available" in result.message
+    assert [b for b in site.bookings if b.member == EMAIL] == []
+
+
+def test_the_card_is_read_back_before_the_click(site: MinimalEstelle, served: Served) -> None:
+    """Asked to hold the next day's 19:00 for a task that wants the 19:00 of its own day, the
+    adapter reads that card back and refuses it; nothing is booked."""
+    site.variant = Variant(days_listed=2)
+    day = wanted_day()
+    want = Want(venue="padel-courts", activity="padel-60min", day=day, times=(time(19),))
+
+    async def use(adapter: EstelleAdapter) -> None:
+        nextday = replace(want, day=day + timedelta(days=1))
+        slots = await adapter.availability(nextday)
+        [slot] = [s for s in slots if s.court == "Padel 1" and s.starts_at == at(nextday.day, 19)]
+        await adapter.hold(slot, want)
+
+    with pytest.raises(SiteChanged) as refused:
+        drive(served, use)
+    assert "refusing to book" in refused.value.message
+    assert site.bookings == []
+
+
+def test_a_saved_login_is_reused_while_the_site_shows_it_signed_in(
+    site: MinimalEstelle, served: Served
+) -> None:
+    async def use(adapter: EstelleAdapter) -> str | None:
+        return await adapter.login(await adapter.login(None))
+
+    assert drive(served, use)
+    assert site.logins == [(EMAIL, True)]
+
+
+def drive(served: Served, use: Callable[[EstelleAdapter], Awaitable[T]]) -> T:
+    urls: dict[str, str | None] = {"estelle": served.url}
+    member = Credentials(login=EMAIL, password=PASSWORD)
+    return drive_adapter(EstelleAdapter, member, urls, use, typing_ms=2)

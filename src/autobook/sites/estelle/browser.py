@@ -195,9 +195,18 @@ class EstellePage:
             field = await self._find(step, selector, [self.page.locator(selector)])
             await field.fill("")  # a site may keep the email after a failed try
             await type_like_human(field, value, mean_delay_ms=self.delay_ms)
-        loads = self._count_loads()
-        await (await self._find(step, SUBMIT, [self.page.locator(SUBMIT)])).click()
-        await self._login_answer(step, loads)
+        submit = await self._find(step, SUBMIT, [self.page.locator(SUBMIT)])
+        loads = [0]
+
+        def loaded(frame: Any) -> None:
+            loads[0] += frame == self.page.main_frame
+
+        self.page.on("framenavigated", loaded)
+        try:
+            await submit.click()
+            await self._login_answer(step, lambda: loads[0])
+        finally:
+            self.page.remove_listener("framenavigated", loaded)
         await self._accept_cookies()
 
     async def _login_answer(self, step: str, loads: Callable[[], int]) -> None:
@@ -330,10 +339,10 @@ class EstellePage:
         await button.click()
         deadline = time.monotonic() + CONFIRM_WAIT_S
         while time.monotonic() < deadline:
-            await self._raise_known_message(step)
             receipt = await self._receipt(before)
             if receipt is not None:
                 return receipt
+            await self._raise_known_message(step, before)
             await asyncio.sleep(POLL_S)
         self._raise_if_server_error(step)  # the engine asks My Bookings before any retry
         message = (
@@ -394,7 +403,7 @@ class EstellePage:
         message, in place or on a new page."""
         deadline = time.monotonic() + FIND_TIMEOUT_MS / 1000
         while time.monotonic() < deadline:
-            await self._raise_known_message(step)
+            await self._raise_known_message(step, before)
             if await self._first_visible(self._confirm_controls(), 0) is not None:
                 return True
             if await self._receipt(before) is not None:
@@ -418,8 +427,7 @@ class EstellePage:
         if not in_dialog and await self.page.locator(CARD).filter(visible=True).count():
             return None  # still the cards page: its words are not an answer
         url, text = self.page.url, await self._scope_text()
-        old = set(before[1].splitlines())
-        new_text = "\n".join(line for line in text.splitlines() if line not in old)
+        new_text = "\n".join(await self._new_lines(before))
         path = self._path().casefold() if url != before[0] else ""
         if not (parse.says_confirmed(new_text) or "confirmation" in path or "success" in path):
             return None
@@ -428,11 +436,20 @@ class EstellePage:
             reference = (await self.page.locator(REFERENCE).first.inner_text()).strip()
         return Receipt(text, reference or parse.reference_in(text), self.page.url)
 
-    async def _raise_known_message(self, step: str) -> None:
+    async def _raise_known_message(self, step: str, before: tuple[str, str]) -> None:
+        """Raise the engine's error for a known message of the site, in an alert or in the
+        words the click brought."""
         text = await self._alert_text(_is_known)
+        if not text:
+            text = next((t for t in (await self._new_lines(before)) if _is_known(t)), "")
         error = parse.known_message(text, step=step) if text else None
         if error is not None:
             raise error
+
+    async def _new_lines(self, before: tuple[str, str]) -> list[str]:
+        """The lines of the page (or its open dialog) that were not there `before`."""
+        old = set(before[1].splitlines())
+        return [line for line in (await self._scope_text()).splitlines() if line not in old]
 
     # --- finding -------------------------------------------------------------------------------
     def _named(self, name: str | re.Pattern[str]) -> list[Locator]:
@@ -544,17 +561,6 @@ class EstellePage:
         except PlaywrightTimeout:
             pass  # nothing fetched: the page answered from what it had
         await self._settled()
-
-    def _count_loads(self) -> Callable[[], int]:
-        """A counter of page loads in this tab from now on."""
-        count = [0]
-
-        def seen(frame: Any) -> None:
-            if frame == self.page.main_frame:
-                count[0] += 1
-
-        self.page.on("framenavigated", seen)
-        return lambda: count[0]
 
     async def _settled(self) -> bool:
         from playwright.async_api import Error as PlaywrightError
