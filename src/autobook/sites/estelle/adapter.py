@@ -1,9 +1,12 @@
 """Estelle Manor padel courts: a browser-only adapter, because the site has no API.
 
-One login per account, kept as the site's cookies in the vault and reused while the site still
-accepts them; every booking page is reached by clicks from home (the site bounces direct URLs);
-a hold is the picked court card's confirm page; checkout is its Confirm button, since members
-are billed to their account.
+One login per account, kept as the site's cookies in the vault and reused while the site shows
+the member signed in; every booking page is reached by clicks from home (the site bounces direct
+URLs); a hold is the picked court card's confirm step (a page or a dialog); checkout is its
+Confirm control, since members are billed to their account. Money is final, so the card's own
+date, time and court are read back and compared with the chosen slot before the click
+(`domain.choice.differs`). What the adapter requires from the site, and what it only uses when
+present, is listed in docs/sites/estelle.md.
 """
 
 from __future__ import annotations
