@@ -46,6 +46,7 @@ class Variant:
     days_listed: int = 1  # the cards of this many days from the date asked
     ignore_date: bool = False  # broken: lists today whatever the date field says
     beaten: bool = False  # someone else confirms every slot just before this member does
+    misdated: bool = False  # broken: books the day after the card's, and says so
 
 
 @dataclass
@@ -219,6 +220,8 @@ results.onclick = (e) => {{
             if self.variant.dialog:
                 return JSONResponse({"message": message}, status_code=409)
             return page("Sorry", f"<p>{message}</p>", member, status=409)
+        if self.variant.misdated:
+            start += timedelta(days=1)
         reference = f"PD-{next(self.refs)}"
         self.bookings.append(Booking(reference, member, start, court))
         if self.variant.dialog:
@@ -227,7 +230,9 @@ results.onclick = (e) => {{
 
     async def success(self, request: Request) -> Response:
         reference = request.path_params["reference"]
-        body = f"<h1>You're in</h1><p>See you on court. Reference number {reference}</p>"
+        [booked] = [b for b in self.bookings if b.reference == reference]
+        body = f"""<h1>You're in</h1><p>See you on court. Reference number {reference}</p>
+<p>Date: {booked.start:%d/%m/%Y}</p><p>Time: {booked.start:%H:%M}</p>"""
         return page("Booked", body, self.member(request))
 
     # --- helpers -------------------------------------------------------------------------

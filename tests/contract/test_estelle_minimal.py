@@ -206,3 +206,18 @@ def drive(served: Served, use: Callable[[EstelleAdapter], Awaitable[T]]) -> T:
     urls: dict[str, str | None] = {"estelle": served.url}
     member = Credentials(login=EMAIL, password=PASSWORD)
     return drive_adapter(EstelleAdapter, member, urls, use, typing_ms=2)
+
+
+@SQLITE_ONLY
+def test_a_confirmation_of_another_day_is_recorded_and_flagged(
+    rt: Runtime, site: MinimalEstelle
+) -> None:
+    """Money is spent, so the booking is kept as the site shows it, and said to be wrong."""
+    site.variant = replace(PAGE, misdated=True)
+    task = padel_task(rt, times=["19:00"])
+    result = run_once(rt, task)
+
+    assert result.outcome == "booked"
+    assert "NOT WHAT THE TASK ASKED" in result.message
+    [booking] = bookings_of(rt, task)
+    assert as_utc(booking.starts_at) == at(wanted_day() + timedelta(days=1), 19).astimezone(UTC)
