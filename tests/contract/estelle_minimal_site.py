@@ -65,6 +65,7 @@ class MinimalEstelle:
     variant: Variant = field(default_factory=Variant)
     bookings: list[Booking] = field(default_factory=list)
     logins: list[tuple[str, bool]] = field(default_factory=list)
+    closed: set[date] = field(default_factory=set)  # days without a court to book
     signer: URLSafeSerializer = field(default_factory=lambda: URLSafeSerializer("not-secret"))
     refs: itertools.count[int] = field(default_factory=lambda: itertools.count(48213))
 
@@ -246,6 +247,8 @@ results.onclick = (e) => {{
             first = today
         cards = []
         for day in days(today, first, self.variant.days_listed):
+            if day in self.closed:
+                continue
             for court in reversed(COURTS):  # court by court, not hour by hour
                 for hour in HOURS:
                     start = datetime(day.year, day.month, day.day, hour, tzinfo=LONDON)

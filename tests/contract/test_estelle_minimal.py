@@ -221,3 +221,14 @@ def test_a_confirmation_of_another_day_is_recorded_and_flagged(
     assert "NOT WHAT THE TASK ASKED" in result.message
     [booking] = bookings_of(rt, task)
     assert as_utc(booking.starts_at) == at(wanted_day() + timedelta(days=1), 19).astimezone(UTC)
+
+
+@SQLITE_ONLY
+def test_a_day_with_nothing_to_book_is_no_slot(rt: Runtime, site: MinimalEstelle) -> None:
+    """The site says so in its own words, instead of showing cards."""
+    site.variant = replace(PAGE, days_listed=1)
+    site.closed.add(wanted_day())
+    task = padel_task(rt)
+    result = run_once(rt, task)
+
+    ended_as(rt, task, result, "no_slot", TaskStatus.PENDING)

@@ -73,6 +73,7 @@ def test_other_words_are_no_known_message() -> None:
         (web_funnel.MSG_NONE_LEFT, "empty"),
         (web_funnel.MSG_PAST_DATE, "empty"),
         (web_funnel.MSG_BAD_DATE, "unknown"),
+        ("Nothing to book on this date.", "empty"),
     ],
 )
 def test_notes_shown_instead_of_slot_cards(message: str, kind: str) -> None:

@@ -50,7 +50,9 @@ def _unreadable(selector: str, text: str, step: str) -> SiteChanged:
 
 # What "Show Availability" may say instead of showing cards.
 DAY_NOT_RELEASED = "not yet available"
-DAY_EMPTY = ("no availability", "from today onwards")
+# The notes record no empty day's wording: common ones, so an empty day is not a site change.
+DAY_EMPTY = ("no availability", "from today onwards", "nothing to book", "nothing available")
+DAY_EMPTY += ("no slots", "no courts", "fully booked", "no results")
 
 
 def day_message(message: str) -> str:
