@@ -15,15 +15,15 @@ S = TaskStatus
 
 def release_instant(task: Task) -> datetime | None:
     """When the task's first-choice slot is released, by its site's rule (UTC); None when the
-    site's adapter is unavailable or the task has no time."""
+    site's adapter is unavailable or the task has no usable time."""
     info = site_info(task.site)
     if info is None or not task.time_preferences:
         return None
     try:
         start = time.fromisoformat(str(task.time_preferences[0]))
-    except ValueError:
+        return info.release.release_at(task.target_date, start)
+    except (ValueError, OverflowError):  # a row from before dates were bounded (year 1, 9999)
         return None
-    return info.release.release_at(task.target_date, start)
 
 
 def next_release(tasks: Iterable[Task], now: datetime) -> tuple[datetime, Task] | None:
