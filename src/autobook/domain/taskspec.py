@@ -5,12 +5,13 @@ Times are parsed with `timeparse` ("7pm", "19:00"), kept in order, and stored as
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from autobook.domain.sites import Site
+from autobook.domain.taskdates import AMBIGUOUS_MEANS, BoundedDate
 from autobook.domain.tasks import PaymentMethod, Strategy
 from autobook.domain.timeparse import parse_time
 
@@ -30,8 +31,13 @@ class TaskCreate(BaseModel):
     sub_location: str | None = Field(None, max_length=50)
     activity: str = Field("", max_length=200)
     duration_minutes: int | None = Field(None, ge=5, le=24 * 60)
-    target_date: date
-    times: list[str] = Field(min_length=1, max_length=MAX_TIMES)
+    target_date: BoundedDate
+    times: list[str] = Field(
+        min_length=1,
+        max_length=MAX_TIMES,
+        description="Wanted start times, best first, on the site's clock. A time the clocks "
+        f"skip is refused; one they pass twice means {AMBIGUOUS_MEANS}.",
+    )
     courts: list[str] = Field(default_factory=list, max_length=20)
     account_ids: list[int] = Field(default_factory=list, max_length=MAX_ACCOUNTS)
     payment_method: PaymentMethod
