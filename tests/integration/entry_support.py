@@ -53,6 +53,8 @@ class Entries:
     def form(self, payload: dict[str, Any]) -> Verdict:
         form = {"csrf_token": self.csrf, "strategy": "watch", "poll_interval_s": "30",
                 **{k: _form_value(v) for k, v in payload.items()}}  # fmt: skip
+        if "courts" in payload:  # one box on the form, comma-separated
+            form["courts"] = ", ".join(payload["courts"])
         r = self.client.post("/tasks/new", data=form, follow_redirects=False)
         location = r.headers.get("location", "")
         created = r.status_code == 303 and location.startswith("/tasks/")

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from autobook.domain.sites import Site
 from autobook.domain.taskdates import AMBIGUOUS_MEANS, BoundedDate
 from autobook.domain.tasks import PaymentMethod, Strategy
+from autobook.domain.text import check_text
 from autobook.domain.timeparse import parse_time
 
 MAX_TIMES = 8
@@ -56,6 +57,15 @@ class TaskCreate(BaseModel):
         description="Apprise URLs that hear about this task besides the global ones. "
         "Write-only: they carry tokens, are stored encrypted and never shown again.",
     )
+
+    @field_validator("venue", "sub_location", "activity", "courts")
+    @classmethod
+    def _text(cls, value: str | list[str] | None) -> str | list[str] | None:
+        """The one text rule (`domain.text`), so a CSV cell is held to what the API checks."""
+        for text in value if isinstance(value, list) else [value]:
+            if text is not None:
+                check_text(text, one_line=True)
+        return value
 
     @field_validator("times")
     @classmethod

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from autobook.domain.taskdates import check_in_range
+from autobook.domain.text import text_error
 from autobook.web.errors import error_entry
 from autobook.web.ui.common import ErrorList
 
@@ -62,7 +63,7 @@ class Filters:
 
     def text(self, name: str, max_length: int) -> str | None:
         value = self.raw(name)
-        if len(value) > max_length or not value.isprintable():
+        if len(value) > max_length or text_error(value, one_line=True):
             self._bad(name, f"must be at most {max_length} printable characters")
             return None
         return value or None
