@@ -20,6 +20,8 @@ from autobook.web.app import create_app
 from autobook.web.health import HEARTBEAT_KEY
 from autobook.web.middleware import SECURITY_HEADERS
 
+NO_RESTARTS = {"restarts": 0, "last_restart": None}
+
 
 @pytest.fixture
 def client(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
@@ -42,7 +44,7 @@ def test_health_reports_database_worker_and_browser(client: TestClient, runtime:
         "revision": current_revision(runtime.engine),
     }
     assert body["database"]["revision"]
-    assert body["worker"] == {"heartbeat_at": None, "ok": False}
+    assert body["worker"] == {"heartbeat_at": None, "ok": False, **NO_RESTARTS}
     assert body["browser"] == {"available": browser_available(), "path": system_chromium()}
     assert body["status"] == ("ok" if browser_available() else "degraded")
 
@@ -51,7 +53,8 @@ def test_fresh_heartbeat_is_ok_and_stale_one_degrades(client: TestClient, runtim
     now = datetime.now(UTC).replace(microsecond=0)
     _beat(runtime, now.isoformat())
     worker = client.get("/health").json()["worker"]
-    assert worker == {"heartbeat_at": now.isoformat().replace("+00:00", "Z"), "ok": True}
+    beat = now.isoformat().replace("+00:00", "Z")
+    assert worker == {"heartbeat_at": beat, "ok": True, **NO_RESTARTS}
 
     _beat(runtime, (now - timedelta(minutes=10)).isoformat())
     response = client.get("/health")
@@ -60,7 +63,8 @@ def test_fresh_heartbeat_is_ok_and_stale_one_degrades(client: TestClient, runtim
     assert response.json()["status"] == "degraded"
 
     _beat(runtime, "not a time")
-    assert client.get("/health").json()["worker"] == {"heartbeat_at": None, "ok": False}
+    worker = client.get("/health").json()["worker"]
+    assert worker == {"heartbeat_at": None, "ok": False, **NO_RESTARTS}
 
 
 def test_unreachable_database_answers_503(settings: Settings, runtime: Runtime) -> None:

@@ -11,6 +11,7 @@ from autobook.cli.common import ID, echo_note, opened_runtime, print_table, read
 from autobook.db.accounts import NotFound
 from autobook.db.auth import create_token, list_tokens, revoke_token, set_admin_password
 from autobook.db.engine import transaction
+from autobook.domain.text import text_error
 
 USERNAME_MAX = 64  # admin_users.username is VARCHAR(64)
 TOKEN_NAME_MAX = 100  # api_tokens.name is VARCHAR(100)
@@ -25,8 +26,8 @@ def _bounded_text(field: str, limit: int) -> Callable[[click.Context, click.Para
             raise click.BadParameter(f"{field}: must not be empty")
         if len(text) > limit:
             raise click.BadParameter(f"{field}: at most {limit} characters")
-        if not text.isprintable():
-            raise click.BadParameter(f"{field}: no control characters (tabs, newlines, ...)")
+        if (why := text_error(text, one_line=True)) is not None:
+            raise click.BadParameter(f"{field}: {why}")
         return text
 
     return check

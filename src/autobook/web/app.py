@@ -28,6 +28,7 @@ from autobook.web.ratelimit import LoginRateLimiter
 from autobook.web.session_cookie import add_session_cookie
 from autobook.web.templating import STATIC_DIR
 from autobook.web.ui import auth, page_routers
+from autobook.worker.containment import supervise
 from autobook.worker.loop import Worker
 
 MAX_BODY_BYTES = 1024 * 1024  # nothing the API takes is near this; larger bodies get a 413
@@ -47,7 +48,9 @@ def create_app(
         stop, loop = asyncio.Event(), None
         if worker:
             embedded = Worker(app.state.runtime, concurrency=settings.worker_concurrency)
-            loop = asyncio.create_task(embedded.run(stop))
+            loop = asyncio.create_task(
+                supervise(app.state.runtime, embedded.name, embedded.run, stop)
+            )
         try:
             yield
         finally:

@@ -15,11 +15,13 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from autobook.browser import browser_available, system_chromium
 from autobook.db.migrate import current_revision
 from autobook.db.models import Meta
 from autobook.web.deps import RuntimeDep
+from autobook.worker.containment import Restarts, read_restarts
 
 log = logging.getLogger("autobook.web")
 
@@ -38,6 +40,8 @@ class DatabaseHealth(BaseModel):
 class WorkerHealth(BaseModel):
     heartbeat_at: datetime | None
     ok: bool
+    restarts: int = 0  # times a worker loop died and was started again (worker.containment)
+    last_restart: str | None = None  # "<ISO time> <worker>: <error kind>"
 
 
 class BrowserHealth(BaseModel):
@@ -62,22 +66,25 @@ def _parse_heartbeat(value: str | None) -> datetime | None:
     return beat
 
 
-def _check_database(engine: Engine) -> tuple[DatabaseHealth, datetime | None]:
+def _check_database(engine: Engine) -> tuple[DatabaseHealth, datetime | None, Restarts]:
     dialect = engine.dialect.name
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
             beat = conn.scalar(select(Meta.value).where(Meta.key == HEARTBEAT_KEY))
+            with Session(conn) as session:
+                restarts = read_restarts(session)
         revision = current_revision(engine)
     except SQLAlchemyError as exc:
         log.warning("health: database check failed (%s)", type(exc).__name__)
-        return DatabaseHealth(ok=False, dialect=dialect, revision=None), None
-    return DatabaseHealth(ok=True, dialect=dialect, revision=revision), _parse_heartbeat(beat)
+        return DatabaseHealth(ok=False, dialect=dialect, revision=None), None, Restarts(0, None)
+    database = DatabaseHealth(ok=True, dialect=dialect, revision=revision)
+    return database, _parse_heartbeat(beat), restarts
 
 
 @router.get("/health", responses={503: {"model": Health, "description": "Database down"}})
 def health(runtime: RuntimeDep, response: Response) -> Health:
-    database, beat = _check_database(runtime.engine)
+    database, beat, restarts = _check_database(runtime.engine)
     worker_ok = beat is not None and datetime.now(UTC) - beat <= HEARTBEAT_STALE_AFTER
     browser = BrowserHealth(available=browser_available(), path=system_chromium())
     healthy = database.ok and browser.available and (worker_ok or beat is None)
@@ -85,6 +92,8 @@ def health(runtime: RuntimeDep, response: Response) -> Health:
     return Health(
         status="ok" if healthy else "degraded",
         database=database,
-        worker=WorkerHealth(heartbeat_at=beat, ok=worker_ok),
+        worker=WorkerHealth(
+            heartbeat_at=beat, ok=worker_ok, restarts=restarts.count, last_restart=restarts.last
+        ),
         browser=browser,
     )

@@ -6,13 +6,13 @@ itself needs a site adapter that can do it, which none offers yet, so the respon
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from autobook.db import bookings as repo
 from autobook.domain.statuses import BookingStatus
+from autobook.domain.taskdates import BoundedDate
 from autobook.web.deps import SessionDep
 from autobook.web.schemas import MAX_ID
 from autobook.web.schemas_tasks import BookingCancelled, BookingPublic
@@ -30,7 +30,8 @@ def list_bookings(
     session: SessionDep,
     account_id: Annotated[int | None, Query(alias="accountId", ge=1, le=MAX_ID)] = None,
     day: Annotated[
-        date | None, Query(alias="date", description="The slot's local date, YYYY-MM-DD.")
+        BoundedDate | None,
+        Query(alias="date", description="The slot's local date, YYYY-MM-DD (2000–2100)."),
     ] = None,
     status: BookingStatus | None = None,
     location: Annotated[
