@@ -58,6 +58,7 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     from autobook.web.app import create_app  # the web stack is only needed here
+    from autobook.web.proxies import UVICORN_OPTIONS
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = load_settings(**overrides)
@@ -66,7 +67,8 @@ def serve(host: str | None, port: int | None) -> None:
         app = create_app(settings, runtime=runtime, worker=settings.embedded_worker)
         echo_note(f"autobook serving on http://{settings.host}:{settings.port}")
         # log_config=None: uvicorn's lines go through our handlers and their secret masking
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None,
+                    **UVICORN_OPTIONS)  # fmt: skip
 
 
 @main.group()
