@@ -21,6 +21,7 @@ from autobook.cli_notify import notify
 from autobook.cli_sandbox import sandbox
 from autobook.cli_trace import trace
 from autobook.cli_worker import worker
+from autobook.datadir import restrict_umask
 from autobook.db.engine import engine_from_settings
 from autobook.db.migrate import current_revision, upgrade
 from autobook.logs import setup_logging
@@ -43,6 +44,7 @@ def main() -> None:
     Settings are read from the environment and `.env` (AUTOBOOK_DATA_DIR, DATABASE_URL,
     ENCRYPTION_KEY, ...); see the README for the full table.
     """
+    restrict_umask()  # whatever this process or its children create is the owner's alone
 
 
 @main.command()
