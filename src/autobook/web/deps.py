@@ -58,7 +58,7 @@ def current_admin(request: Request, session: SessionDep) -> AdminUser:
 
 CurrentAdmin = Annotated[AdminUser, Depends(current_admin)]
 
-_bearer = HTTPBearer(
+bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="ApiToken",
     description="An API token made with `autobook token create`: `Authorization: Bearer abk_…`.",
@@ -67,7 +67,7 @@ _bearer = HTTPBearer(
 
 def api_token(
     session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> ApiToken:
     token = None
     if credentials is not None and credentials.credentials.startswith(TOKEN_PREFIX):
