@@ -46,8 +46,8 @@ def private_opener(path: str, flags: int) -> int:
 
 def private_file(path: Path) -> Path:
     """`path` created empty if missing, and mode 0600 whether new or not (e.g. the SQLite
-    database before SQLite opens it: its -wal and -shm files copy the database's mode)."""
-    private_dir(path.parent)
+    database before SQLite opens it: its -wal and -shm files copy the database's mode). Its
+    folder is left alone: it may be the user's own (DATABASE_URL=sqlite:///./my.db)."""
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
     _tighten(path, FILE_MODE)
     return path

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from logging.handlers import RotatingFileHandler
 
 from autobook.config import Settings
-from autobook.datadir import private_file, private_opener
+from autobook.datadir import private_dir, private_file, private_opener
 from autobook.domain.accounts import luhn_ok
 
 LOG_FILE_NAME = "autobook.log"
@@ -133,7 +133,7 @@ def setup_logging(settings: Settings) -> list[logging.Handler]:
     for old in [h for h in root.handlers if getattr(h, _OURS, False)]:
         root.removeHandler(old)
         old.close()
-    private_file(settings.data_dir / LOG_FILE_NAME)
+    private_file(private_dir(settings.data_dir) / LOG_FILE_NAME)
     handlers: list[logging.Handler] = [
         logging.StreamHandler(sys.stderr),
         _PrivateRotatingFileHandler(

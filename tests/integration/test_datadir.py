@@ -84,6 +84,18 @@ def test_a_world_readable_folder_and_database_are_tightened_on_start(tmp_path: P
     assert _mode(data / "autobook.db") == 0o600
 
 
+def test_a_database_outside_the_data_folder_is_private_but_its_folder_untouched(
+    tmp_path: Path,
+) -> None:
+    elsewhere = tmp_path / "mine"
+    elsewhere.mkdir(mode=0o755)
+    elsewhere.chmod(0o755)
+    db = elsewhere / "autobook.db"
+    settings = Settings(AUTOBOOK_DATA_DIR=tmp_path / "data", DATABASE_URL=f"sqlite:///{db}")
+    open_runtime(settings).close()
+    assert _mode(db) == 0o600 and _mode(elsewhere) == 0o755
+
+
 def test_rotated_log_files_are_private(tmp_path: Path) -> None:
     path = private_dir(tmp_path / "data") / LOG_FILE_NAME
     handler = _PrivateRotatingFileHandler(path, maxBytes=200, backupCount=2, encoding="utf-8")

@@ -36,8 +36,9 @@ def engine_from_settings(settings: Settings) -> Engine:
     if not settings.database_url:
         private_dir(settings.data_dir)
     url = make_url(settings.sqlalchemy_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        private_file(Path(url.database))  # 0600 before SQLite opens it; its WAL copies the mode
+    path = Path(url.database) if url.database not in (None, "", ":memory:") else None
+    if url.get_backend_name() == "sqlite" and path is not None and path.parent.is_dir():
+        private_file(path)  # 0600 before SQLite opens it; its WAL copies the mode
     return make_engine(settings.sqlalchemy_url)
 
 
