@@ -9,7 +9,13 @@ import click
 
 from autobook.cli.common import ID, echo_note, opened_runtime, print_table, read_secret
 from autobook.db.accounts import NotFound
-from autobook.db.auth import create_token, list_tokens, revoke_token, set_admin_password
+from autobook.db.auth import (
+    create_token,
+    end_sessions,
+    list_tokens,
+    revoke_token,
+    set_admin_password,
+)
 from autobook.db.engine import transaction
 from autobook.domain.text import text_error
 
@@ -57,6 +63,14 @@ def admin_set_password(username: str, password_stdin: bool) -> None:
     with opened_runtime() as runtime, transaction(runtime.sessions) as session:
         set_admin_password(session, username=username, password=password)
     click.echo(f"password set for admin user {username!r}")
+
+
+@admin.command("sign-out-everywhere")
+def admin_sign_out_everywhere() -> None:
+    """End every signed-in browser session at once (API tokens stay; revoke those apart)."""
+    with opened_runtime() as runtime, transaction(runtime.sessions) as session:
+        ended = end_sessions(session)
+    click.echo(f"signed out everywhere: {ended} session{'s' if ended != 1 else ''} ended")
 
 
 @click.group()

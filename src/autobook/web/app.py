@@ -24,6 +24,7 @@ from autobook.web.api import api_router
 from autobook.web.errors import install_error_handlers
 from autobook.web.hygiene import RequestHygiene
 from autobook.web.middleware import BodyLimit, LastResort, SecurityHeaders
+from autobook.web.proxies import add_trusted_proxies
 from autobook.web.ratelimit import LoginRateLimiter
 from autobook.web.session_cookie import add_session_cookie
 from autobook.web.templating import STATIC_DIR
@@ -82,4 +83,5 @@ def create_app(
     add_session_cookie(app, settings)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
+    add_trusted_proxies(app, settings)
     return app
