@@ -88,6 +88,7 @@ INFO = SiteInfo(
 
 class BetterAdapter(SiteAdapter):
     info: ClassVar[SiteInfo] = INFO
+    can_cancel: ClassVar[bool] = True
 
     def __init__(self, ctx: AdapterContext, creds: Credentials) -> None:
         super().__init__(ctx, creds)
@@ -243,6 +244,16 @@ class BetterAdapter(SiteAdapter):
             ids = await self.api.cart_line_ids("hold")
             if ids:
                 await self.api.cart_remove(ids, "hold")
+
+    async def cancel(self, reference: str) -> None:
+        """Cancel by the order id autobook keeps: the listing gives the booking's own id."""
+        found = [b for b in await self.api.bookings("cancel", "all")
+                 if reference in (b.order_id, str(b.id))]  # fmt: skip
+        if not found:
+            raise SlotTaken(f"the site lists no booking {reference}", step="cancel")
+        live = [b.id for b in found if b.live]
+        if live:
+            await self.api.cancel(live)
 
     # --- checkout -------------------------------------------------------------------------
     async def checkout(self, hold: Hold, payment: Payment, *, dry_run: bool) -> Confirmation | None:
