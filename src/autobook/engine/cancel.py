@@ -38,6 +38,7 @@ async def cancel_on_site(runtime: Runtime, booking_id: int, *, pool: BrowserPool
             return SiteCancel(False, False, "autobook has no account or site reference for this "
                               "booking: cancel it on the site as well")  # fmt: skip
         creds, reference = db.credentials_of(runtime, account), booking.reference
+        starts_at = booking.starts_at  # zone-aware: the column type sees to it
         saved = (
             runtime.vault.decrypt(account.session_state_enc) if account.session_state_enc else None
         )
@@ -46,7 +47,7 @@ async def cancel_on_site(runtime: Runtime, booking_id: int, *, pool: BrowserPool
     adapter = cls(AdapterContext(urls, browser, runtime.settings.human_typing_ms), creds)
     try:
         await adapter.login(saved)
-        await adapter.cancel(reference)
+        await adapter.cancel(reference, starts_at)
     except SiteError as exc:
         return SiteCancel(
             True, False, f"the site did not cancel booking {reference}: {exc.message}"

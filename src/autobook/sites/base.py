@@ -285,8 +285,9 @@ class SiteAdapter(ABC):
 
     can_cancel: ClassVar[bool] = False  # `cancel` works on this site
 
-    async def cancel(self, reference: str) -> None:
-        """Cancel the account's booking `reference` on the site (after `login`)."""
+    async def cancel(self, reference: str, starts_at: datetime) -> None:
+        """Cancel the account's booking `reference`, starting at `starts_at`, on the site
+        (after `login`)."""
         raise ConfigError(f"{self.info.title} bookings cannot be cancelled from autobook")
 
     async def release(self, hold: Hold) -> None:  # noqa: B027 - optional for sites without carts

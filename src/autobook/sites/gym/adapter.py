@@ -159,7 +159,7 @@ class GymAdapter(SiteAdapter):
             undone = f"cancelling booking {booked.reference} failed ({exc.message}): check it"
         raise WrongBooking(f"wrong booking: {wrong}; {undone}", step="checkout")
 
-    async def cancel(self, reference: str) -> None:
+    async def cancel(self, reference: str, starts_at: datetime) -> None:
         await self._authed(lambda: self.api.cancel(reference))
 
     async def confirmation_page(self, confirmation: Confirmation) -> Page | None:
