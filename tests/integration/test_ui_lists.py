@@ -93,7 +93,15 @@ def test_cancel_marks_the_booking_and_says_the_site_needs_telling(
     page = client.get("/bookings").text
     assert f'action="/bookings/{bookings["ann_x1"]}/cancel"' in page
     assert f'action="/bookings/{bookings["ben_failed"]}/cancel"' not in page  # not cancellable
-    done = post(client, f"/bookings/{bookings['ann_x1']}/cancel")
+    # The gym can be cancelled from here, but no gym URL is set: nothing changes, and the page
+    # says why and offers to cancel in autobook only.
+    refused = post(client, f"/bookings/{bookings['ann_x1']}/cancel")
+    assert refused.status_code == 502
+    assert "Not cancelled" in refused.text and "AUTOBOOK_GYM_URL is not set" in refused.text
+    assert bookings["ann_x1"] not in _booking_ids(client.get("/bookings?status=cancelled").text)
+    local = f"/bookings/{bookings['ann_x1']}/cancel?on_site=false"
+    assert f'action="{local}"' in refused.text
+    done = post(client, local)
     assert done.status_code == 303
     after = client.get(done.headers["location"])
     assert "Cancel it on the site as well" in after.text

@@ -432,3 +432,22 @@ def test_free_courts_for_further_tests(api: httpx.Client, admin: httpx.Client) -
     """The occupancy admin route frees every court (used by tests needing a free session)."""
     free_all(admin, key(TOMORROW, "07:00"))
     assert all(c["spaces"] == 1 for c in courts(api, TOMORROW, "07:00", "08:00"))
+
+
+# --- the documented-only variation (/_sandbox/better/variation) -------------------------------
+def test_documented_only_variation_leaves_nothing_undocumented(
+    api: httpx.Client, admin: httpx.Client
+) -> None:
+    admin.put("/_sandbox/better/variation", json={"documented_only": True}).raise_for_status()
+    login(api, MEMBER)
+    assert set(api.get("/auth/user").json()["data"]) == {"membership_user"}
+    listed = [c["location"]["name"] for c in courts(api, TOMORROW, "20:00", "21:00")]
+    assert listed == sorted(listed, reverse=True)  # lists come in another order
+    for court in courts(api, TOMORROW, "20:00", "21:00"):
+        assert not {"date", "composite_key", "name"} & set(court)
+        assert court["price"] == {"raw": 0} or set(court["price"]) == {"raw"}
+    [line] = hold_court(api)["items"]
+    assert set(line) == {"id", "cartable_id", "cartable_resource"}
+    assert line["cartable_resource"]["date"] == TOMORROW
+    admin.post("/_sandbox/reset").raise_for_status()
+    assert admin.get("/_sandbox/better/variation").json() == {"documented_only": False}

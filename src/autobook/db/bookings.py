@@ -3,8 +3,8 @@ status, location), upcoming bookings, and cancelling.
 
 Dates are the sites' local dates. All four sites are in the UK, so "the bookings of 15 March"
 are those starting between midnight and midnight in Europe/London, summer time included.
-Cancelling here only marks the booking cancelled in our database: cancelling on the site itself
-needs the engine (a site adapter), which does not offer it yet.
+Cancelling here only marks the booking cancelled in our database: telling the site is the
+engine's part (`engine.cancel`), done first by the API and the page where the site allows it.
 """
 
 from __future__ import annotations
@@ -102,9 +102,17 @@ def upcoming_bookings(
     return list(session.scalars(query))
 
 
+def cancellable(session: Session, *, booking_id: int) -> Booking:
+    """The booking if it may be cancelled; `NotFound` or `Conflict` (before asking a site)."""
+    booking = get_booking(session, booking_id)
+    if booking.status not in {s.value for s in CANCELLABLE}:
+        raise Conflict(f"status: a {booking.status} booking cannot be cancelled")
+    return booking
+
+
 def cancel_booking(session: Session, *, booking_id: int) -> Booking:
-    """Mark a pending or confirmed booking cancelled (in our records only, see the module's
-    docstring); `Conflict` if it is failed or already cancelled."""
+    """Mark a pending or confirmed booking cancelled in our records (the site is told first by
+    `engine.cancel` where it can be); `Conflict` if it is failed or already cancelled."""
     booking = get_booking(session, booking_id)
     result = session.execute(
         update(Booking)

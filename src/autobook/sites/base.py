@@ -283,6 +283,13 @@ class SiteAdapter(ABC):
     async def checkout(self, hold: Hold, payment: Payment, *, dry_run: bool) -> Confirmation | None:
         """Pay and confirm. With `dry_run`, stop at the final pay button and return None."""
 
+    can_cancel: ClassVar[bool] = False  # `cancel` works on this site
+
+    async def cancel(self, reference: str, starts_at: datetime) -> None:
+        """Cancel the account's booking `reference`, starting at `starts_at`, on the site
+        (after `login`)."""
+        raise ConfigError(f"{self.info.title} bookings cannot be cancelled from autobook")
+
     async def release(self, hold: Hold) -> None:  # noqa: B027 - optional for sites without carts
         """Give back a hold that is not needed (a duplicate)."""
 

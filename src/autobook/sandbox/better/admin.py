@@ -18,6 +18,7 @@ from autobook.sandbox.better.knobs import (
     NewUser,
     Occupancy,
     SessionRelease,
+    Variation,
     WeekGate,
 )
 from autobook.sandbox.better.release import ReleaseRule, first_bookable_at
@@ -38,6 +39,7 @@ def build_router(sim: BetterSim) -> APIRouter:
         ("/load-shedding", "load", LoadShedding),
         ("/bot-detection", "bots", BotDetection),
         ("/week-gate", "week_gate", WeekGate),
+        ("/variation", "variation", Variation),
     ):
         _settable(r, sim, path, attr, model)
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from autobook.sandbox.better import cart as carts
-from autobook.sandbox.better import checkout, serialize
+from autobook.sandbox.better import checkout, serialize, variation
 from autobook.sandbox.better.errors import (
     BAD_CREDENTIALS,
     NOT_VIEWABLE,
@@ -86,10 +86,14 @@ def build_router(sim: BetterSim) -> APIRouter:
             token = state.issue_token(user)
             return {"status": "success", "token": token, "user": serialize.login_user(user)}
 
+    def documented() -> bool:
+        return state.variation.documented_only
+
     @r.get("/auth/user")
     def auth_user(request: Request) -> dict[str, Any]:
         with sim.lock:
-            return {"data": serialize.user(current(request))}
+            data = serialize.user(current(request))
+            return {"data": variation.auth_user(data) if documented() else data}
 
     @r.get("/activities/venues")
     def venues() -> dict[str, Any]:
@@ -128,7 +132,8 @@ def build_router(sim: BetterSim) -> APIRouter:
             state.check_listed(venue, activity, day)
             user = optional_user(request)
             sessions = [s for s in state.day_sessions(venue, activity, day) if not state.started(s)]
-            return {"data": [serialize.time_item(state, s, user, v2=v2) for s in sessions]}
+            items = [serialize.time_item(state, s, user, v2=v2) for s in sessions]
+            return {"data": variation.listing(items) if documented() else items}
 
     @r.get("/activities/venue/{venue}/activity/{activity}/times")
     def times_v1(request: Request, venue: str, activity: str) -> Any:
@@ -155,7 +160,10 @@ def build_router(sim: BetterSim) -> APIRouter:
             if q.get("composite_key") and q["composite_key"] != s.composite_key:
                 raise invalid("composite_key")
             user = optional_user(request)
-            return {"data": [serialize.court_item(state, s, p, user) for p in s.places]}
+            items = [serialize.court_item(state, s, p, user) for p in s.places]
+            if documented():
+                items = variation.listing([variation.court(i) for i in items])
+            return {"data": items}
 
     @r.get("/activities/venue/{venue}/activity/{activity}/slots")
     def slots_v1(request: Request, venue: str, activity: str) -> dict[str, Any]:
@@ -181,6 +189,8 @@ def cart_answer(sim: BetterSim, cart: Cart, user: User) -> dict[str, Any]:
     """The cart JSON; under `faults.site_changed` a redesign renamed its `credits` block, the
     way a renamed credit button once made bots silently stop paying with credit."""
     body = serialize.cart(sim.state, cart, user)
+    if sim.state.variation.documented_only:
+        body = variation.cart(body)
     if sim.faults.site_changed:
         body["data"]["credit_summary"] = body["data"].pop("credits")
     return body
@@ -266,7 +276,10 @@ def add_cart_routes(r: APIRouter, sim: BetterSim, current: Any) -> None:
             if filter != "all":
                 want_past = filter == "past"
                 mine = [b for b in mine if state.started(state.session(b.session_key)) == want_past]
-            return {"data": [serialize.booking(state, b) for b in mine]}
+            items = [serialize.booking(state, b) for b in mine]
+            if state.variation.documented_only:
+                items = variation.listing([variation.booking(i) for i in items])
+            return {"data": items}
 
     @r.patch("/v1/activities/bookings")
     async def cancel(request: Request) -> dict[str, Any]:

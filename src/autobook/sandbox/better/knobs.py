@@ -60,3 +60,15 @@ class Occupancy(BaseModel):
     key: str
     taken: list[int] = Field(default_factory=list, description="court numbers booked by others")
     free: list[int] = Field(default_factory=list, description="court numbers to free")
+
+
+class Variation(BaseModel):
+    """`/_sandbox/better/variation`: answer with only what the site notes document, so a
+    client cannot lean on what our simulator happens to add. Off by default."""
+
+    documented_only: bool = Field(
+        False,
+        description="basket lines carry only an id and a nested cartable_resource, per-court "
+        "slots and /auth/user only the documented fields, bookings nest their date and time "
+        "and lose their order id, and every list comes in reverse order",
+    )

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from autobook.sandbox.better import catalog
 from autobook.sandbox.better.catalog import Activity, Venue
 from autobook.sandbox.better.errors import NOT_VIEWABLE, UNAUTHENTICATED, BetterError
-from autobook.sandbox.better.knobs import BotDetection, Holds, LoadShedding, WeekGate
+from autobook.sandbox.better.knobs import BotDetection, Holds, LoadShedding, Variation, WeekGate
 from autobook.sandbox.better.models import (
     Booking,
     CardIdentifier,
@@ -44,6 +44,7 @@ class BetterState:
         self.load = LoadShedding()
         self.bots = BotDetection()
         self.week_gate = WeekGate()
+        self.variation = Variation()
         self.release_overrides: dict[str, datetime] = {}
         self.sessions: dict[str, Session] = {}
         self.session_ids: dict[str, str] = {}  # v2 slot id → session key

@@ -88,6 +88,7 @@ INFO = SiteInfo(
 
 class BetterAdapter(SiteAdapter):
     info: ClassVar[SiteInfo] = INFO
+    can_cancel: ClassVar[bool] = True
 
     def __init__(self, ctx: AdapterContext, creds: Credentials) -> None:
         super().__init__(ctx, creds)
@@ -243,6 +244,21 @@ class BetterAdapter(SiteAdapter):
             ids = await self.api.cart_line_ids("hold")
             if ids:
                 await self.api.cart_remove(ids, "hold")
+
+    async def cancel(self, reference: str, starts_at: datetime) -> None:
+        """Cancel by the order id autobook keeps (`complete_order_id`); the listing need not
+        show it, so else the one booking at that start. The PATCH takes the booking's own id."""
+        listed = await self.api.bookings("cancel", "all")
+        named = [b for b in listed if reference in (b.order_id, str(b.id))]
+        found = named or [b for b in listed if b.live and b.starts_at == starts_at]
+        if not named and len(found) != 1:  # never cancel a booking we cannot tell is this one
+            raise SlotTaken(
+                f"the site lists {len(found) or 'no'} bookings that could be {reference}",
+                step="cancel",
+            )
+        live = [b.id for b in found if b.live]
+        if live:
+            await self.api.cancel(live)
 
     # --- checkout -------------------------------------------------------------------------
     async def checkout(self, hold: Hold, payment: Payment, *, dry_run: bool) -> Confirmation | None:

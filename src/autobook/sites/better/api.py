@@ -163,12 +163,19 @@ class BetterApi:
         data = await self._json(response, "pay", declines=True)
         return str(field(data, "complete_order_id", step="pay"))
 
-    async def bookings(self, step: str) -> list[Booking]:
+    async def bookings(self, step: str, which: str = "future") -> list[Booking]:
         response = await send(
-            self.client, "GET", "/my-account/bookings", params={"filter": "future"}, step=step
+            self.client, "GET", "/my-account/bookings", params={"filter": which}, step=step
         )
         items = models.data_list(await self._json(response, step), step=step)
         return [models.booking(item, step=step) for item in items]
+
+    async def cancel(self, booking_ids: list[int]) -> None:
+        """`PATCH /v1/activities/bookings` with `update_type: cancellation` (notes › After)."""
+        body = {"data": {"update_type": "cancellation", "booking_ids": booking_ids}}
+        step = "cancel"
+        response = await send(self.client, "PATCH", "/v1/activities/bookings", json=body, step=step)
+        await self._json(response, step)
 
     async def _json(self, response: httpx.Response, step: str, *, declines: bool = False) -> Any:
         if not response.is_success:

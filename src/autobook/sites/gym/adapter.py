@@ -68,6 +68,8 @@ class GymAdapter(SiteAdapter):
         url_settings=("gym",),
     )
 
+    can_cancel = True
+
     def __init__(self, ctx: AdapterContext, creds: Credentials) -> None:
         super().__init__(ctx, creds)
         self._api: GymApi | None = None  # made on first use: a missing URL is a ConfigError then
@@ -156,6 +158,9 @@ class GymAdapter(SiteAdapter):
         except SiteError as exc:
             undone = f"cancelling booking {booked.reference} failed ({exc.message}): check it"
         raise WrongBooking(f"wrong booking: {wrong}; {undone}", step="checkout")
+
+    async def cancel(self, reference: str, starts_at: datetime) -> None:
+        await self._authed(lambda: self.api.cancel(reference))
 
     async def confirmation_page(self, confirmation: Confirmation) -> Page | None:
         if not confirmation.url:
