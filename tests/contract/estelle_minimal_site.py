@@ -47,6 +47,7 @@ class Variant:
     ignore_date: bool = False  # broken: lists today whatever the date field says
     beaten: bool = False  # someone else confirms every slot just before this member does
     misdated: bool = False  # broken: books the day after the card's, and says so
+    silent: bool = False  # after Confirm, a page that says nothing about the booking
 
 
 @dataclass
@@ -227,6 +228,8 @@ results.onclick = (e) => {{
         self.bookings.append(Booking(reference, member, start, court))
         if self.variant.dialog:
             return JSONResponse({"message": f"Thank you, see you on court. Ref {reference}"})
+        if self.variant.silent:
+            return page("Padel", "<h1>Padel</h1><p>See you soon.</p>", member)
         return RedirectResponse(f"/spa/777/success/{reference}", status_code=303)
 
     async def success(self, request: Request) -> Response:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
 
-from autobook.sites.base import AuthFailed, SiteChanged, SlotTaken, Transient
+from autobook.sites.base import AuthFailed, PaymentUnknown, SiteChanged, SlotTaken, Transient
 from autobook.sites.estelle import parse
 from autobook.sites.web import goto, type_like_human
 
@@ -344,12 +344,14 @@ class EstellePage:
                 return receipt
             await self._raise_known_message(step, before)
             await asyncio.sleep(POLL_S)
-        self._raise_if_server_error(step)  # the engine asks My Bookings before any retry
-        message = (
-            f"step {step}: after Confirm the site showed neither a confirmation nor a message "
-            "autobook knows; the booking may or may not exist, check the site"
+        # Money is final: a page that says nothing (or a server error) may still have booked.
+        status = _DOC_STATUS.get(self.page, 0)
+        said = (
+            f"the site answered {status}"
+            if status >= 500
+            else "the site showed neither a confirmation nor a message autobook knows"
         )
-        raise SiteChanged(message, step=step, selector="a confirmation")
+        raise PaymentUnknown(f"step {step}: after Confirm {said}", step=step)
 
     async def receipt_now(self) -> Receipt | None:
         return await self._receipt(("", ""))
