@@ -1,5 +1,5 @@
 """The engine books Estelle Manor padel on a second site written from the notes alone
-(estelle_minimal_site.py), in real Chromium: whatever the notes leave open is done differently
+(estelle_minimal.py), in real Chromium: whatever the notes leave open is done differently
 there, so the adapter cannot lean on markup our own simulator happens to have."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
 import pytest
-from estelle_minimal_site import LONDON, Booking, MinimalEstelle, Served, Variant
+from estelle_minimal import LONDON, Booking, MinimalEstelle, Variant
+from served import Served
 
 from autobook.domain.statuses import TaskStatus
 from autobook.runtime import Runtime
@@ -54,8 +55,9 @@ def site() -> MinimalEstelle:
 
 @pytest.fixture
 def served(site: MinimalEstelle) -> Iterator[Served]:
-    with Served(site) as running:
-        yield running
+    running = Served(site.app()).start()
+    yield running
+    running.stop()
 
 
 @pytest.fixture

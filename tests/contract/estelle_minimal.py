@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import html
 import itertools
-import socket
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import uvicorn
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -308,27 +305,3 @@ def page(title: str, body: str, member: str | None = None, status: int = 200) ->
 <body><header><a href="/">Home</a> {who}</header><main>{body}</main></body></html>""",
         status_code=status,
     )
-
-
-class Served:
-    """The site on a loopback port in a thread, for as long as the `with` block runs."""
-
-    def __init__(self, site: MinimalEstelle) -> None:
-        self.site = site
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(site.app(), log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        while not self.server.started:
-            threading.Event().wait(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
