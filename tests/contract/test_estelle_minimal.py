@@ -1,5 +1,5 @@
 """The engine books Estelle Manor padel on a second site written from the notes alone
-(estelle_minimal_site.py), in real Chromium: whatever the notes leave open is done differently
+(estelle_minimal.py), in real Chromium: whatever the notes leave open is done differently
 there, so the adapter cannot lean on markup our own simulator happens to have."""
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
 import pytest
-from estelle_minimal_site import LONDON, Booking, MinimalEstelle, Served, Variant
+from estelle_minimal import LONDON, Booking, MinimalEstelle, Variant
+from served import Served
 
 from autobook.domain.statuses import TaskStatus
 from autobook.runtime import Runtime
 from autobook.sites.base import Credentials, SiteChanged, Want
+from autobook.sites.estelle import browser as estelle_browser
 from autobook.sites.estelle.adapter import EstelleAdapter
 from engine_support import (
     SQLITE_ONLY,
@@ -53,8 +55,9 @@ def site() -> MinimalEstelle:
 
 @pytest.fixture
 def served(site: MinimalEstelle) -> Iterator[Served]:
-    with Served(site) as running:
-        yield running
+    running = Served(site.app()).start()
+    yield running
+    running.stop()
 
 
 @pytest.fixture
@@ -232,3 +235,18 @@ def test_a_day_with_nothing_to_book_is_no_slot(rt: Runtime, site: MinimalEstelle
     result = run_once(rt, task)
 
     ended_as(rt, task, result, "no_slot", TaskStatus.PENDING)
+
+
+@SQLITE_ONLY
+def test_a_confirm_the_site_answers_with_silence_is_an_unknown_payment(
+    rt: Runtime, site: MinimalEstelle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It may have booked: final, never retried, never reported as declined or as booked."""
+    monkeypatch.setattr(estelle_browser, "CONFIRM_WAIT_S", 2.0)
+    site.variant = replace(PAGE, silent=True)
+    task = padel_task(rt, times=["19:00"])
+    result = run_once(rt, task)
+
+    row = ended_as(rt, task, result, "payment_unknown", TaskStatus.FAILED)
+    assert row.error and "payment outcome unknown" in row.error
+    assert len(site.bookings) == 1 and bookings_of(rt, task) == []

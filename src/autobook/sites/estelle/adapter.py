@@ -36,6 +36,7 @@ from autobook.sites.base import (
     Transient,
     Venue,
     Want,
+    WrongBooking,
 )
 from autobook.sites.estelle import parse
 from autobook.sites.estelle.browser import CARD, DATE_INPUT, EstellePage, Receipt, SlotCard
@@ -240,7 +241,7 @@ def _read_back(slot: Slot, want: Want, card: SlotCard) -> None:
     shown = parse.slot_start(card.start, step="hold")
     wrong = differs(shown, card.court, slot, want.day, want.times, LONDON)
     if wrong is not None:
-        raise SiteChanged(f"step hold: refusing to book: {wrong}", step="hold", selector=CARD)
+        raise WrongBooking(f"wrong booking: refusing to book the card: {wrong}", step="hold")
 
 
 def _check_summary(text: str, slot: Slot, want: Want) -> None:
@@ -251,7 +252,7 @@ def _check_summary(text: str, slot: Slot, want: Want) -> None:
         return
     wrong = differs(shown, court, slot, want.day, want.times, LONDON)
     if wrong is not None:
-        raise SiteChanged(f"step hold: refusing to confirm: {wrong}", step="hold", selector="Date")
+        raise WrongBooking(f"wrong booking: refusing to confirm: {wrong}", step="hold")
 
 
 def _check_dates(slots: list[Slot], day: date) -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
 
-from autobook.sites.base import AuthFailed, SiteChanged, SlotTaken, Transient
+from autobook.sites.base import AuthFailed, PaymentUnknown, SiteChanged, SlotTaken, Transient
 from autobook.sites.estelle import parse
 from autobook.sites.web import goto, type_like_human
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 # --- documented in the notes: required ----------------------------------------------------------
 LOGIN_PATH = "/page/login"
@@ -212,17 +213,21 @@ class EstellePage:
     async def _login_answer(self, step: str, loads: Callable[[], int]) -> None:
         """Wait until the site leaves its login page (the notes' test of success), refuses in
         words, or loads its login page again; then look for a signed-in page."""
-        deadline = time.monotonic() + LOGIN_WAIT_S
-        while time.monotonic() < deadline:
+
+        async def look() -> bool | None:
             if self._path() != LOGIN_PATH:
-                break
+                return True
             refusal = await self._alert_text(parse.says_refused)
             if refusal:
                 raise AuthFailed(f"step {step}: the site says: {refusal}", step=step)
-            if loads() and await self._settled() and await self._visible(PASSWORD):
-                raise AuthFailed(f"step {step}: the site showed its login form again", step=step)
-            await asyncio.sleep(POLL_S)
-        else:
+            if loads() and await self._settled():
+                self._raise_if_server_error(step)
+                if await self._visible(PASSWORD):
+                    message = f"step {step}: the site showed its login form again"
+                    raise AuthFailed(message, step=step)
+            return None
+
+        if await self._poll(LOGIN_WAIT_S, look) is None:
             self._raise_if_server_error(step)
             raise AuthFailed(f"step {step}: the site kept its login page", step=step)
         await self._settled()
@@ -337,19 +342,24 @@ class EstellePage:
         await self._glance()
         before = await self._before()
         await button.click()
-        deadline = time.monotonic() + CONFIRM_WAIT_S
-        while time.monotonic() < deadline:
+
+        async def look() -> Receipt | None:
             receipt = await self._receipt(before)
-            if receipt is not None:
-                return receipt
-            await self._raise_known_message(step, before)
-            await asyncio.sleep(POLL_S)
-        self._raise_if_server_error(step)  # the engine asks My Bookings before any retry
-        message = (
-            f"step {step}: after Confirm the site showed neither a confirmation nor a message "
-            "autobook knows; the booking may or may not exist, check the site"
+            if receipt is None:
+                await self._raise_known_message(step, before)
+            return receipt
+
+        receipt = await self._poll(CONFIRM_WAIT_S, look)
+        if receipt is not None:
+            return receipt
+        # Money is final: a page that says nothing (or a server error) may still have booked.
+        status = _DOC_STATUS.get(self.page, 0)
+        said = (
+            f"the site answered {status}"
+            if status >= 500
+            else "the site showed neither a confirmation nor a message autobook knows"
         )
-        raise SiteChanged(message, step=step, selector="a confirmation")
+        raise PaymentUnknown(f"step {step}: after Confirm {said}", step=step)
 
     async def receipt_now(self) -> Receipt | None:
         return await self._receipt(("", ""))
@@ -363,8 +373,8 @@ class EstellePage:
         if link is None:
             return None
         await self._click_and_fetch(link)
-        deadline = time.monotonic() + CONTENT_WAIT_S
-        while time.monotonic() < deadline:
+
+        async def look() -> list[str] | None:
             rows: list[str] = await self.page.locator(ROWS).evaluate_all(
                 "els => els.map(e => e.innerText)"
             )
@@ -372,9 +382,11 @@ class EstellePage:
             if dated:
                 return dated
             body = (await self._body_text()).casefold()
-            if any(words in body for words in NO_BOOKINGS):
-                return []
-            await asyncio.sleep(POLL_S)
+            return [] if any(words in body for words in NO_BOOKINGS) else None
+
+        listed = await self._poll(CONTENT_WAIT_S, look)
+        if listed is not None:
+            return listed
         self._raise_if_bounced(step)
         return []  # a page listing nothing autobook can read: nothing it can tell about
 
@@ -385,15 +397,19 @@ class EstellePage:
     # --- waiting for what the contract names -------------------------------------------------
     async def _day_view(self, step: str) -> DayView:
         """The cards once some are shown, or the page's words when a known note shows up."""
-        deadline = time.monotonic() + CONTENT_WAIT_S
-        while time.monotonic() < deadline:
+
+        async def look() -> DayView | None:
             if await self.page.locator(CARD).count():
                 await self.page.evaluate(NEXT_PAINT_JS)  # let the list finish drawing
                 return DayView(await self.cards(step))
             body = await self._body_text()
             if parse.day_message(body) != "unknown":
                 return DayView([], _sentence(body, parse.day_message))
-            await asyncio.sleep(POLL_S)
+            return None
+
+        view = await self._poll(CONTENT_WAIT_S, look)
+        if view is not None:
+            return view
         self._raise_if_bounced(step)
         note = await self._alert_text(lambda _: True)
         return DayView([], note)  # no cards and no known note: the adapter decides
@@ -401,17 +417,35 @@ class EstellePage:
     async def _after_pick(self, step: str, before: tuple[str, str]) -> bool:
         """After a card click: the confirm control (True), a confirmation (False), or a known
         message, in place or on a new page."""
-        deadline = time.monotonic() + FIND_TIMEOUT_MS / 1000
-        while time.monotonic() < deadline:
+
+        async def look() -> bool | None:
             await self._raise_known_message(step, before)
             if await self._first_visible(self._confirm_controls(), 0) is not None:
                 return True
-            if await self._receipt(before) is not None:
-                return False
-            await asyncio.sleep(POLL_S)
+            return False if await self._receipt(before) is not None else None
+
+        asks = await self._poll(FIND_TIMEOUT_MS / 1000, look)
+        if asks is not None:
+            return asks
         self._raise_if_bounced(step)
         message = f"step {step}: no Confirm button after the card click"
         raise SiteChanged(message, step=step, selector=" / ".join(CONFIRM_GUESSES))
+
+    async def _poll(self, seconds: float, look: Callable[[], Awaitable[T | None]]) -> T | None:
+        """What `look` finds, asking again until it finds something or `seconds` pass; a page
+        torn down mid-look by a navigation is looked at again, not an error."""
+        from playwright.async_api import Error as PlaywrightError
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                found = await look()
+            except PlaywrightError:
+                found = None
+            if found is not None:
+                return found
+            await asyncio.sleep(POLL_S)
+        return None
 
     async def _before(self) -> tuple[str, str]:
         """The page's address and text before a click, to tell what the click changed."""

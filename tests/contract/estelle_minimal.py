@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import html
 import itertools
-import socket
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import uvicorn
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -47,6 +44,7 @@ class Variant:
     ignore_date: bool = False  # broken: lists today whatever the date field says
     beaten: bool = False  # someone else confirms every slot just before this member does
     misdated: bool = False  # broken: books the day after the card's, and says so
+    silent: bool = False  # after Confirm, a page that says nothing about the booking
 
 
 @dataclass
@@ -227,6 +225,8 @@ results.onclick = (e) => {{
         self.bookings.append(Booking(reference, member, start, court))
         if self.variant.dialog:
             return JSONResponse({"message": f"Thank you, see you on court. Ref {reference}"})
+        if self.variant.silent:
+            return page("Padel", "<h1>Padel</h1><p>See you soon.</p>", member)
         return RedirectResponse(f"/spa/777/success/{reference}", status_code=303)
 
     async def success(self, request: Request) -> Response:
@@ -305,27 +305,3 @@ def page(title: str, body: str, member: str | None = None, status: int = 200) ->
 <body><header><a href="/">Home</a> {who}</header><main>{body}</main></body></html>""",
         status_code=status,
     )
-
-
-class Served:
-    """The site on a loopback port in a thread, for as long as the `with` block runs."""
-
-    def __init__(self, site: MinimalEstelle) -> None:
-        self.site = site
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(site.app(), log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        while not self.server.started:
-            threading.Event().wait(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
