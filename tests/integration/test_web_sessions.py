@@ -194,6 +194,17 @@ def test_api_calls_and_static_files_get_no_cookie(admin_client: TestClient) -> N
     assert "set-cookie" not in admin_client.get("/static/app.css").headers
 
 
+def test_other_cookies_of_the_host_do_not_hide_the_session(
+    admin_client: TestClient, settings: Settings, runtime: Runtime
+) -> None:
+    """Another app on the same host may set cookies http.cookies refuses to parse."""
+    sid = admin_client.cookies[COOKIE_NAME]
+    header = f'prefs={{"a": 1}}; weird=a b c; {COOKIE_NAME}={sid}; other="unclosed'
+    with _client(settings, runtime) as browser:
+        page = browser.get("/settings", headers={"Cookie": header}, follow_redirects=False)
+        assert page.status_code == 200
+
+
 @pytest.mark.parametrize("cookie", ["", "short", "x" * 43 + "!", "a" * 4000, '"quoted"', "a" * 43])
 def test_odd_cookies_are_no_session(settings: Settings, runtime: Runtime, cookie: str) -> None:
     with _replay(settings, runtime, cookie) as odd:

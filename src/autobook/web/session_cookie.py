@@ -17,9 +17,9 @@ import hashlib
 import hmac
 import re
 import secrets
-from http.cookies import SimpleCookie
 
 from fastapi import FastAPI, Request
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autobook.config import Settings
@@ -72,15 +72,13 @@ def browser_session(request: Request) -> BrowserSession:
 
 
 def _cookie_of(scope: Scope) -> str | None:
+    """Starlette's lenient parser: http.cookies drops every cookie after one it dislikes, and
+    a browser sends other apps' cookies for the same host too."""
     for name, value in scope["headers"]:
         if name == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed Cookie header is no session
-                return None
-            if COOKIE_NAME in jar:
-                return jar[COOKIE_NAME].value
+            found = cookie_parser(value.decode("latin-1")).get(COOKIE_NAME)
+            if found:
+                return found
     return None
 
 
