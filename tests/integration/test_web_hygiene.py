@@ -62,6 +62,15 @@ def test_deep_json_is_a_422_on_any_json_endpoint(client: TestClient, depth: int)
     assert page.status_code == 422 and "nested deeper than" in page.text
 
 
+def test_a_body_without_content_type_is_checked_as_json(client: TestClient) -> None:
+    """FastAPI parses such a body as JSON, so hygiene does too."""
+    response = client.post(
+        "/api/v1/tasks/1/stop", content=_nested(5000), headers={"content-type": ""}
+    )
+    assert response.status_code == 422 and _detail(response)[0]["field"] == "body"
+    assert client.post("/api/v1/tasks/1/stop", content=b"not json").status_code < 500
+
+
 def test_json_at_the_depth_limit_reaches_the_route(
     client: TestClient, module_runtime: Runtime
 ) -> None:
