@@ -9,6 +9,7 @@ the UI login (which resets the slot modal) is never needed.
 from __future__ import annotations
 
 import asyncio
+import re
 import weakref
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from autobook.sites.base import (
     ConfigError,
     Payment,
     PaymentDeclined,
+    PaymentUnknown,
     SiteChanged,
     SiteError,
     SlotTaken,
@@ -34,20 +36,20 @@ AUTH_COOKIE = "better.org.uk-authToken"
 # Chromium reports; hide it in every frame of the account's context, as a person's browser is.
 HIDE_WEBDRIVER = "Object.defineProperty(Navigator.prototype, 'webdriver', {get: () => false});"
 
-# Selectors by what a person reads where the notes give a label; labels change without notice,
-# so older wordings are kept beside the current ones.
+# Found by what a person reads, as the notes give it (labels and roles, never the markup around
+# them); labels change without notice, so older wordings are kept beside the current ones. Only
+# the cookie banner and the login button have ids in the notes.
 COOKIE_ACCEPT = "#onetrust-accept-btn-handler"
 LOGIN_BUTTON = '[data-testid="login"]'
-CREDIT_BOX = (
-    'label:has-text("Pay full amount using credit") input[type=checkbox], '
-    'label:has-text("Use full credit balance") input[type=checkbox]'
-)
-SAVED_CARD = 'label:has-text("Pay with saved card") input[type=radio]'
-NEW_CARD = 'label:has-text("Pay with a different card") input[type=radio]'
-SAVED_CVV = 'input[aria-label="Security Code (CVV)"]'
+CREDIT_LABEL = re.compile(r"Pay full amount using credit|Use full credit balance", re.I)
+SAVED_CARD_LABEL = "Pay with saved card"
+NEW_CARD_LABEL = re.compile(r"different card|new card", re.I)  # not in the notes: optional
+CVV_LABEL = re.compile(r"CVV|security code", re.I)  # the notes say "CVV box"
+TERMS_LABEL = "I agree to the Terms and Conditions"
+PAY_NAME = re.compile(r"^Pay( £[0-9.,]+)? now$")
+# Not in the notes: the iframe is found by these, its fields by the notes' names as name or id.
 PAY_IFRAME = 'iframe#payment-iframe, iframe[title*="card payment" i]'
-TERMS = 'label:has-text("I agree to the Terms and Conditions") input[type=checkbox]'
-PAY_BUTTON = r"button:text-matches('^Pay( £[0-9.,]+)? now$')"
+# The site's error after "Pay now": any alert, the ids our simulator uses first.
 ERROR_BOXES = ("#checkout-error", "#payment-error")
 CONFIRMED = "/booking-confirmed/"
 OUTCOME_TIMEOUT_S = 30.0
@@ -99,8 +101,8 @@ class BetterWeb:
         page = await self.open("/basket/checkout", step=step)
         if not free:
             await self._choose(page, payment, step)
-        await (await require(page, TERMS, step=step)).check()
-        pay = await require(page, PAY_BUTTON, step=step)
+        await (await _need(page.get_by_label(TERMS_LABEL), TERMS_LABEL, step)).check()
+        pay = await _need(page.get_by_role("button", name=PAY_NAME), "Pay now", step)
         await _until_enabled(pay, step)
         if dry_run:
             return None
@@ -110,7 +112,7 @@ class BetterWeb:
     async def _choose(self, page: Page, payment: Payment, step: str) -> None:
         method = payment.method
         if method is PaymentMethod.CREDIT:
-            box = await require(page, CREDIT_BOX, step=step)
+            box = await _need(page.get_by_label(CREDIT_LABEL), CREDIT_LABEL.pattern, step)
             if await box.is_disabled():
                 raise PaymentDeclined("the account credit does not cover the basket", step=step)
             await box.check()
@@ -125,25 +127,27 @@ class BetterWeb:
         cvv = payment.cvv or (payment.card.cvv if payment.card else None)
         if not cvv:
             raise ConfigError("the saved card needs its CVV (payment profile CVV)", step=step)
-        if not await page.locator(SAVED_CARD).count() and await page.locator(NEW_CARD).count():
+        saved, new = page.get_by_label(SAVED_CARD_LABEL), page.get_by_label(NEW_CARD_LABEL)
+        if not await saved.count() and await new.count():
             raise PaymentDeclined("the account has no saved card on the site", step=step)
-        await (await require(page, SAVED_CARD, step=step)).check()
-        field = await require(page, SAVED_CVV, step=step)
+        await (await _need(saved, SAVED_CARD_LABEL, step)).check()
+        field = await _need(page.get_by_label(CVV_LABEL), "CVV", step)
         await type_like_human(field, cvv, mean_delay_ms=self.ctx.typing_delay_ms)
 
     async def _new_card(self, page: Page, payment: Payment, step: str) -> None:
         card = _card(payment, step)
-        if await page.locator(NEW_CARD).count():
-            await page.locator(NEW_CARD).check()
+        new = page.get_by_label(NEW_CARD_LABEL)
+        if await new.count():
+            await new.first.check()
         for name, value in billing(card, step).items():
-            await (await require(page, f'input[name="{name}"]', step=step)).fill(value)
+            await (await require(page, f'input[name="{name}"], #{name}', step=step)).fill(value)
         # Card data goes into the payment iframe only, one key at a time: the iframe
         # refuses instant typing.
         # It loads only after the analytics bootstrap: a missing iframe is named as such.
         frame = (await require(page, PAY_IFRAME, step=step)).content_frame
         delay = max(self.ctx.typing_delay_ms, MIN_KEY_GAP_MS)
         for name, value in card_fields(card, payment, step).items():
-            box = await require(frame, f'input[name="{name}"]', step=step)
+            box = await require(frame, f'input[name="{name}"], input#{name}', step=step)
             await type_like_human(box, value, mean_delay_ms=delay)
 
 
@@ -187,13 +191,27 @@ def card_fields(card: Card, payment: Payment, step: str) -> dict[str, str]:
     }
 
 
+async def _need(locator: Locator, what: str, step: str, timeout_ms: int = 10_000) -> Locator:
+    """The first visible match; else `SiteChanged` naming what a person would look for."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    first = locator.first
+    try:
+        await first.wait_for(state="visible", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise SiteChanged(
+            f"step {step}: expected {what!r} is missing", step=step, selector=what
+        ) from None
+    return first
+
+
 async def _until_enabled(button: Locator, step: str, timeout_s: float = 5.0) -> None:
     """The pay button enables once the terms are ticked; stuck disabled means a new page."""
     for _ in range(int(timeout_s / 0.1)):
         if await button.is_enabled():
             return
         await asyncio.sleep(0.1)
-    raise SiteChanged(f"step {step}: the pay button stays disabled", step=step, selector=PAY_BUTTON)
+    raise SiteChanged(f"step {step}: the pay button stays disabled", step=step, selector="Pay now")
 
 
 async def _outcome(page: Page, step: str) -> str:
@@ -206,14 +224,19 @@ async def _outcome(page: Page, step: str) -> str:
         if CONFIRMED in page.url:
             return page.url.split(CONFIRMED, 1)[1].split("?", 1)[0].strip("/")
         try:
-            for selector in ERROR_BOXES:
-                box = page.locator(selector)
-                if await box.is_visible():
-                    raise declined_or_taken((await box.inner_text()).strip(), step)
+            for box in [page.locator(s) for s in ERROR_BOXES] + [page.get_by_role("alert")]:
+                text = (await box.first.inner_text()).strip() if await box.count() else ""
+                if text and await box.first.is_visible():
+                    raise declined_or_taken(text, step)
         except PlaywrightError:
             pass  # the page is navigating; look again
         await asyncio.sleep(0.15)
-    raise Transient(f"step {step}: no answer from the site after the pay button", step=step)
+    # The pay button was pressed: the card may have been charged, so never pay again.
+    raise PaymentUnknown(
+        f"step {step}: no confirmation and no error {OUTCOME_TIMEOUT_S:.0f} s after the pay "
+        "button; check the account's bookings on the site",
+        step=step,
+    )
 
 
 def declined_or_taken(text: str, step: str) -> SiteError:
