@@ -19,7 +19,9 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
+
+from autobook.domain.timeparse import parse_date
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
@@ -42,8 +44,15 @@ def _bounded(day: date | None) -> date | None:
     return day if day is None else check_in_range(day)
 
 
+def _typed(value: object) -> object:
+    """A date as people type it, read by the one parser the CSV import uses too."""
+    return parse_date(value) if isinstance(value, str) else value
+
+
 # A date field or query parameter that refuses dates outside 2000–2100 with a 422.
 BoundedDate = Annotated[date, AfterValidator(_bounded)]
+# A task's date: also read from "DD/MM/YYYY", so the API, the form and CSV take the same text.
+TaskDate = Annotated[date, BeforeValidator(_typed), AfterValidator(_bounded)]
 
 
 def site_today(zone: ZoneInfo, now: datetime | None = None) -> date:

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from autobook.domain.sites import Site
-from autobook.domain.taskdates import AMBIGUOUS_MEANS, BoundedDate
+from autobook.domain.taskdates import AMBIGUOUS_MEANS, TaskDate
 from autobook.domain.tasks import PaymentMethod, Strategy
 from autobook.domain.text import check_text
 from autobook.domain.timeparse import parse_time
@@ -32,7 +32,10 @@ class TaskCreate(BaseModel):
     sub_location: str | None = Field(None, max_length=50)
     activity: str = Field("", max_length=200)
     duration_minutes: int | None = Field(None, ge=5, le=24 * 60)
-    target_date: BoundedDate
+    target_date: TaskDate = Field(
+        description="The slot's day at the site, YYYY-MM-DD or DD/MM/YYYY: from today to two "
+        "years ahead."
+    )
     times: list[str] = Field(
         min_length=1,
         max_length=MAX_TIMES,
