@@ -97,15 +97,19 @@ def classify(
 
 
 async def look(page: Page) -> PageOutcome:
-    """Classify what `page` shows now."""
+    """Classify what `page` shows now; UNKNOWN while it is between two documents."""
     from playwright.async_api import Error as PlaywrightError  # only adapters load Playwright
 
+    try:
+        return await _look(page)
+    except PlaywrightError:  # navigating: the old document went before it could be read
+        return PageOutcome(Outcome.UNKNOWN, "the page was still loading", url=page.url)
+
+
+async def _look(page: Page) -> PageOutcome:
     numbers = page.locator(SUCCESS_SELECTORS[0])
     reference = await numbers.first.text_content() if await numbers.count() else None
-    try:
-        text = await page.locator("body").inner_text(timeout=2_000)
-    except PlaywrightError:  # the page is between two documents: nothing to read yet
-        text = ""
+    text = await page.locator("body").inner_text(timeout=2_000)
     boxes = page.locator(", ".join((*FAILURE_SELECTORS, "[role=alert]")))
     alert = " ".join([t for t in await boxes.all_inner_texts() if t.strip()])
     return classify(
