@@ -108,6 +108,7 @@ class Receipt:
     text: str
     reference: str | None
     url: str
+    certain: bool = True  # a reference or a confirmation address, not only words
 
 
 class EstellePage(PageTools):
@@ -380,12 +381,18 @@ class EstellePage(PageTools):
             await self._raise_known_message(step, before)
             if await self._first_visible(self._confirm_controls(), 0) is not None:
                 return True
-            return False if await self._receipt(before) is not None else None
+            # Booked at the click only on strong signs: a confirm page may be headed
+            # "Booking confirmation" before its button shows.
+            receipt = await self._receipt(before)
+            return False if receipt is not None and receipt.certain else None
 
         asks = await self._poll(FIND_TIMEOUT_MS / 1000, look)
         if asks is not None:
             return asks
         self._raise_if_bounced(step)
+        if await self._receipt(before) is not None:
+            message = f"step {step}: the card click led to a page that may be a confirmation"
+            raise PaymentUnknown(message, step=step)
         message = f"step {step}: no Confirm button after the card click"
         raise SiteChanged(message, step=step, selector=" / ".join(CONFIRM_GUESSES))
 
@@ -393,8 +400,8 @@ class EstellePage(PageTools):
         """The confirmation, when the page shows one: the notes' words ("confirmed", "thank
         you", "confirmation") in lines new since `before`, or a new address saying so; with no
         confirm control left to press and no slot cards."""
-        if await self._first_visible(self._confirm_controls(), 0) is not None:
-            return None
+        if not await self._settled() or await self._first_visible(self._confirm_controls(), 0):
+            return None  # a page still loading may yet show its confirm control
         in_dialog = await self.page.get_by_role("dialog").filter(visible=True).count()
         if not in_dialog and await self.page.locator(CARD).filter(visible=True).count():
             return None  # still the cards page: its words are not an answer
@@ -406,7 +413,9 @@ class EstellePage(PageTools):
         reference = None
         if await self._visible(REFERENCE):
             reference = (await self.page.locator(REFERENCE).first.inner_text()).strip()
-        return Receipt(text, reference or parse.reference_in(text), self.page.url)
+        reference = reference or parse.reference_in(text)
+        certain = bool(reference) or "confirmation" in path or "success" in path
+        return Receipt(text, reference, self.page.url, certain)
 
     async def _raise_known_message(self, step: str, before: tuple[str, str]) -> None:
         """Raise the engine's error for a known message of the site, in an alert or in the
