@@ -45,6 +45,9 @@ class Variant:
     beaten: bool = False  # someone else confirms every slot just before this member does
     misdated: bool = False  # broken: books the day after the card's, and says so
     silent: bool = False  # after Confirm, a page that says nothing about the booking
+    late_button: bool = (
+        False  # the confirm page, headed "Booking confirmation", adds its button late
+    )
 
 
 @dataclass
@@ -202,10 +205,14 @@ results.onclick = (e) => {{
         if (bounce := self.check(request)) is not None:
             return bounce
         start, court = parse_slot(request.query_params.get("slot", ""))
-        body = f"""<h1>Almost there</h1><p>{court}, {start:%A %d %B %Y} at {start:%I:%M %p}</p>
+        heading = "Booking confirmation" if self.variant.late_button else "Almost there"
+        button = '<input type="submit" value="Confirm booking">'
+        late = f"""<script>setTimeout(() => document.querySelector("form").insertAdjacentHTML(
+  "beforeend", '{button}'), 800);</script>"""
+        body = f"""<h1>{heading}</h1><p>{court}, {start:%A %d %B %Y} at {start:%I:%M %p}</p>
 <form method="post" action="/spa/777/book"><input type="hidden" name="slot"
-  value="{request.query_params.get("slot", "")}"><input type="submit" value="Confirm booking">
-</form>"""
+  value="{request.query_params.get("slot", "")}">{"" if self.variant.late_button else button}
+</form>{late if self.variant.late_button else ""}"""
         return page("Check your booking", body, self.member(request))
 
     async def book(self, request: Request) -> Response:

@@ -250,3 +250,16 @@ def test_a_confirm_the_site_answers_with_silence_is_an_unknown_payment(
     row = ended_as(rt, task, result, "payment_unknown", TaskStatus.FAILED)
     assert row.error and "payment outcome unknown" in row.error
     assert len(site.bookings) == 1 and bookings_of(rt, task) == []
+
+
+@SQLITE_ONLY
+def test_a_confirm_page_headed_confirmation_is_not_taken_for_a_booking(
+    rt: Runtime, site: MinimalEstelle
+) -> None:
+    """Its button shows late: the dry run waits for it and stops there, nothing booked."""
+    site.variant = replace(PAGE, late_button=True)
+    task = padel_task(rt, times=["19:00"], payment_method="none")
+    result = run_once(rt, task)
+
+    ended_as(rt, task, result, "dry_run", TaskStatus.SUCCEEDED)
+    assert site.bookings == [] and bookings_of(rt, task) == []

@@ -1,4 +1,5 @@
-"""Estelle Manor's members' site in Chromium: the one module of this adapter that drives a page.
+"""Estelle Manor's members' site in Chromium: the adapter's flows on its pages (pagetools.py has
+the finding and waiting they share; only these two modules drive a page).
 
 The contract is ../shared/sites/estelle.md (docs/sites/estelle.md lists what is required and
 what is only used when present). Elements are found by the ids and texts the notes give, then
@@ -11,33 +12,31 @@ Methods return what the page shows, as text; the adapter turns it into the engin
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
-import random
 import re
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
-from weakref import WeakKeyDictionary
 
-from autobook.sites.base import AuthFailed, PaymentUnknown, SiteChanged, SlotTaken, Transient
+from autobook.sites.base import AuthFailed, PaymentUnknown, SiteChanged, SlotTaken
 from autobook.sites.estelle import parse
+from autobook.sites.estelle.pagetools import (
+    FIND_TIMEOUT_MS,
+    LOGIN_PATH,
+    PageTools,
+    guarded,
+)
 from autobook.sites.web import goto, type_like_human
 
 if TYPE_CHECKING:
-    from playwright.async_api import Locator, Page
+    from playwright.async_api import Locator
 
     from autobook.sites.base import AdapterContext
 
-P = ParamSpec("P")
-R = TypeVar("R")
-T = TypeVar("T")
-
 # --- documented in the notes: required ----------------------------------------------------------
-LOGIN_PATH = "/page/login"
+# The login page, LOGIN_PATH, lives in pagetools, which needs it too.
 EMAIL, PASSWORD, SUBMIT = "input[name=email]", "input[name=password]", "input[type=submit]"
 BOOK_NOW = "#book-now-button"
 PADEL = "Padel Courts"
@@ -59,19 +58,15 @@ LOGIN_NAME = re.compile(r"^\s*(member )?(log ?in|sign ?in)\s*$", re.I)
 MY_BOOKINGS_NAME = re.compile(r"\bmy bookings?\b", re.I)
 REFERENCE = "#booking-reference"
 COOKIE_ACCEPT = "#cookie-accept"
-ALERTS = "[role=alert], [role=alertdialog], .alert, .error, #booking-error"
 ROWS = "tr, [role=row], li"
 NO_BOOKINGS = ("no bookings", "no upcoming", "not have any")
 
 MONTHS = ("JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST")
 MONTHS += ("SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER")
-GLANCE = 5  # a pause before a click lasts about this many keystrokes: a person reads first
-FIND_TIMEOUT_MS = 10_000  # the next documented element, after a click
 SIGN_TIMEOUT_MS = 3_000  # a log-in or log-out control on a page that has loaded
 LOGIN_WAIT_S = 15.0  # the site's answer to the login form
 CONTENT_WAIT_S = 5.0  # cards, or a note instead, once Show Availability fetched
 CONFIRM_WAIT_S = 20.0  # the site's answer to Confirm
-POLL_S = 0.1
 
 # One evaluate per list instead of one round trip per cell; a missing part comes back null.
 READ_CARD_JS = """(e, parts) => Object.fromEntries(Object.entries(parts).map(
@@ -81,9 +76,6 @@ READ_CARDS_JS = f"(els, parts) => els.map(e => ({READ_CARD_JS})(e, parts))"
 SET_DATE_JS = """(el, value) => { el.value = value;
     for (const kind of ["input", "change"]) el.dispatchEvent(new Event(kind, {bubbles: true})); }"""
 NEXT_PAINT_JS = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
-
-# The last page load's HTTP status per tab: a 5xx mid-funnel is the site's trouble, not a change.
-_DOC_STATUS: WeakKeyDictionary[Page, int] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -116,37 +108,11 @@ class Receipt:
     text: str
     reference: str | None
     url: str
+    certain: bool = True  # a reference or a confirmation address, not only words
 
 
-def guarded(step: str) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
-    """Any other browser failure in `step` (a timeout, a page torn down mid-read by a redirect)
-    is transient: the engine retries it instead of reporting an internal error."""
-
-    def wrap(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-        @functools.wraps(method)
-        async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            from playwright.async_api import Error as PlaywrightError
-
-            try:
-                return await method(*args, **kwargs)
-            except PlaywrightError as exc:
-                raise Transient(f"step {step}: {_first_line(exc)}", step=step) from None
-
-        return run
-
-    return wrap
-
-
-class EstellePage:
+class EstellePage(PageTools):
     """One tab of the members' site."""
-
-    def __init__(self, page: Page, base_url: str, typing_delay_ms: int) -> None:
-        self.page = page
-        self.base_url = base_url.rstrip("/")
-        self.delay_ms = typing_delay_ms
-        if page not in _DOC_STATUS:
-            _DOC_STATUS[page] = 0
-            page.on("response", functools.partial(_note_document, page))
 
     @classmethod
     async def working(cls, ctx: AdapterContext) -> EstellePage:
@@ -158,13 +124,6 @@ class EstellePage:
         """A new tab on the same login; `close` it after use."""
         context = await ctx.browser.context()
         return cls(await context.new_page(), ctx.url("estelle"), ctx.typing_delay_ms)
-
-    @property
-    def url(self) -> str:
-        return self.page.url
-
-    async def close(self) -> None:
-        await self.page.close()
 
     # --- session -----------------------------------------------------------------------------
     @guarded("login")
@@ -353,7 +312,7 @@ class EstellePage:
         if receipt is not None:
             return receipt
         # Money is final: a page that says nothing (or a server error) may still have booked.
-        status = _DOC_STATUS.get(self.page, 0)
+        status = self.server_status()
         said = (
             f"the site answered {status}"
             if status >= 500
@@ -422,41 +381,27 @@ class EstellePage:
             await self._raise_known_message(step, before)
             if await self._first_visible(self._confirm_controls(), 0) is not None:
                 return True
-            return False if await self._receipt(before) is not None else None
+            # Booked at the click only on strong signs: a confirm page may be headed
+            # "Booking confirmation" before its button shows.
+            receipt = await self._receipt(before)
+            return False if receipt is not None and receipt.certain else None
 
         asks = await self._poll(FIND_TIMEOUT_MS / 1000, look)
         if asks is not None:
             return asks
         self._raise_if_bounced(step)
+        if await self._receipt(before) is not None:
+            message = f"step {step}: the card click led to a page that may be a confirmation"
+            raise PaymentUnknown(message, step=step)
         message = f"step {step}: no Confirm button after the card click"
         raise SiteChanged(message, step=step, selector=" / ".join(CONFIRM_GUESSES))
-
-    async def _poll(self, seconds: float, look: Callable[[], Awaitable[T | None]]) -> T | None:
-        """What `look` finds, asking again until it finds something or `seconds` pass; a page
-        torn down mid-look by a navigation is looked at again, not an error."""
-        from playwright.async_api import Error as PlaywrightError
-
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                found = await look()
-            except PlaywrightError:
-                found = None
-            if found is not None:
-                return found
-            await asyncio.sleep(POLL_S)
-        return None
-
-    async def _before(self) -> tuple[str, str]:
-        """The page's address and text before a click, to tell what the click changed."""
-        return self.page.url, await self._scope_text()
 
     async def _receipt(self, before: tuple[str, str]) -> Receipt | None:
         """The confirmation, when the page shows one: the notes' words ("confirmed", "thank
         you", "confirmation") in lines new since `before`, or a new address saying so; with no
         confirm control left to press and no slot cards."""
-        if await self._first_visible(self._confirm_controls(), 0) is not None:
-            return None
+        if not await self._settled() or await self._first_visible(self._confirm_controls(), 0):
+            return None  # a page still loading may yet show its confirm control
         in_dialog = await self.page.get_by_role("dialog").filter(visible=True).count()
         if not in_dialog and await self.page.locator(CARD).filter(visible=True).count():
             return None  # still the cards page: its words are not an answer
@@ -468,7 +413,9 @@ class EstellePage:
         reference = None
         if await self._visible(REFERENCE):
             reference = (await self.page.locator(REFERENCE).first.inner_text()).strip()
-        return Receipt(text, reference or parse.reference_in(text), self.page.url)
+        reference = reference or parse.reference_in(text)
+        certain = bool(reference) or "confirmation" in path or "success" in path
+        return Receipt(text, reference, self.page.url, certain)
 
     async def _raise_known_message(self, step: str, before: tuple[str, str]) -> None:
         """Raise the engine's error for a known message of the site, in an alert or in the
@@ -479,21 +426,6 @@ class EstellePage:
         error = parse.known_message(text, step=step) if text else None
         if error is not None:
             raise error
-
-    async def _new_lines(self, before: tuple[str, str]) -> list[str]:
-        """The lines of the page (or its open dialog) that were not there `before`."""
-        old = set(before[1].splitlines())
-        return [line for line in (await self._scope_text()).splitlines() if line not in old]
-
-    # --- finding -------------------------------------------------------------------------------
-    def _named(self, name: str | re.Pattern[str]) -> list[Locator]:
-        """A link, then a button, then any element with this visible text."""
-        exact = isinstance(name, str)
-        return [
-            self.page.get_by_role("link", name=name, exact=exact),
-            self.page.get_by_role("button", name=name, exact=exact),
-            self.page.get_by_text(name, exact=exact),
-        ]
 
     def _apply(self) -> list[Locator]:
         return [self.page.locator(APPLY), *self._named(APPLY_TEXT)]
@@ -509,137 +441,11 @@ class EstellePage:
                 found.append(named.and_(self.page.locator(f":not({BOOK_NOW})")))
         return found
 
-    async def _find(
-        self,
-        step: str,
-        what: str,
-        candidates: Sequence[Locator],
-        *,
-        state: str = "visible",
-        home_ok: bool = False,
-    ) -> Locator:
-        """The first candidate shown; else a bounce, a server error, or SiteChanged naming
-        `what`."""
-        if state == "attached":
-            from playwright.async_api import TimeoutError as PlaywrightTimeout
-
-            try:
-                await candidates[0].first.wait_for(state="attached", timeout=FIND_TIMEOUT_MS)
-                return candidates[0].first
-            except PlaywrightTimeout:
-                found = None
-        else:
-            found = await self._first_visible(candidates, FIND_TIMEOUT_MS)
-        if found is None:
-            self._raise_if_bounced(step, home_ok=home_ok)
-            raise SiteChanged(f"step {step}: expected {what} is missing", step=step, selector=what)
-        return found
-
-    async def _first_visible(
-        self, candidates: Sequence[Locator], timeout_ms: int
-    ) -> Locator | None:
-        """The first of `candidates`, in order, that is visible, waiting up to `timeout_ms`."""
-        from playwright.async_api import TimeoutError as PlaywrightTimeout
-
-        any_of = candidates[0]
-        for other in candidates[1:]:
-            any_of = any_of.or_(other)
-        if timeout_ms:
-            try:
-                await any_of.filter(visible=True).first.wait_for(timeout=timeout_ms)
-            except PlaywrightTimeout:
-                return None
-        for candidate in candidates:
-            shown = candidate.filter(visible=True)
-            if await shown.count():
-                return shown.first
-        return None
-
-    async def _visible(self, selector: str) -> bool:
-        return await self.page.locator(selector).filter(visible=True).count() > 0
-
-    async def _alert_text(self, wanted: Callable[[str], bool]) -> str:
-        """The text of the first visible alert-like element that `wanted` accepts, or ""."""
-        texts: list[str] = await self.page.locator(ALERTS).filter(visible=True).all_inner_texts()
-        return next((t.strip() for t in texts if t.strip() and wanted(t)), "")
-
-    async def _scope_text(self) -> str:
-        dialog = self.page.get_by_role("dialog").filter(visible=True)
-        if await dialog.count():
-            return str(await dialog.first.inner_text())
-        return await self._body_text()
-
-    async def _body_text(self) -> str:
-        from playwright.async_api import Error as PlaywrightError
-
-        try:
-            return str(await self.page.locator("body").inner_text(timeout=2_000))
-        except PlaywrightError:  # mid-navigation: nothing to read yet
-            return ""
-
-    # --- clicking ------------------------------------------------------------------------------
-    async def _click(self, target: Locator) -> None:
-        await self._glance()
-        await target.click()
-
-    async def _click_and_fetch(self, target: Locator) -> None:
-        """Click, and wait for the page or the data the click asks for, if it asks for any."""
-        from playwright.async_api import TimeoutError as PlaywrightTimeout
-
-        kinds = ("document", "fetch", "xhr")
-        try:
-            async with self.page.expect_request_finished(
-                lambda r: r.resource_type in kinds, timeout=FIND_TIMEOUT_MS
-            ):
-                await target.click()
-        except PlaywrightTimeout:
-            pass  # nothing fetched: the page answered from what it had
-        await self._settled()
-
-    async def _settled(self) -> bool:
-        from playwright.async_api import Error as PlaywrightError
-
-        try:
-            await self.page.wait_for_load_state("load", timeout=FIND_TIMEOUT_MS)
-        except PlaywrightError:
-            return False
-        return True
-
     # --- the site's own answers --------------------------------------------------------------
-    def _raise_if_server_error(self, step: str) -> None:
-        status = _DOC_STATUS.get(self.page, 0)
-        if status >= 500:
-            raise Transient(f"step {step}: the site answered {status}", step=step)
-
-    def _raise_if_bounced(self, step: str, *, home_ok: bool = False) -> None:
-        """Being sent home or to the login page mid-funnel is the site's session or bot
-        check; a 5xx page is its trouble. Neither is a redesign."""
-        self._raise_if_server_error(step)
-        path = self._path()
-        if path == LOGIN_PATH:
-            raise Transient(f"step {step}: the site ended the session", step=step)
-        if path == "/" and not home_ok:
-            raise Transient(f"step {step}: the site sent the browser back home", step=step)
-
     async def _accept_cookies(self) -> None:
         button = self.page.locator(COOKIE_ACCEPT)
         if await button.is_visible():
             await button.click()
-
-    async def _glance(self) -> None:
-        if self.delay_ms:
-            await asyncio.sleep(random.uniform(0.5, 1.5) * GLANCE * self.delay_ms / 1000)
-
-    def _path(self) -> str:
-        return urlparse(self.page.url).path or "/"
-
-    def at_home(self) -> bool:
-        return self._path() == "/"
-
-
-def _note_document(page: Page, response: Any) -> None:
-    if response.request.is_navigation_request() and response.frame == page.main_frame:
-        _DOC_STATUS[page] = response.status
 
 
 def _is_known(text: str) -> bool:
@@ -672,8 +478,3 @@ def cookie_sent_to(domain: str, host: str) -> bool:
     """True when a cookie for `domain` is sent to `host` (the host itself or a parent)."""
     domain = domain.lstrip(".")
     return bool(domain) and (host == domain or host.endswith(f".{domain}"))
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
