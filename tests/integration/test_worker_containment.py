@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
+from test_web_helpers import make_token
 
 from autobook.db.engine import transaction
 from autobook.db.models import Meta, SiteAccount, SystemLog, Task
@@ -149,7 +150,7 @@ def test_bad_tasks_fail_with_a_reason_and_the_next_good_task_books(
             )
         assert lines == 1, f"task {task_id} logged its failure {lines} times"
     year_one = task_row(gym, bad[0]).error
-    assert year_one and "planning its snipe (OverflowError)" in year_one
+    assert year_one and "planning its snipe (ValueError)" in year_one
     assert "RuntimeError" in (task_row(gym, bad[3]).error or "")
 
 
@@ -175,5 +176,6 @@ def test_a_loop_that_dies_is_restarted_and_health_says_so(gym: Runtime, box: San
         restarts = read_restarts(session)
     assert restarts.count == 1 and restarts.last and "w1: RuntimeError" in restarts.last
     with TestClient(create_app(gym.settings, runtime=gym)) as client:
-        shown = client.get("/health").json()["worker"]
+        token = {"Authorization": f"Bearer {make_token(gym)}"}  # the details need signing in
+        shown = client.get("/health", headers=token).json()["worker"]
     assert shown["restarts"] == 1 and shown["ok"] is True

@@ -35,8 +35,8 @@ def plan_task(runtime: Runtime, task_id: int, now: datetime | None = None) -> Pl
         if task is None or task.strategy != Strategy.SNIPE.value:
             return Plan("watch")
         release = release_for(settings, task)
-        if release is None:
-            return Plan("watch")  # no time to snipe at: the watch check reports why
+        if release is None:  # stored data no validation lets in now (a year-1 date, no time)
+            raise ValueError(f"task {task_id}: its release instant cannot be computed")
         start_at = release - timedelta(minutes=settings.pre_login_minutes)
         if now >= release + timedelta(seconds=STRIKE_WINDOW_S):
             return Plan("watch", release)  # missed or long gone: watch for cancellations
