@@ -5,6 +5,7 @@ The names are the environment variables users set; the README has the same table
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,6 +59,12 @@ class Settings(BaseSettings):
         False,
         validation_alias=_env("AUTOBOOK_SECURE_COOKIES"),
         description="Mark the session cookie Secure (set when served over HTTPS).",
+    )
+    trusted_proxies: str = Field(
+        "",
+        validation_alias=_env("AUTOBOOK_TRUSTED_PROXIES"),
+        description="Comma-separated addresses or networks (CIDR) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty: no proxy is trusted.",
     )
     login_attempts_per_minute: int = Field(
         5, ge=1, le=1000, validation_alias=_env("AUTOBOOK_LOGIN_ATTEMPTS_PER_MINUTE")
@@ -177,6 +184,20 @@ class Settings(BaseSettings):
         parse_rule(value)  # its ValueError names what a good value looks like
         return value.strip()
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"AUTOBOOK_TRUSTED_PROXIES: {item[:50]!r} is not an IP address or a network "
+                    "like 10.0.0.0/8 (a proxy is trusted by its address, never '*')"
+                ) from None
+        return ",".join(items)
+
     @field_validator("database_url")
     @classmethod
     def _db_url(cls, value: str | None) -> str | None:
@@ -204,6 +225,10 @@ class Settings(BaseSettings):
             "gym": self.gym_url,
             "clinic": self.clinic_url,
         }
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [item for item in self.trusted_proxies.split(",") if item]
 
     @property
     def key_file(self) -> Path:

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from logging.handlers import RotatingFileHandler
 
 from autobook.config import Settings
+from autobook.datadir import private_dir, private_file, private_opener
 from autobook.domain.accounts import luhn_ok
 
 LOG_FILE_NAME = "autobook.log"
@@ -115,6 +116,14 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _PrivateRotatingFileHandler(RotatingFileHandler):
+    """Each log file, rotated ones included, is created 0600: it names tasks and accounts."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        return open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,
+                    opener=private_opener)  # fmt: skip
+
+
 def setup_logging(settings: Settings) -> list[logging.Handler]:
     """Log at LOG_LEVEL to stderr and to `<data_dir>/autobook.log` (rotated), secrets masked.
 
@@ -124,10 +133,10 @@ def setup_logging(settings: Settings) -> list[logging.Handler]:
     for old in [h for h in root.handlers if getattr(h, _OURS, False)]:
         root.removeHandler(old)
         old.close()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_file(private_dir(settings.data_dir) / LOG_FILE_NAME)
     handlers: list[logging.Handler] = [
         logging.StreamHandler(sys.stderr),
-        RotatingFileHandler(
+        _PrivateRotatingFileHandler(
             settings.data_dir / LOG_FILE_NAME,
             maxBytes=LOG_FILE_MAX_BYTES,
             backupCount=LOG_FILE_BACKUPS,

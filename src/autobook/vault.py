@@ -8,12 +8,12 @@ than later in the middle of a booking.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from autobook.config import Settings
+from autobook.datadir import write_private
 
 CANARY_KEY = "vault_canary"
 CANARY_PLAINTEXT = "autobook-vault-canary"
@@ -83,14 +83,8 @@ def generate_key() -> str:
 
 
 def write_key_file(path: Path, key: str) -> None:
-    """Write a key readable by the owner only (0600), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key + "\n")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    """Write a key readable by the owner only (0600, in a 0700 folder), atomically."""
+    write_private(path, (key + "\n").encode())
 
 
 def load_key(settings: Settings, *, create: bool = True) -> str:

@@ -47,13 +47,18 @@ async def hold_brandi(adapter: ClinicAdapter, at: str = "14:30") -> Hold:
     return await adapter.hold(slot, want(at))
 
 
-def test_info_matches_what_the_clinic_offers() -> None:
-    info = ClinicAdapter.info
+def test_what_the_clinic_offers_is_read_from_its_pages(clinic: httpx.Client) -> None:
+    """The five-step widget has no data to read: its services and providers come from its
+    pages, in a browser."""
+    info = ClinicAdapter.offered({"clinic": str(clinic.base_url)}, browse=True)
     assert [(a.key, a.name, a.duration_minutes) for a in info.activities] == [
         (s.id, s.name, s.duration_min) for s in SERVICES
     ]
-    assert info.venues[0].sub_locations == tuple(p.id for p in PROVIDERS)
+    [venue] = info.venues
+    assert (venue.key, venue.name) == ("lumen-skin-clinic", "Lumen Skin Clinic")
+    assert venue.sub_locations == tuple(p.id for p in PROVIDERS)
     assert info.release.days_ahead == BOOKING_WINDOW_DAYS and info.release.at == time(0, 0)
+    assert sim_events(str(clinic.base_url), "hold") == []  # reading holds nothing
 
 
 def test_a_person_pays_on_the_handoff_url_in_another_browser(clinic: httpx.Client) -> None:
@@ -93,7 +98,8 @@ def test_a_time_lost_before_paying_is_slot_taken_and_charges_nothing(
 ) -> None:
     async def body(adapter: ClinicAdapter) -> str:
         hold = await hold_brandi(adapter)
-        clinic.post(f"/_sandbox/clinic/sessions/{hold.token}/drop-hold").raise_for_status()
+        [held] = sim_events(str(clinic.base_url), "hold")  # the site's own session id
+        clinic.post(f"/_sandbox/clinic/sessions/{held['reference']}/drop-hold").raise_for_status()
         slot = {"slot": hold.slot.site_id, "patient": "walk-in"}
         clinic.post("/_sandbox/clinic/appointments", json=slot).raise_for_status()
         with pytest.raises(SlotTaken) as caught:
@@ -116,22 +122,6 @@ def test_an_expired_session_is_slot_taken(clinic: httpx.Client) -> None:
 
     assert "Session Expired" in with_adapter(clinic, body)
     assert sim_events(str(clinic.base_url), "booking") == []
-
-
-def test_release_gives_the_time_back(clinic: httpx.Client) -> None:
-    async def body(adapter: ClinicAdapter) -> Hold:
-        hold = await hold_brandi(adapter)
-        await adapter.release(hold)
-        return hold
-
-    hold = with_adapter(clinic, body)
-    [released] = sim_events(str(clinic.base_url), "release_hold")
-    assert released["slot"] == hold.slot.site_id
-    assert released["detail"]["reason"] == "changed_provider"
-    free = clinic.get(
-        "/_sandbox/clinic/slots", params={"day": clinic_thursday().isoformat()}
-    ).json()
-    assert hold.slot.site_id in free
 
 
 def test_a_failing_site_is_transient(clinic: httpx.Client) -> None:

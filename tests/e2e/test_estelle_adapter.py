@@ -174,7 +174,8 @@ def test_paying_by_card_is_refused_before_any_click(club: httpx.Client) -> None:
     day = club_day(club)
 
     async def use(adapter: EstelleAdapter) -> None:
-        [slot, *_] = [s for s in await adapter.availability(want(day)) if s.bookable]
+        slots = await adapter.availability(want(day))
+        [slot, *_] = [s for s in slots if s.bookable and s.starts_at.hour == 18]
         hold = await adapter.hold(slot, want(day))
         await adapter.checkout(hold, Payment(PaymentMethod.CARD), dry_run=False)
 

@@ -49,7 +49,7 @@ def to_availability(page: Page, day: date) -> None:
     """Home → Book Now → Padel Courts → the month's button → type the date → Show Availability."""
     page.click("#book-now-button")
     page.click("a:has-text('Padel Courts')")
-    page.click(f"a.btn-month:text-is('{day.strftime('%B').upper()}')")
+    page.click(f"a.btn-secondary:text-is('{day.strftime('%B').upper()}')")
     date_input = page.locator("#from_date")
     date_input.click()
     date_input.press("Control+a")

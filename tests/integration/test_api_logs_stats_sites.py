@@ -117,7 +117,8 @@ def test_sites_show_what_each_adapter_declares(
     shown = api.get(f"/api/v1/sites/{site}").json()
     assert shown == listed[site.value] and shown["available"] is True
     assert [v["key"] for v in shown["venues"]] == [v.key for v in info.venues]
-    assert shown["venues"][0]["sub_locations"] == list(info.venues[0].sub_locations)
+    if info.venues:  # a clinic's come from its page: none without its URL
+        assert shown["venues"][0]["sub_locations"] == list(info.venues[0].sub_locations)
     assert [a["key"] for a in shown["activities"]] == [a.key for a in info.activities]
     assert shown["payment_methods"] == [m.value for m in info.payment_methods]
     assert shown["release"]["description"]

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from api_support import api_client
+from api_support import FUTURE, api_client
 from fastapi.testclient import TestClient
 
 from autobook.config import Settings
@@ -130,7 +130,7 @@ def test_task_notify_urls_are_write_only_and_stored_encrypted(
     token = "hook-T0ken-42"
     with api_client(settings, runtime) as client:
         body = {"site": "gym", "venue": "Fitness", "activity": "gym-60min",
-                "target_date": "2099-01-01", "times": ["7am"], "payment_method": "benefit",
+                "target_date": FUTURE.isoformat(), "times": ["7am"], "payment_method": "benefit",
                 "notify_urls": [f"json://127.0.0.1:9/{token}"]}  # fmt: skip
         created = client.post("/api/v1/tasks", json=body)
         assert created.status_code == 201, created.text

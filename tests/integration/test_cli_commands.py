@@ -38,7 +38,7 @@ def test_help_on_every_command(cli: Cli) -> None:
         "": ["serve", "db", "keys", "admin", "token", "account", "payment", "sandbox"],
         "db": ["upgrade", "current"],
         "keys": ["generate", "rotate"],
-        "admin": ["set-password"],
+        "admin": ["set-password", "sign-out-everywhere"],
         "token": ["create", "list", "revoke"],
         "account": ["add", "list", "remove"],
         "payment": ["add", "list", "remove"],

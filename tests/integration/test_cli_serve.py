@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from autobook.cli.demo_data import DEMO_TASKS
 from autobook.config import Settings
-from autobook.db.auth import authenticate
+from autobook.db.auth import authenticate, create_token
 from autobook.db.engine import transaction
 from autobook.db.models import Task
 from autobook.runtime import Runtime, open_runtime
@@ -67,18 +67,34 @@ def _wait_for_health(proc: subprocess.Popen[str], url: str) -> httpx.Response:
     pytest.fail(f"{url} did not answer 200 within {START_TIMEOUT_S}s")
 
 
+def _details(url: str, settings: Settings) -> dict:
+    """/health's details, which need an API token (anonymous callers get the status only)."""
+    runtime = open_runtime(settings, migrate=False)
+    try:
+        with transaction(runtime.sessions) as session:
+            plaintext = create_token(session, name="health")[1]
+    finally:
+        runtime.close()
+    return httpx.get(url, headers={"Authorization": f"Bearer {plaintext}"}, timeout=10).json()
+
+
 def test_serve_on_a_fresh_data_folder_uses_sqlite_and_answers_health(tmp_path: Path) -> None:
     """The README's first run: no settings at all but a data folder."""
     data, port = tmp_path / "data", free_port()
     env = _env(AUTOBOOK_DATA_DIR=str(data))
     with _process([str(AUTOBOOK), "serve", "--port", str(port)], env, tmp_path) as proc:
-        health = _wait_for_health(proc, f"http://127.0.0.1:{port}/health").json()
+        url = f"http://127.0.0.1:{port}/health"
+        assert _wait_for_health(proc, url).json().keys() == {"status"}
+        health = _details(url, Settings(AUTOBOOK_DATA_DIR=data))
         assert health["database"]["ok"] is True and health["database"]["dialect"] == "sqlite"
         proc.send_signal(signal.SIGTERM)  # uvicorn shuts down, then re-raises the signal
         assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
         assert "Application shutdown complete" in proc.stdout.read()
     assert (data / "autobook.db").is_file()
     assert stat.S_IMODE((data / "secret.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    for name in ("autobook.db", "autobook.log", "session.key"):
+        assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
 
 
 def test_serve_on_each_database_with_settings_from_the_environment(
@@ -93,7 +109,9 @@ def test_serve_on_each_database_with_settings_from_the_environment(
     )
     argv = [sys.executable, "-m", "autobook", "serve"]
     with _process(argv, env, tmp_path) as proc:
-        health = _wait_for_health(proc, f"http://127.0.0.1:{port}/health").json()
+        url = f"http://127.0.0.1:{port}/health"
+        _wait_for_health(proc, url)
+        health = _details(url, settings)
         expected = "sqlite" if settings.sqlalchemy_url.startswith("sqlite") else "postgresql"
         assert health["database"] == health["database"] | {"ok": True, "dialect": expected}
     assert settings.encryption_key not in proc.stdout.read()
@@ -148,7 +166,7 @@ def test_demo_starts_the_sandbox_seeds_and_serves_the_dashboard(tmp_path: Path) 
         for url in lines["sandbox"]:
             assert httpx.get(url + "/_sandbox/clock", timeout=10).status_code == 200
         assert lines["dashboard"] == [f"http://127.0.0.1:{port}/"]
-        assert _wait_for_health(proc, f"http://127.0.0.1:{port}/health").json()["database"]["ok"]
+        assert _wait_for_health(proc, f"http://127.0.0.1:{port}/health").json()["status"]
         username, _slash, password = lines["login"]
         settings = Settings(AUTOBOOK_DATA_DIR=data_dir)
         runtime = open_runtime(settings, migrate=False)

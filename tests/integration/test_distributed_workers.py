@@ -27,6 +27,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
+from test_web_helpers import make_token
 
 from autobook.db.engine import make_engine, transaction
 from autobook.db.migrate import upgrade
@@ -379,12 +380,13 @@ def test_embedded_worker_in_serve_still_books_on_sqlite(
     runtime.settings = settings.model_copy(update={"screenshots": False})
     [task_id] = _add_tasks(runtime, [login], _sessions()[:1])
 
+    token = make_token(runtime)  # /health shows the worker's heartbeat to a signed-in caller
     with TestClient(create_app(runtime.settings, runtime=runtime, worker=True)) as client:
         for _ in range(600):  # bounded: 60 s of polling at most
             if TaskStatus(task_row(runtime, task_id).status) in FINAL:
                 break
             time.sleep(0.1)
-        health = client.get("/health").json()
+        health = client.get("/health", headers={"Authorization": f"Bearer {token}"}).json()
 
     assert task_row(runtime, task_id).status == "succeeded"
     assert [e["actor"] for e in sim_events(api, "booking")] == [login]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from autobook.domain.statuses import TaskStatus
 from autobook.runtime import Runtime
@@ -47,7 +48,8 @@ def test_snipe_is_parked_until_pre_login_before_the_utc_release(
     runtime: Runtime, site: str, day: str, at: str, release: str
 ) -> None:
     instant = datetime.fromisoformat(release)
-    task = _snipe(runtime, site, day, at)
+    with time_machine.travel(instant - timedelta(days=2)):  # created while the day was ahead
+        task = _snipe(runtime, site, day, at)
     pre_login = timedelta(minutes=runtime.settings.pre_login_minutes)
 
     plan = plan_task(runtime, task, now=instant - timedelta(days=2))

@@ -1,5 +1,5 @@
-"""Admin authentication of the HTML pages: first-run setup, sign in and out, the signed cookie,
-CSRF on every form, and the failed-login limit."""
+"""Admin authentication of the HTML pages: first-run setup, sign in and out, the session
+cookie, CSRF on every form, and the failed-login limit (server-side sessions: test_web_sessions)."""
 
 from __future__ import annotations
 
@@ -117,7 +117,7 @@ def test_sign_out_and_in_again(admin_client: TestClient) -> None:
     assert admin_client.get("/").status_code == 200
 
 
-def test_session_cookie_is_signed_httponly_and_lax(
+def test_session_cookie_is_httponly_lax_and_unguessable(
     admin_client: TestClient, settings: Settings, runtime: Runtime
 ) -> None:
     cookie = sign_in(admin_client).headers["set-cookie"]

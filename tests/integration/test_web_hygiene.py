@@ -19,7 +19,7 @@ FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+def module_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     """One SQLite runtime for the module: hygiene answers before any database work."""
     settings = Settings(AUTOBOOK_DATA_DIR=tmp_path_factory.mktemp("data"))
     rt = open_runtime(settings)
@@ -28,7 +28,8 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
 
 
 @pytest.fixture(scope="module")
-def client(runtime: Runtime) -> Iterator[TestClient]:
+def client(module_runtime: Runtime) -> Iterator[TestClient]:
+    runtime = module_runtime
     with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
         assert setup_admin(c).status_code == 303  # pages signed in
         c.headers["Authorization"] = f"Bearer {make_token(runtime)}"
@@ -61,12 +62,23 @@ def test_deep_json_is_a_422_on_any_json_endpoint(client: TestClient, depth: int)
     assert page.status_code == 422 and "nested deeper than" in page.text
 
 
-def test_json_at_the_depth_limit_reaches_the_route(client: TestClient, runtime: Runtime) -> None:
-    before = row_counts(runtime)
+def test_a_body_without_content_type_is_checked_as_json(client: TestClient) -> None:
+    """FastAPI parses such a body as JSON, so hygiene does too."""
+    response = client.post(
+        "/api/v1/tasks/1/stop", content=_nested(5000), headers={"content-type": ""}
+    )
+    assert response.status_code == 422 and _detail(response)[0]["field"] == "body"
+    assert client.post("/api/v1/tasks/1/stop", content=b"not json").status_code < 500
+
+
+def test_json_at_the_depth_limit_reaches_the_route(
+    client: TestClient, module_runtime: Runtime
+) -> None:
+    before = row_counts(module_runtime)
     response = client.post("/api/v1/accounts", content=_nested(MAX_JSON_DEPTH), headers=JSON)
     assert response.status_code == 422  # the route's own validation: a list is no account
     assert "nested deeper" not in response.text
-    assert row_counts(runtime) == before
+    assert row_counts(module_runtime) == before
 
 
 def test_bodies_over_the_limit_are_a_413_declared_or_streamed(client: TestClient) -> None:
@@ -97,14 +109,14 @@ def test_bodies_over_the_limit_are_a_413_declared_or_streamed(client: TestClient
     ],
 )
 def test_invalid_unicode_in_json_is_a_422_naming_the_field(
-    client: TestClient, runtime: Runtime, body: bytes, field: str
+    client: TestClient, module_runtime: Runtime, body: bytes, field: str
 ) -> None:
-    before = row_counts(runtime)
+    before = row_counts(module_runtime)
     response = client.post("/api/v1/accounts", content=body, headers=JSON)
     assert response.status_code == 422
     [entry] = _detail(response)
     assert entry["field"] == field and "not valid Unicode" in entry["message"]
-    assert row_counts(runtime) == before
+    assert row_counts(module_runtime) == before
 
 
 def test_valid_unicode_passes(client: TestClient) -> None:
@@ -145,3 +157,19 @@ def test_nul_in_the_path_is_a_404(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
     assert "NUL" in response.text
+
+
+def test_the_issues_requests_on_each_database(settings: Settings, runtime: Runtime) -> None:
+    """The reported 500s, replayed on SQLite and PostgreSQL (the `runtime` fixture's)."""
+    with TestClient(create_app(settings, runtime=runtime)) as c:
+        assert setup_admin(c).status_code == 303
+        c.headers["Authorization"] = f"Bearer {make_token(runtime)}"
+        before = row_counts(runtime)
+        account = b'{"site": "gym", "display_name": "A", "login": "a@b", "password": "\\ud800"}'
+        answers = [
+            c.post("/api/v1/accounts", content=account, headers=JSON),
+            c.post("/api/v1/tasks/1/stop", content=_nested(100_000), headers=JSON),
+            c.get("/screenshots/x.png%00.png"),
+        ]
+        assert [a.status_code for a in answers] == [422, 422, 404]
+        assert row_counts(runtime) == before

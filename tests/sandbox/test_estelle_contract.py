@@ -323,7 +323,9 @@ def test_month_buttons_are_the_bookable_months(url: str, member: Member) -> None
     set_clock(url, london(date(2026, 12, 20), 12))
     member.click_through()
     padel = Html(member.open("/spa/category/padel-courts").text)
-    months = [text(a) for a in padel.all("a", "btn-month")]
+    months = [
+        text(a) for a in padel.all("a", "btn.btn-secondary")
+    ]  # the notes: a.btn.btn-secondary
     assert months == ["DECEMBER", "JANUARY"]
     january = member.open("/spa/16499", month="2027-01")
     assert Html(january.text).one("input", id="from_date").attrs["value"] == "01/01/2027"

@@ -10,14 +10,15 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 # Lowest first; a module may import its own tier and any tier below it. The support modules sit
-# where their imports put them: settings, logs and the vault under the database; the runtime
-# (settings + database + vault), the notifier and the browser pool under the engine that uses them.
+# where their imports put them: settings, logs, the vault, the private data folder and finding
+# Chromium under the database; the runtime (settings + database + vault) and the notifier under
+# the engine that uses them.
 TIERS: list[set[str]] = [
     {"domain", "__init__"},
-    {"config", "logs", "vault"},
+    {"config", "logs", "vault", "datadir", "browser"},
     {"db"},
     {"sites"},
-    {"runtime", "notify", "browser"},
+    {"runtime", "notify"},
     {"engine"},
     {"handoff", "appointments"},
     {"worker"},

@@ -102,16 +102,17 @@ def test_fire_staggered_skips_the_rest_once_one_wins_but_awaits_those_in_flight(
 
         return go
 
-    # 0 is slow and still in flight when 1 (fired 50 ms later) has won: 2 and 3 never fire,
-    # and 0 is awaited so a hold it might take is not lost.
+    # 0 is slow and still in flight when 1 (fired 200 ms later) has won: 2 and 3 never fire,
+    # and 0 is awaited so a hold it might take is not lost. The spacing leaves a loaded
+    # machine's event loop time to see 1's answer before 2 is due.
     attempts = [
-        attempt(0, 0.3, "busy"),
+        attempt(0, 1.0, "busy"),
         attempt(1, 0.0, "held"),
         attempt(2, 0.0, "held"),
         attempt(3, 0.0, "held"),
     ]
     shots = asyncio.run(
-        fire_staggered(instant, 0.0, attempts, spacing_s=0.05, stop_when=lambda r: r == "held")
+        fire_staggered(instant, 0.0, attempts, spacing_s=0.2, stop_when=lambda r: r == "held")
     )
     assert [s.index for s in shots] == [0, 1]
     assert [s.result for s in shots] == ["busy", "held"]

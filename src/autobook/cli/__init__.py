@@ -21,6 +21,7 @@ from autobook.cli.notify import notify
 from autobook.cli.sandbox import sandbox
 from autobook.cli.trace import trace
 from autobook.cli.worker import worker
+from autobook.datadir import restrict_umask
 from autobook.db.engine import engine_from_settings
 from autobook.db.migrate import current_revision, upgrade
 from autobook.logs import setup_logging
@@ -43,6 +44,7 @@ def main() -> None:
     Settings are read from the environment and `.env` (AUTOBOOK_DATA_DIR, DATABASE_URL,
     ENCRYPTION_KEY, ...); see the README for the full table.
     """
+    restrict_umask()  # whatever this process or its children create is the owner's alone
 
 
 @main.command()
@@ -58,6 +60,7 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     from autobook.web.app import create_app  # the web stack is only needed here
+    from autobook.web.proxies import UVICORN_OPTIONS
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = load_settings(**overrides)
@@ -66,7 +69,8 @@ def serve(host: str | None, port: int | None) -> None:
         app = create_app(settings, runtime=runtime, worker=settings.embedded_worker)
         echo_note(f"autobook serving on http://{settings.host}:{settings.port}")
         # log_config=None: uvicorn's lines go through our handlers and their secret masking
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None,
+                    **UVICORN_OPTIONS)  # fmt: skip
 
 
 @main.group()

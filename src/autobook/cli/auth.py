@@ -9,8 +9,15 @@ import click
 
 from autobook.cli.common import ID, echo_note, opened_runtime, print_table, read_secret
 from autobook.db.accounts import NotFound
-from autobook.db.auth import create_token, list_tokens, revoke_token, set_admin_password
+from autobook.db.auth import (
+    create_token,
+    end_sessions,
+    list_tokens,
+    revoke_token,
+    set_admin_password,
+)
 from autobook.db.engine import transaction
+from autobook.domain.text import text_error
 
 USERNAME_MAX = 64  # admin_users.username is VARCHAR(64)
 TOKEN_NAME_MAX = 100  # api_tokens.name is VARCHAR(100)
@@ -25,8 +32,8 @@ def _bounded_text(field: str, limit: int) -> Callable[[click.Context, click.Para
             raise click.BadParameter(f"{field}: must not be empty")
         if len(text) > limit:
             raise click.BadParameter(f"{field}: at most {limit} characters")
-        if not text.isprintable():
-            raise click.BadParameter(f"{field}: no control characters (tabs, newlines, ...)")
+        if (why := text_error(text, one_line=True)) is not None:
+            raise click.BadParameter(f"{field}: {why}")
         return text
 
     return check
@@ -56,6 +63,14 @@ def admin_set_password(username: str, password_stdin: bool) -> None:
     with opened_runtime() as runtime, transaction(runtime.sessions) as session:
         set_admin_password(session, username=username, password=password)
     click.echo(f"password set for admin user {username!r}")
+
+
+@admin.command("sign-out-everywhere")
+def admin_sign_out_everywhere() -> None:
+    """End every signed-in browser session at once (API tokens stay; revoke those apart)."""
+    with opened_runtime() as runtime, transaction(runtime.sessions) as session:
+        ended = end_sessions(session)
+    click.echo(f"signed out everywhere: {ended} session{'s' if ended != 1 else ''} ended")
 
 
 @click.group()

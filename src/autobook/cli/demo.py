@@ -40,6 +40,7 @@ def demo(data_dir: Path, host: str, port: int, sandbox_port: int) -> None:
     import uvicorn
 
     from autobook.web.app import create_app
+    from autobook.web.proxies import UVICORN_OPTIONS
 
     settings = load_settings(data_dir=data_dir, database_url=None, host=host, port=port)
     box = Sandbox.create(list(SIM_CLASSES), seed="demo")
@@ -60,8 +61,8 @@ def demo(data_dir: Path, host: str, port: int, sandbox_port: int) -> None:
             click.echo(f"login    {login.username} / {login.password}")
             echo_note("demo running; press Ctrl-C to stop")
             app = create_app(settings, runtime=runtime, worker=settings.embedded_worker)
-            uvicorn.run(app, host=host, port=port,
-                        log_config=None)  # fmt: skip
+            uvicorn.run(app, host=host, port=port, log_config=None,
+                        **UVICORN_OPTIONS)  # fmt: skip
     except OSError as exc:
         raise click.ClickException(f"--port/--sandbox-port: could not start: {exc}") from None
     finally:

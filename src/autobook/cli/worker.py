@@ -14,6 +14,7 @@ import click
 
 from autobook.cli.common import echo_note, load_settings, opened_runtime
 from autobook.logs import setup_logging
+from autobook.worker.containment import supervise
 from autobook.worker.distributed import DistributedWorker, is_distributed
 from autobook.worker.loop import Worker
 
@@ -50,4 +51,4 @@ async def _run(loop: Worker | DistributedWorker) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    await loop.run(stop)
+    await supervise(loop.runtime, loop.name, loop.run, stop)  # a loop that dies is restarted

@@ -1,19 +1,25 @@
-"""Admin users (argon2 hashes) and bearer API tokens (stored as sha256, shown once)."""
+"""Admin users (argon2 hashes), their browser sessions and bearer API tokens.
+
+Session ids and API tokens are random; only their sha256 is stored, so a copy of the database
+opens no session and calls no API.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from autobook.db.models import AdminUser, ApiToken, utcnow
+from autobook.db.models import AdminUser, ApiToken, WebSession, utcnow
 
 TOKEN_PREFIX = "abk_"
 MIN_ADMIN_PASSWORD = 10
+SESSION_LIFETIME = timedelta(hours=12)  # an admin signs in again after half a day
 _hasher = PasswordHasher()
 
 
@@ -41,6 +47,7 @@ def set_admin_password(session: Session, *, username: str, password: str) -> Adm
         session.add(user)
     else:
         user.password_hash = _hasher.hash(password)
+        end_sessions(session, admin_id=user.id)  # whoever knew the old password is out
     session.flush()
     return user
 
@@ -59,6 +66,46 @@ def authenticate(session: Session, *, username: str, password: str) -> AdminUser
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, admin_id: int, *, now: datetime | None = None) -> str:
+    """A new session for the admin; returns its id (for the cookie), stores only its hash.
+    Expired sessions are deleted here, so the table holds live ones only."""
+    now = now or utcnow()
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    sid = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id_hash=_digest(sid),
+            admin_id=admin_id,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    session.flush()
+    return sid
+
+
+def resolve_session(session: Session, sid: str, *, now: datetime | None = None) -> AdminUser | None:
+    """The admin of a live session, or None for an unknown, ended or expired one."""
+    row = session.scalar(select(WebSession).where(WebSession.id_hash == _digest(sid)))
+    if row is None or row.expires_at <= (now or utcnow()):
+        return None
+    return session.get(AdminUser, row.admin_id)
+
+
+def end_session(session: Session, sid: str) -> bool:
+    result = session.execute(delete(WebSession).where(WebSession.id_hash == _digest(sid)))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def end_sessions(session: Session, *, admin_id: int | None = None) -> int:
+    """End every session (of one admin, or of all); returns how many rows went."""
+    live = delete(WebSession)
+    if admin_id is not None:
+        live = live.where(WebSession.admin_id == admin_id)
+    result = session.execute(live)
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def create_token(session: Session, *, name: str) -> tuple[ApiToken, str]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from autobook.config import Settings
+from autobook.datadir import private_dir, private_file
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000  # web and worker share one file: wait for the writer's lock
 
@@ -32,7 +34,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def engine_from_settings(settings: Settings) -> Engine:
     if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
+    url = make_url(settings.sqlalchemy_url)
+    path = Path(url.database) if url.database not in (None, "", ":memory:") else None
+    if url.get_backend_name() == "sqlite" and path is not None and path.parent.is_dir():
+        private_file(path)  # 0600 before SQLite opens it; its WAL copies the mode
     return make_engine(settings.sqlalchemy_url)
 
 

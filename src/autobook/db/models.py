@@ -82,6 +82,20 @@ class AdminUser(Timestamps, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
 
 
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random id, this row only its sha256, so that
+    signing out, a password change or "sign out everywhere" ends it on the server at once."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    admin_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ApiToken(Base):
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 
 from autobook.db.models import SiteAccount, Task
 from autobook.db.tasks import check_references, create_task
-from autobook.domain.csvimport import AccountResolver, RowError, decode, plan_import
+from autobook.domain.csvimport import (
+    COLUMN_OF,
+    AccountResolver,
+    RowError,
+    decode,
+    plan_import,
+)
 from autobook.domain.sites import Site
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
@@ -78,13 +84,13 @@ def import_csv(
     good = []
     for planned in plan.tasks:
         try:
-            check_references(session, planned.spec)
+            check_references(session, planned.spec, today=today)
         except ValueError as exc:
             name, _, message = str(exc).partition(": ")
-            outcome.errors.append(RowError(planned.line, name, message))
+            outcome.errors.append(RowError(planned.line, COLUMN_OF.get(name, name), message))
             continue
         good.append(planned)
     outcome.errors.sort(key=lambda e: e.line)
     if not (outcome.errors and all_or_nothing):
-        outcome.created = [create_task(session, planned.spec) for planned in good]
+        outcome.created = [create_task(session, p.spec, today=today) for p in good]
     return outcome

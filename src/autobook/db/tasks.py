@@ -7,6 +7,7 @@ Two processes racing to move one task into `booking` can therefore never both su
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import update
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from autobook.db.models import PaymentProfile, SiteAccount, Task, TaskAccount, utcnow
 from autobook.db.notify_urls import encrypt_urls
 from autobook.domain.statuses import TaskStatus, check_transition
+from autobook.domain.taskdates import site_today, task_date_errors
 from autobook.domain.taskspec import TaskCreate
 from autobook.sites.choices import choice_errors
 from autobook.sites.registry import site_info
@@ -49,9 +51,11 @@ def transition(
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def check_references(session: Session, data: TaskCreate) -> None:
+def check_references(session: Session, data: TaskCreate, *, today: date | None = None) -> None:
     """The accounts and payment profile `data` names must exist, and the accounts fit the site;
-    a `ValueError` names the field otherwise."""
+    its date and times must be bookable at the site (`domain.taskdates`: from the site's
+    `today` to two years ahead, no time the clocks skip); a `ValueError` names the field
+    otherwise."""
     for account_id in data.account_ids:
         account = session.get(SiteAccount, account_id)
         if account is None:
@@ -63,14 +67,20 @@ def check_references(session: Session, data: TaskCreate) -> None:
     profile_id = data.payment_profile_id
     if profile_id is not None and session.get(PaymentProfile, profile_id) is None:
         raise ValueError(f"payment_profile_id: no payment profile {data.payment_profile_id}")
-    for field, why in choice_errors(data, site_info(data.site)):
+    info = site_info(data.site)
+    today = today or site_today(info.zone)
+    dates = task_date_errors(data.target_date, data.time_values(), info.zone, today)
+    for field, why in [*dates, *choice_errors(data, info)]:
         raise ValueError(f"{field}: {why}")
 
 
-def create_task(session: Session, data: TaskCreate, *, vault: Vault | None = None) -> Task:
+def create_task(
+    session: Session, data: TaskCreate, *, vault: Vault | None = None, today: date | None = None
+) -> Task:
     """Insert a task and its ordered accounts; the referenced rows must exist and fit the site.
-    Notification URLs need the `vault`: they are stored encrypted."""
-    check_references(session, data)
+    Notification URLs need the `vault`: they are stored encrypted. `today` (the site's, by
+    default from the clock) is what the date is checked against."""
+    check_references(session, data, today=today)
     task = Task(**data.columns(), status=TaskStatus.PENDING.value)
     if data.notify_urls:
         if vault is None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,11 +21,18 @@ from pydantic import (
 )
 
 from autobook.domain.sites import Site
+from autobook.domain.text import check_text
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Login = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-City = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+# Every text field is one line under the one text rule (`domain.text`), whoever sends it.
+OneLine = AfterValidator(lambda text: check_text(text, one_line=True))
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), OneLine
+]
+Login = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), OneLine
+]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), OneLine]
+City = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), OneLine]
 
 # Only spaces may group the digits: what a booking form's phone box reliably takes.
 PhoneText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]

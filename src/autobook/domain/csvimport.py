@@ -5,7 +5,7 @@ The format is seed 001's, with optional extra columns:
     Date, Time1, Time2, Status, site, venue, sub_location, activity, account
     2026-02-15, 7pm, 8pm, Book
 
-- `Date`: YYYY-MM-DD or DD/MM/YYYY, not in the past.
+- `Date`: YYYY-MM-DD or DD/MM/YYYY, from today to two years ahead (`domain.taskdates`).
 - `Time1`, `Time2`, … (`Time3`…): ordered preferences; blanks are skipped, one is required.
 - `Status`: rows that do not say "Book" are skipped (reported, not errors). Without a Status
   column every row is imported.
@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from autobook.domain.taskdates import target_date_error
 from autobook.domain.taskspec import TaskCreate
 from autobook.domain.taskupdate import given
 from autobook.domain.timeparse import parse_date, parse_time
@@ -134,8 +135,9 @@ def _target_date(line: int, raw: str, today: date | None) -> date:
         day = parse_date(raw, today=today)
     except ValueError as exc:
         raise _RowFailed(RowError(line, "Date", str(exc))) from None
-    if today is not None and day < today:
-        raise _RowFailed(RowError(line, "Date", f"{day.isoformat()} is in the past"))
+    why = target_date_error(day, today) if today is not None else None
+    if why is not None:
+        raise _RowFailed(RowError(line, "Date", why))
     return day
 
 
@@ -149,8 +151,12 @@ def _accounts(line: int, site: Any, raw: str, resolve: AccountResolver | None) -
         raise _RowFailed(RowError(line, "account", str(exc))) from None
 
 
+# TaskCreate's fields as the CSV's columns call them, for the errors.
+COLUMN_OF = {"target_date": "Date", "times": "Time", "account_ids": "account"}
+
+
 def _validation_errors(line: int, exc: ValidationError) -> list[RowError]:
-    column = {"target_date": "Date", "times": "Time", "account_ids": "account"}
+    column = COLUMN_OF
     errors = []
     for err in exc.errors(include_input=False, include_url=False):
         name = str(err["loc"][0]) if err["loc"] else None

@@ -5,13 +5,15 @@ Times are parsed with `timeparse` ("7pm", "19:00"), kept in order, and stored as
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from autobook.domain.sites import Site
+from autobook.domain.taskdates import AMBIGUOUS_MEANS, TaskDate
 from autobook.domain.tasks import PaymentMethod, Strategy
+from autobook.domain.text import check_text
 from autobook.domain.timeparse import parse_time
 
 MAX_TIMES = 8
@@ -30,8 +32,16 @@ class TaskCreate(BaseModel):
     sub_location: str | None = Field(None, max_length=50)
     activity: str = Field("", max_length=200)
     duration_minutes: int | None = Field(None, ge=5, le=24 * 60)
-    target_date: date
-    times: list[str] = Field(min_length=1, max_length=MAX_TIMES)
+    target_date: TaskDate = Field(
+        description="The slot's day at the site, YYYY-MM-DD or DD/MM/YYYY: from today to two "
+        "years ahead."
+    )
+    times: list[str] = Field(
+        min_length=1,
+        max_length=MAX_TIMES,
+        description="Wanted start times, best first, on the site's clock. A time the clocks "
+        f"skip is refused; one they pass twice means {AMBIGUOUS_MEANS}.",
+    )
     courts: list[str] = Field(default_factory=list, max_length=20)
     account_ids: list[int] = Field(default_factory=list, max_length=MAX_ACCOUNTS)
     payment_method: PaymentMethod
@@ -50,6 +60,15 @@ class TaskCreate(BaseModel):
         description="Apprise URLs that hear about this task besides the global ones. "
         "Write-only: they carry tokens, are stored encrypted and never shown again.",
     )
+
+    @field_validator("venue", "sub_location", "activity", "courts")
+    @classmethod
+    def _text(cls, value: str | list[str] | None) -> str | list[str] | None:
+        """The one text rule (`domain.text`), so a CSV cell is held to what the API checks."""
+        for text in value if isinstance(value, list) else [value]:
+            if text is not None:
+                check_text(text, one_line=True)
+        return value
 
     @field_validator("times")
     @classmethod

@@ -28,6 +28,7 @@ from autobook.db.models import utcnow
 from autobook.domain.choice import choose, off_target
 from autobook.domain.statuses import TaskStatus
 from autobook.domain.tasks import PaymentMethod
+from autobook.engine import crashpoints
 from autobook.engine import job as db
 from autobook.engine.browsers import AccountBrowser, BrowserPool, masked_screenshot, save_html
 from autobook.engine.steps import Progress, StepLog, StepNote, retrying
@@ -86,6 +87,7 @@ async def run_attempt(
         return AttemptResult("already_booked", job.status, "the task already has a booking")
     if not db.claim(runtime, job, worker):
         return AttemptResult("busy", job.status, f"the task is {job.status.value}, not runnable")
+    crashpoints.reached("after_claim")
     cls = adapter_class(job.site)
     if db.target_day_passed(job.want, cls.info.zone):
         db.move(runtime, job, TaskStatus.EXPIRED, error="the wanted slots have started")
@@ -231,6 +233,7 @@ class Attempt:
                     )
                     continue
                 note.detail = f"held {describe_slot(slot, self.info.zone)}"
+                crashpoints.reached("after_hold")
                 return i, hold
         raise AssertionError("unreachable")  # the loop returns or raises
 
@@ -245,20 +248,23 @@ class Attempt:
                 if wrong is not None:
                     raise WrongBooking(f"wrong booking: the site holds a slot that {wrong}; "
                                        "nothing was paid")  # fmt: skip
+                crashpoints.reached("before_pay")
                 confirmation = await retrying(
                     lambda: self.adapter.checkout(hold, job.payment, dry_run=job.dry_run),
                     note,
                     before_retry=lambda: self._already_paid(note),
                 )
+                if confirmation is not None:
+                    crashpoints.reached("after_pay")
+                note.detail = (
+                    "dry run: stopped at the pay button"
+                    if confirmation is None
+                    else f"paid by {job.payment.method.value}"
+                )
         except SiteError as exc:
             if exc.kind != "payment_unknown":  # maybe charged: leave the site's state alone
                 await self._give_back(hold)
             raise
-            note.detail = (
-                "dry run: stopped at the pay button"
-                if confirmation is None
-                else f"paid by {job.payment.method.value}"
-            )
         return confirmation
 
     async def _give_back(self, hold: Hold) -> None:
@@ -286,6 +292,7 @@ class Attempt:
                 self.runtime, self.job, confirmation, self.job.want.venue
             )
             self._confirmed = (confirmation, booking_id)
+            crashpoints.reached("after_record")
             when = confirmation.starts_at.astimezone(self.info.zone)
             parts = [confirmation.court, f"{when:%a %d %b %H:%M}", confirmation.price]
             message = f"booked {confirmation.reference}: " + ", ".join(p for p in parts if p)

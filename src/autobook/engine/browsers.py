@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autobook.browser import launch_options
+from autobook.datadir import private_dir, write_private
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Locator, Page, Playwright
@@ -139,11 +140,10 @@ class AccountBrowser:
             await ctx.tracing.stop()
             return None
         plain = keep_at.with_suffix(".tmp")
-        keep_at.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(keep_at.parent)  # the driver writes the plain trace there, briefly
         await ctx.tracing.stop(path=str(plain))
         try:
-            keep_at.write_bytes(vault.encrypt_bytes(plain.read_bytes()))
-            keep_at.chmod(0o600)
+            write_private(keep_at, vault.encrypt_bytes(plain.read_bytes()))
         finally:
             plain.unlink(missing_ok=True)
         return keep_at
@@ -157,15 +157,13 @@ def sensitive_locators(page: Page, extra: tuple[str, ...] = ()) -> list[Locator]
 
 async def masked_screenshot(page: Page, path: Path, extra: tuple[str, ...] = ()) -> Path:
     """A full-page screenshot with every card, CVV and password field covered by a box."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(
-        path=str(path),
+    image = await page.screenshot(
         full_page=True,
         mask=sensitive_locators(page, extra),
         mask_color=MASK_COLOR,
         animations="disabled",
     )
-    return path
+    return write_private(path, image)
 
 
 async def save_html(page: Page, path: Path) -> Path:
@@ -178,6 +176,4 @@ async def save_html(page: Page, path: Path) -> Path:
             return '<!doctype html>\\n' + doc.outerHTML;
         }"""
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(str(html), encoding="utf-8")
-    return path
+    return write_private(path, str(html).encode("utf-8"))

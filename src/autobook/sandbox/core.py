@@ -250,6 +250,10 @@ class SimSite:
                 await asyncio.sleep(min(max(wait, 0.05), 1.0))
                 continue
             await asyncio.sleep(max(wait, 0.0))
+            now = self.clock.now()
+            if abs(now - release) > STALE_RELEASE:
+                last = now  # the clock was moved while we slept: this release is not now
+                continue
             last = release
             actors = [f"competitor-{i + 1}" for i in range(self.competitors.count)]
             await asyncio.gather(*(self._compete(actor) for actor in actors))

@@ -260,6 +260,14 @@ class SiteAdapter(ABC):
         self.ctx = ctx
         self.creds = creds
 
+    @classmethod
+    def offered(cls, urls: dict[str, str | None], *, browse: bool = False) -> SiteInfo:
+        """What the site offers now (venues, activities) for forms and the API: `info` for a
+        site whose choices are known in advance; a site whose choices live on its page (a
+        clinic) reads them there, in a browser only with `browse`. Blocking; call it from a
+        thread with no running event loop."""
+        return cls.info
+
     @abstractmethod
     async def login(self, saved_state: str | None) -> str | None:
         """Log in, reusing `saved_state` while the site still accepts it.

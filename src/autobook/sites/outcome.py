@@ -65,9 +65,11 @@ def classify(
     success_element: bool = False,
     failure_element: bool = False,
     reference: str | None = None,
+    alert: str = "",
 ) -> PageOutcome:
     """The outcome a page shows: its URL path, its visible text, and whether a success or a
-    failure element is on it. `reference` is the text of a `.confirmation-number`, if any."""
+    failure element is on it. `reference` is the text of a `.confirmation-number`, if any;
+    `alert` the text of the page's error boxes, the reason given for a failure."""
     path = urlsplit(url).path.lower()
     flat = " ".join(text.split())
     lowered = flat.casefold()
@@ -83,32 +85,40 @@ def classify(
         ref = (reference or "").strip() or _reference(flat)
         return PageOutcome(Outcome.SUCCESS, "", ref, url)
     if failure_text or failure_element or any(p in path for p in FAILURE_PATHS):
+        words = " ".join(alert.split())
         for pattern, outcome in ((SLOT_GONE_RE, Outcome.SLOT_UNAVAILABLE),
                                  (EXPIRED_CARD_RE, Outcome.EXPIRED)):  # fmt: skip
             if pattern.search(flat):
-                return PageOutcome(outcome, _excerpt(flat, pattern), url=url)
-        found = re.compile(re.escape(failure_text)) if failure_text else None
-        reason = _excerpt(flat, found) if found else "the page shows an error"
+                return PageOutcome(outcome, words or _excerpt(flat, pattern), url=url)
+        found = re.compile(re.escape(failure_text), re.I) if failure_text else None
+        reason = words or (_excerpt(flat, found) if found else "the page shows an error")
         return PageOutcome(Outcome.DECLINED, reason, url=url)
     return PageOutcome(Outcome.UNKNOWN, "the page shows no confirmation and no error", url=url)
 
 
 async def look(page: Page) -> PageOutcome:
-    """Classify what `page` shows now."""
+    """Classify what `page` shows now; UNKNOWN while it is between two documents."""
     from playwright.async_api import Error as PlaywrightError  # only adapters load Playwright
 
+    try:
+        return await _look(page)
+    except PlaywrightError:  # navigating: the old document went before it could be read
+        return PageOutcome(Outcome.UNKNOWN, "the page was still loading", url=page.url)
+
+
+async def _look(page: Page) -> PageOutcome:
     numbers = page.locator(SUCCESS_SELECTORS[0])
     reference = await numbers.first.text_content() if await numbers.count() else None
-    try:
-        text = await page.locator("body").inner_text(timeout=2_000)
-    except PlaywrightError:  # the page is between two documents: nothing to read yet
-        text = ""
+    text = await page.locator("body").inner_text(timeout=2_000)
+    boxes = page.locator(", ".join((*FAILURE_SELECTORS, "[role=alert]")))
+    alert = " ".join([t for t in await boxes.all_inner_texts() if t.strip()])
     return classify(
         page.url,
         text,
         success_element=await page.locator(", ".join(SUCCESS_SELECTORS)).count() > 0,
         failure_element=await _any_visible(page.locator(", ".join(FAILURE_SELECTORS))),
         reference=reference,
+        alert=alert,
     )
 
 

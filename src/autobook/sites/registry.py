@@ -7,9 +7,12 @@ that a command that never books never imports Playwright.
 from __future__ import annotations
 
 import importlib
+import logging
 
 from autobook.domain.sites import Site
 from autobook.sites.base import SiteAdapter, SiteInfo
+
+log = logging.getLogger(__name__)
 
 ADAPTERS: dict[Site, str] = {
     Site.BETTER: "autobook.sites.better.adapter:BetterAdapter",
@@ -37,3 +40,16 @@ def site_info(site: str | Site) -> SiteInfo:
 
 def all_infos() -> list[SiteInfo]:
     return [site_info(site) for site in Site]
+
+
+def offered_info(
+    site: str | Site, urls: dict[str, str | None], *, browse: bool = False
+) -> SiteInfo:
+    """The site's facts with the choices it offers now (`SiteAdapter.offered`); its static
+    facts when the site cannot be read, so a form still works (with free-text fields)."""
+    cls = adapter_class(site)
+    try:
+        return cls.offered(urls, browse=browse)
+    except Exception as exc:  # a site that is down must not take the form down
+        log.warning("site %s: could not read what it offers (%s)", cls.info.name, exc)
+        return cls.info

@@ -27,6 +27,6 @@ def release_for(settings: Settings, task: Task) -> datetime | None:
     try:
         rule = release_rule(settings, task.site)
         starts = [time.fromisoformat(str(t)) for t in task.time_preferences or []]
-    except (ValueError, KeyError, ImportError):
-        return None
-    return min((rule.release_at(task.target_date, s) for s in starts), default=None)
+        return min((rule.release_at(task.target_date, s) for s in starts), default=None)
+    except (ValueError, KeyError, ImportError, OverflowError):  # OverflowError: a row from
+        return None  # before dates were bounded (year 1 or 9999)

@@ -24,10 +24,12 @@ from autobook.web.api import api_router
 from autobook.web.errors import install_error_handlers
 from autobook.web.hygiene import RequestHygiene
 from autobook.web.middleware import BodyLimit, LastResort, SecurityHeaders
+from autobook.web.proxies import add_trusted_proxies
 from autobook.web.ratelimit import LoginRateLimiter
 from autobook.web.session_cookie import add_session_cookie
 from autobook.web.templating import STATIC_DIR
 from autobook.web.ui import auth, page_routers
+from autobook.worker.containment import supervise
 from autobook.worker.loop import Worker
 
 MAX_BODY_BYTES = 1024 * 1024  # nothing the API takes is near this; larger bodies get a 413
@@ -47,7 +49,9 @@ def create_app(
         stop, loop = asyncio.Event(), None
         if worker:
             embedded = Worker(app.state.runtime, concurrency=settings.worker_concurrency)
-            loop = asyncio.create_task(embedded.run(stop))
+            loop = asyncio.create_task(
+                supervise(app.state.runtime, embedded.name, embedded.run, stop)
+            )
         try:
             yield
         finally:
@@ -79,4 +83,5 @@ def create_app(
     add_session_cookie(app, settings)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
+    add_trusted_proxies(app, settings)
     return app

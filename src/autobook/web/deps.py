@@ -6,7 +6,6 @@ Settings come from `get_settings` so that tests can swap them with `app.dependen
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -15,10 +14,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from autobook.config import Settings, get_settings
-from autobook.db.auth import TOKEN_PREFIX, admin_exists, resolve_token
+from autobook.db.auth import TOKEN_PREFIX, admin_exists, resolve_session, resolve_token
 from autobook.db.engine import transaction
 from autobook.db.models import AdminUser, ApiToken
 from autobook.runtime import Runtime
+from autobook.web.session_cookie import browser_session
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -48,22 +48,17 @@ class LoginRequired(Exception):
         self.setup = setup
 
 
-def password_fingerprint(user: AdminUser) -> str:
-    """Stored in the session so that changing the admin password ends every other session."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
 def current_admin(request: Request, session: SessionDep) -> AdminUser:
-    uid = request.session.get("uid")
-    user = session.get(AdminUser, uid) if isinstance(uid, int) else None
-    if user is None or request.session.get("pw") != password_fingerprint(user):
+    """The admin of this browser's live server-side session (see `session_cookie.py`)."""
+    user = resolve_session(session, browser_session(request).sid)
+    if user is None:
         raise LoginRequired(setup=not admin_exists(session))
     return user
 
 
 CurrentAdmin = Annotated[AdminUser, Depends(current_admin)]
 
-_bearer = HTTPBearer(
+bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="ApiToken",
     description="An API token made with `autobook token create`: `Authorization: Bearer abk_…`.",
@@ -72,7 +67,7 @@ _bearer = HTTPBearer(
 
 def api_token(
     session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> ApiToken:
     token = None
     if credentials is not None and credentials.credentials.startswith(TOKEN_PREFIX):

@@ -114,7 +114,8 @@ def _content_type(scope: Scope) -> str:
 
 
 def _is_json(content_type: str) -> bool:
-    return content_type == "application/json" or content_type.endswith("+json")
+    """As FastAPI decides: it parses a body without a Content-Type as JSON too."""
+    return content_type in ("", "application/json") or content_type.endswith("+json")
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:

@@ -24,6 +24,7 @@ import contextlib
 import logging
 import time
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from procrastinate import App, JobContext, PsycopgConnector
@@ -37,6 +38,7 @@ from autobook.db.models import Task
 from autobook.domain.tasks import Strategy
 from autobook.engine.browsers import BrowserPool
 from autobook.runtime import Runtime
+from autobook.worker.containment import contained
 from autobook.worker.loop import (
     DUE,
     POLL_S,
@@ -129,6 +131,13 @@ class DistributedWorker:
         )
 
     async def run_one(self, task_id: int) -> str:
+        """The job's work, contained: a task that raises is failed with the reason and the
+        job ends normally, so the lane goes on and the queue does not retry a bad task."""
+        outcome = await contained(self.runtime, task_id, self.name, "running it",
+                                  partial(self._run_one, task_id))  # fmt: skip
+        return outcome or "failed"
+
+    async def _run_one(self, task_id: int) -> str:
         assert self.pool is not None, "run_one runs inside run()"
         if not await asyncio.to_thread(is_due, self.runtime, task_id):
             return "not due"  # a duplicate job: the task ran meanwhile and waits for later
@@ -156,7 +165,10 @@ class DistributedWorker:
         for task_id, strategy in await asyncio.to_thread(self._due_without_job):
             action = "watch"
             if strategy == Strategy.SNIPE.value:  # only snipes need planning: park or strike
-                action = (await asyncio.to_thread(plan_task, self.runtime, task_id)).action
+                plan = await contained(self.runtime, task_id, self.name, "planning its snipe",
+                                       partial(asyncio.to_thread, plan_task, self.runtime,
+                                               task_id))  # fmt: skip
+                action = plan.action if plan is not None else "failed"
             queue = {"watch": WATCH_QUEUE, "snipe": SNIPE_QUEUE}.get(action)
             if queue is None:
                 continue  # a snipe parked until its pre-login window

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import or_, select
 
@@ -27,6 +28,7 @@ from autobook.engine.attempt import AttemptResult, run_attempt
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
+from autobook.worker.containment import contained
 from autobook.worker.lease import keep_lease
 from autobook.worker.plan import Plan, plan_task
 
@@ -140,21 +142,33 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         async with BrowserPool() as pool:
             log.info("worker %s started (concurrency %d)", self.name, self.concurrency)
-            while not stop.is_set():
-                await asyncio.to_thread(self._tick_db)
-                await self._dispatch(pool)
-                self._freed.clear()
-                waits = [asyncio.ensure_future(e.wait()) for e in (stop, self._freed)]
-                # Wake up at the next tick, or as soon as a watch slot frees up, so a busy
-                # worker keeps all its slots working instead of refilling once a tick.
-                await asyncio.wait(waits, timeout=self.poll_s, return_when=asyncio.FIRST_COMPLETED)
-                for waiting in waits:
-                    waiting.cancel()
-            self._cancel_waiting_snipes()
-            in_flight = [*self._running.values(), *self._snipes.values()]
-            if in_flight:  # let attempts in flight finish: a half-paid booking must settle
-                await asyncio.gather(*in_flight, return_exceptions=True)
+            try:
+                while not stop.is_set():
+                    await self._tick(pool)
+                    self._freed.clear()
+                    waits = [asyncio.ensure_future(e.wait()) for e in (stop, self._freed)]
+                    # Wake up at the next tick, or as soon as a watch slot frees up, so a busy
+                    # worker keeps all its slots working instead of refilling once a tick.
+                    await asyncio.wait(
+                        waits, timeout=self.poll_s, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    for waiting in waits:
+                        waiting.cancel()
+            finally:  # stopping or dying: attempts in flight settle before the pool closes
+                self._cancel_waiting_snipes()
+                in_flight = [*self._running.values(), *self._snipes.values()]
+                if in_flight:  # a half-paid booking must settle
+                    await asyncio.gather(*in_flight, return_exceptions=True)
             log.info("worker %s stopped", self.name)
+
+    async def _tick(self, pool: BrowserPool) -> None:
+        """Housekeeping and dispatch; a failing tick (the database gone for a moment) is
+        logged and the next one tries again, so the heartbeat resumes by itself."""
+        try:
+            await asyncio.to_thread(self._tick_db)
+            await self._dispatch(pool)
+        except Exception:
+            log.exception("worker %s: a tick failed; trying again at the next", self.name)
 
     async def _dispatch(self, pool: BrowserPool) -> None:
         """Start due tasks: watches while there is room, snipes always (they wait for their
@@ -167,7 +181,11 @@ class Worker:
             if strategy != Strategy.SNIPE.value:  # only a snipe's plan depends on the clock
                 plan = WATCH
             else:
-                plan = await asyncio.to_thread(plan_task, self.runtime, task_id)
+                plan = await contained(self.runtime, task_id, self.name, "planning its snipe",
+                                       partial(asyncio.to_thread, plan_task, self.runtime,
+                                               task_id))  # fmt: skip
+                if plan is None:
+                    continue  # failed with the reason; the other tasks go on
             if plan.action == "snipe" and plan.release_at is not None:
                 lane = self._snipes
                 self._releases[task_id] = plan.release_at
@@ -197,12 +215,12 @@ class Worker:
         self, task_id: int, plan: Plan, pool: BrowserPool, lane: dict[int, asyncio.Task[None]]
     ) -> None:
         try:
-            result = await run_planned(self.runtime, task_id, plan, pool=pool, worker=self.name)
+            run = partial(run_planned, self.runtime, task_id, plan, pool=pool, worker=self.name)
+            result = await contained(self.runtime, task_id, self.name, f"running its {plan.action}",
+                                     run)  # fmt: skip
             if result is not None:
                 log.info("task %s: %s %s — %s", task_id, plan.action, result.outcome,
                          result.message)  # fmt: skip
-        except Exception:
-            log.exception("task %s: the %s crashed", task_id, plan.action)
         finally:
             lane.pop(task_id, None)
             self._releases.pop(task_id, None)

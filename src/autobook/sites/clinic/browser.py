@@ -1,78 +1,72 @@
-"""The clinic's booking widget driven in the account's browser tab, as a patient clicks and
-types through its five steps. The only module of the clinic adapter that imports Playwright.
+"""A Moxie-style booking widget driven as a person uses it: by what the page shows, not by its
+markup. The only module of the clinic adapter that imports Playwright.
 
-Each method does one thing on one step and reads back what the page says. A missing element is
-`SiteChanged` naming the step and the selector; the site's own words for a time that is gone, a
-day not open yet, a declined card or a dead session become `SlotTaken`, `NotReleased`,
-`PaymentDeclined` and `SlotTaken` with that text.
+Services, providers and times are found by their names ("Botox", "Brandi", "2:30 PM" or
+"14:30"); the day in an ARIA calendar grid, a strip of day links or a date field; contact and
+card fields by their labels; buttons by role and name ("Next step", "Continue", "Book
+Appointment"). URLs are followed, never built: the session is whatever page the browser is on.
+A clinic whose page words things differently gets `Hints` from its profile.
+
+A missing element is `SiteChanged` naming the step and what was looked for; the page's own
+words for a time that is gone or a day not open yet become `SlotTaken` and `NotReleased`.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import dataclasses
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator, Page
+from playwright.async_api import Locator, Page, async_playwright
 
-from autobook.sites.base import (
-    ConfigError,
-    NotReleased,
-    PaymentDeclined,
-    SiteChanged,
-    SlotTaken,
-    Transient,
-)
-from autobook.sites.web import goto, require, type_like_human
+from autobook.browser import launch_options
+from autobook.sites.base import ConfigError, NotReleased, SiteChanged, SlotTaken, Transient
+from autobook.sites.clinic.catalogue import Catalogue, Provider, Service, slugify
+from autobook.sites.outcome import PageOutcome, look, read_outcome
+from autobook.sites.web import goto, type_like_human
 
-# The widget's pages are rendered by the server: what a step shows is there once it has
-# loaded, so this wait only leaves room for a slow script, and a redesign fails fast.
-ELEMENT_TIMEOUT_MS = 5_000
-STEP1_PATH_RE = re.compile(r"/book/s/([\w-]+)/step/1$")
-OPENS_ON_RE = re.compile(r"opens on \w+ (\d{1,2} \w+ \d{4}) at midnight")
+ELEMENT_TIMEOUT_MS = 10_000  # a step's controls once the page has moved on
+TIMES_TIMEOUT_MS = 15_000  # moxie.md: times appear 2-10 s after a day is clicked
+SETTLE_MS = 200  # a one-page app redraws after a click; a person waits as long
+IDLE_TIMEOUT_MS = 3_000
+MAX_ROUNDS = 6  # "Next" rounds from the time to the payment step (moxie.md: at most 8)
+MAX_PERIODS = 14  # weeks or months paged forward looking for a day
+SENSITIVE = "data-autobook-sensitive"  # marks fields typed into, for masked screenshots
 
-# Selectors the adapter relies on, named once so a redesign is a one-line change.
-SERVICE_OPTION = ".service-option[data-service]"
-PROVIDER_OPTION = ".provider-option[data-provider]"
-TIMES_OR_NONE = ".time-slots, .no-times"
-TIME_SLOT = ".time-slot[data-time]"
-NOT_OPEN = ".not-yet-open"
-FORM_ALERT = ".form-alert"
-FIELD_ERROR = ".field-error"
-CONTINUE = "button.btn-continue"
-PAY_BUTTON = "#payment-form button:has-text('Book Appointment')"
-PAY_OUTCOME = ".confirmation-number, .error-message, .field-error, .message-page"
-GONE_PAGE = ".message-page"
-ANY_PROVIDER = "any"  # the "First Available" choice at step 2
-SERVICE_FIELDS = {
-    "key": "@data-service",
-    "name": ".service-name",
-    "duration": ".service-duration",
-    "price": ".service-price",
-}
-PROVIDER_FIELDS = {"key": "@data-provider", "name": ".provider-name"}
-READ_ROWS_JS = """(elements, fields) => elements.map(e => Object.fromEntries(
-    Object.entries(fields).map(([name, what]) => [name, what.startsWith('@')
-        ? e.getAttribute(what.slice(1))
-        : (e.querySelector(what)?.innerText ?? null)])))"""
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip
+DURATION_RE = re.compile(r"\b(\d{1,3})\s*min(?:ute)?s?\b", re.I)
+PRICE_RE = re.compile(r"[£$€]\s?\d[\d,]*(?:\.\d{2})?")
+NO_TIMES_RE = re.compile(r"no (?:times|availability|appointments)|opens on|not available", re.I)
+OPENS_ON_RE = re.compile(r"opens on \w+,? (\d{1,2} \w+ \d{4})", re.I)
+GONE_RE = re.compile(r"no longer available|just taken|already (?:been )?booked", re.I)
+NEXT_PERIOD = r"^\s*(next\s*(month|week)?\s*[›>→]?|[›>→])\s*$"  # not "Next step"
+ANY_PROVIDER_RE = re.compile(r"first available|no preference|any provider|anyone", re.I)
 
 
 @dataclass(frozen=True)
-class ServiceOption:
-    key: str
-    name: str
-    minutes: int
-    price: str  # as the widget prints it: "£250"
+class Hints:
+    """A clinic's own words where they differ from the common ones (from its profile)."""
 
-
-@dataclass(frozen=True)
-class ProviderOption:
-    key: str
-    name: str
+    book_now: str = r"^(book now|book online|book an appointment)$"
+    forward: str = r"^(next( step)?|continue( to payment)?|review|proceed)$"
+    confirm: str = r"^confirm selection$"
+    pay: str = r"^(book appointment|pay( now)?|complete booking|confirm (and pay|booking))$"
+    first_name: str = r"first\s*name|given name"
+    last_name: str = r"last\s*name|surname|family name"
+    phone: str = r"phone|mobile"
+    email: str = r"e-?mail"
+    card_number: str = r"card\s*number"
+    expiry: str = r"expir|mm\s*/\s*yy"
+    cvv: str = r"cvv|cvc|security code"
+    tick: tuple[str, ...] = ()  # labels of checkboxes to tick before going on (consents)
+    extra: dict[str, str] = field(default_factory=dict)  # label → value for extra fields
 
 
 @dataclass(frozen=True)
@@ -86,239 +80,412 @@ class Patient:
 @dataclass(frozen=True)
 class CardEntry:
     number: str
-    expiry: str  # "MM/YY", as the payment form takes it
+    expiry: str  # "MM/YY"
     cvv: str
 
     def __repr__(self) -> str:  # never the number or the CVV, even in a traceback
         return f"CardEntry(ending {self.number[-4:]})"
 
 
-@dataclass(frozen=True)
-class Booked:
-    reference: str
-    provider: str
-    price: str
-    url: str
+READ_CARDS_JS = """(durations) => {
+  // Each visible element whose own text holds a duration, climbed to the largest ancestor
+  // that holds only that one duration: the service's card.
+  const re = new RegExp(durations, 'i');
+  const own = (e) => [...e.childNodes].filter(n => n.nodeType === 3)
+    .map(n => n.textContent).join(' ');
+  const count = (e) => (e.innerText.match(new RegExp(durations, 'gi')) || []).length;
+  const cards = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (!e.offsetParent || !re.test(own(e))) continue;
+    let card = e;
+    while (card.parentElement && card.parentElement !== document.body
+           && count(card.parentElement) === 1) card = card.parentElement;
+    if (!cards.includes(card)) cards.push(card);
+  }
+  return cards.map(c => c.innerText);
+}"""
+RADIO_NAMES_JS = """() => [...document.querySelectorAll('input[type=radio], [role=radio]')]
+  .filter(r => r.offsetParent || (r.closest('label') && r.closest('label').offsetParent))
+  .map(r => {
+    const box = r.closest('label') || (r.id && document.querySelector(`label[for="${r.id}"]`)) || r;
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const t = n.textContent.trim();
+      if (t) return t;
+    }
+    return r.getAttribute('aria-label') || '';
+  })"""
 
 
 class Widget:
-    """One patient's way through the widget in one tab. `base_url` is the clinic's site."""
+    """One patient's way through one clinic's widget in one tab."""
 
-    def __init__(self, page: Page, base_url: str, zone: ZoneInfo, *, typing_delay_ms: int) -> None:
+    def __init__(
+        self, page: Page, booking_url: str, zone: ZoneInfo, *, typing_delay_ms: int, hints: Hints
+    ) -> None:
         self.page = page
-        self.base = base_url.rstrip("/")
-        self.zone = zone  # the widget shows and takes UK wall time
+        self.url = booking_url
+        self.zone = zone
         self.typing_delay_ms = typing_delay_ms
+        self.hints = hints
 
-    # --- sessions -------------------------------------------------------------------------
-    async def start(self, *, step: str) -> str:
-        """Open a new booking session at step 1; its URL (everything the handoff needs)."""
-        await goto(self.page, f"{self.base}/book", step=step)
-        if not STEP1_PATH_RE.search(self.page.url):
-            raise SiteChanged(
-                f"step {step}: /book did not open step 1 of a booking session",
-                step=step,
-                selector="/book → /book/s/{id}/step/1",
+    # --- opening and reading --------------------------------------------------------------
+    async def open(self, *, step: str) -> None:
+        """The booking page; a clinic home page's "Book Now" is followed to the widget."""
+        await goto(self.page, self.url, step=step)
+        await self._settle()
+        if not await self._service_texts():
+            book = self._button_or_link(self.hints.book_now)
+            if await book.count():
+                await self._click(book.first, step=step)
+        if not await self._service_texts():
+            await self.page.wait_for_timeout(2_000)  # a one-page app still drawing
+        if not await self._service_texts():
+            self._changed(step, 'a list of services with durations ("30 min")')
+
+    async def catalogue(self, *, step: str) -> Catalogue:
+        """The services shown (names, minutes, prices); providers are read per service."""
+        services = []
+        for text in await self._service_texts():
+            match = DURATION_RE.search(text)
+            assert match is not None  # the script only returns cards with a duration
+            # The line before the duration (a category heading may come before it).
+            lines = [ln.strip(" ·-–|\t") for ln in text[: match.start()].splitlines()]
+            name = next((ln for ln in reversed(lines) if ln), "")
+            if not name:
+                continue
+            price = PRICE_RE.search(text, match.end())
+            services.append(
+                Service(slugify(name), name, int(match[1]), price[0] if price else None)
             )
-        return self.session_url()
+        if not services:
+            self._changed(step, "service names before their durations")
+        title = await self.page.title()
+        clinic = re.split(r"\s[·|–-]\s", title)[-1].strip() or title
+        return Catalogue(name=clinic, services=tuple(services))
 
-    def session_url(self) -> str:
-        """The current session's URL prefix, `…/book/s/{id}`."""
-        return self.page.url.split("/step/")[0].split("/confirmation")[0]
+    async def providers(self, service: Service, *, step: str) -> tuple[Provider, ...]:
+        """The providers offered for `service` (after choosing it), "first available" left out."""
+        await self.choose_service(service, step=step)
+        await self._reach_providers(step)
+        names = await self.page.evaluate(RADIO_NAMES_JS)
+        return tuple(Provider(slugify(n), n) for n in names if n and not ANY_PROVIDER_RE.search(n))
 
-    async def open(self, url: str, *, step: str) -> None:
-        """Load a page of an existing session; a dead session means the hold is gone."""
-        await goto(self.page, url, step=step)
-        await self._alive(step)
+    # --- steps ----------------------------------------------------------------------------
+    async def choose_service(self, service: Service, *, step: str) -> None:
+        name = self.page.get_by_text(service.name, exact=True)
+        target = await self._first_visible(name)
+        if target is None:
+            self._changed(step, f"the service {service.name!r}")
+        await target.click()
+        await self._settle()
 
-    # --- steps 1 to 3 ---------------------------------------------------------------------
-    async def services(self, *, step: str) -> list[ServiceOption]:
-        rows = await self._rows(SERVICE_OPTION, SERVICE_FIELDS, step=step)
-        found = []
-        for row in rows:
-            minutes = re.match(r"\d+", row["duration"])  # "30 min"
-            if minutes is None:
-                raise SiteChanged(
-                    f"step {step}: no minutes in the duration {row['duration']!r}",
-                    step=step,
-                    selector=SERVICE_FIELDS["duration"],
-                )
-            found.append(ServiceOption(row["key"], row["name"], int(minutes[0]), row["price"]))
+    async def choose_provider(self, provider: Provider | None, *, step: str) -> None:
+        """The provider's radio (or "first available" for None), confirmed if the page asks."""
+        pattern = (
+            ANY_PROVIDER_RE
+            if provider is None
+            else re.compile(rf"^\s*{re.escape(provider.name)}\b", re.I)
+        )
+        await self._reach_providers(step, pattern)
+        chosen = await self._radio(pattern)
+        if chosen is None:
+            who = provider.name if provider else "first available"
+            self._changed(step, f"a choice of provider named {who!r}")
+        await chosen.check(force=True)
+        confirm = self.page.get_by_role("button", name=re.compile(self.hints.confirm, re.I))
+        if await self._first_visible(confirm) is not None:
+            await self._click(confirm.first, step=step)
+
+    async def choose_day(self, day: date, *, step: str) -> None:
+        """Go forward through the calendar (months) or the day strip (weeks) to `day`."""
+        await self.forward(step=step, unless=self._day_or_date_field)
+        for _ in range(MAX_PERIODS):
+            field_ = self.page.locator("input[type=date]")
+            if await self._first_visible(field_) is not None:
+                await field_.first.fill(day.isoformat())
+                await self._settle()
+                return
+            cell = await self._day(day)
+            if cell is not None and await cell.get_attribute("aria-disabled") == "true":
+                raise SlotTaken(f"step {step}: {day:%-d %B} shows as unavailable", step=step)
+            if cell is not None:
+                await self._click(cell, step=step)
+                return
+            nxt = await self._first_visible(self._button_or_link(NEXT_PERIOD))
+            if nxt is None:
+                break
+            await self._click(nxt, step=step)
+        self._changed(step, f"the day {day:%-d %B %Y} in a calendar, a day strip or a date field")
+
+    async def times(self, *, step: str) -> list[time]:
+        """The start times shown for the chosen day (they may appear seconds after the click)."""
+        shown = self.page.get_by_text(
+            re.compile(r"^\s*\d{1,2}[:.]\d{2}\s*([ap]\.?m\.?)?\s*$", re.I)
+        )
+        nothing = self.page.get_by_text(NO_TIMES_RE)
+        try:
+            await shown.or_(nothing).first.wait_for(state="visible", timeout=TIMES_TIMEOUT_MS)
+        except PlaywrightError:
+            self._changed(step, 'times ("2:30 PM" or "14:30") or a no-times message')
+        if not await shown.count():
+            text = await nothing.first.inner_text()
+            if OPENS_ON_RE.search(text):
+                self._not_released(text, step)
+            return []
+        found = {_parse_time(t) for t in await shown.all_inner_texts()}
+        return sorted(t for t in found if t is not None)
+
+    async def choose_time(self, at: time, *, step: str) -> None:
+        await self.times(step=step)  # wait until they are drawn
+        label = self.page.get_by_text(_time_pattern(at))
+        target = await self._first_visible(label)
+        if target is None:
+            raise SlotTaken(f"step {step}: {at:%H:%M} is no longer listed", step=step)
+        await target.click()
+        await self._settle()
+        await self.forward(step=step)
+        text = await self._body_text()
+        if (opens := OPENS_ON_RE.search(text)) is not None:
+            self._not_released(opens[0], step)
+        if (gone := GONE_RE.search(text)) is not None:
+            raise SlotTaken(f"step {step}: {gone[0]}", step=step)
+
+    async def fill_to_payment(self, patient: Patient, *, step: str) -> None:
+        """Fill the contact fields each step shows (phone first, then name and email, or all
+        at once), tick what the profile says, and go on until the card form shows."""
+        for _ in range(MAX_ROUNDS):
+            if await self.at_payment():
+                return
+            await self._fill_contact(patient)
+            for label in self.hints.tick:
+                await self.page.get_by_label(re.compile(label, re.I)).first.check()
+            await self.forward(step=step)
+            await self._refused(step)
+        if not await self.at_payment():
+            self._changed(step, 'the payment step (a "Card number" field)')
+
+    async def at_payment(self) -> bool:
+        number = self.page.get_by_label(re.compile(self.hints.card_number, re.I))
+        return await self._first_visible(number) is not None
+
+    async def type_card(self, card: CardEntry, *, step: str) -> Locator:
+        """Type the card into the fields labelled for it; the pay button."""
+        h = self.hints
+        for pattern, value in ((h.card_number, card.number), (h.expiry, card.expiry),
+                               (h.cvv, card.cvv)):  # fmt: skip
+            box = await self._first_visible(self.page.get_by_label(re.compile(pattern, re.I)))
+            if box is None:
+                self._changed(step, f"a card field labelled /{pattern}/")
+            await box.evaluate(f"e => e.setAttribute('{SENSITIVE}', '')")
+            await box.fill("")
+            await type_like_human(box, value, mean_delay_ms=self.typing_delay_ms)
+        return await self.pay_button(step=step)
+
+    async def pay_button(self, *, step: str) -> Locator:
+        button = self.page.get_by_role("button", name=re.compile(self.hints.pay, re.I))
+        found = await self._first_visible(button)
+        if found is None:
+            self._changed(step, f"a pay button named /{self.hints.pay}/")
         return found
 
-    async def choose_service(self, key: str, *, step: str) -> None:
-        await self._choose(f".service-option[data-service={json.dumps(key)}]", step=step)
+    async def pay(self, button: Locator) -> PageOutcome:
+        """Click the pay button and read what the page answers."""
+        before = self.page.url
+        with contextlib.suppress(PlaywrightError):  # the click may have gone through anyway
+            await button.click()
+        return await read_outcome(self.page, until_changed_from=before)
 
-    async def providers(self, *, step: str) -> list[ProviderOption]:
-        """The named providers of step 2 ("First Available" is not one)."""
-        rows = await self._rows(PROVIDER_OPTION, PROVIDER_FIELDS, step=step)
-        return [ProviderOption(r["key"], r["name"]) for r in rows if r["key"] != ANY_PROVIDER]
+    async def outcome_now(self) -> PageOutcome:
+        return await look(self.page)
 
-    async def choose_provider(self, key: str, *, step: str) -> None:
-        await self._choose(f".provider-option[data-provider={json.dumps(key)}]", step=step)
+    # --- moving on ------------------------------------------------------------------------
+    async def forward(
+        self, *, step: str, unless: Callable[[], Awaitable[bool]] | None = None
+    ) -> None:
+        """Click the page's forward button ("Next step", "Continue"…) and let it settle."""
+        if unless is not None and await unless():
+            return
+        button = self.page.get_by_role("button", name=re.compile(self.hints.forward, re.I))
+        found = await self._first_visible(button, timeout_ms=ELEMENT_TIMEOUT_MS)
+        if found is None:
+            self._changed(step, f"a button named /{self.hints.forward}/")
+        await self._click(found, step=step)
 
-    async def times(self, session_url: str, day: date, *, step: str) -> list[str]:
-        """Free start times ("HH:MM") on `day`; NotReleased when the day is not open yet."""
-        await self.open(f"{session_url}/step/3?date={day.isoformat()}", step=step)
-        await require(self.page, TIMES_OR_NONE, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)
-        not_open = self.page.locator(NOT_OPEN)
-        if await not_open.count():
-            self._not_released(await _text(not_open), step)
-        rows = await self._rows(TIME_SLOT, {"time": "@data-time"}, step=step, required=False)
-        return [row["time"] for row in rows]
+    async def _click(self, target: Locator, *, step: str) -> None:
+        """Click; if that loads another page, wait for it and check the site answered."""
+        url = self.page.url
+        try:
+            await target.click()
+            await self.page.wait_for_load_state("domcontentloaded")
+        except PlaywrightError as exc:  # timeouts included
+            why = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+            raise Transient(f"step {step}: the page did not answer ({why})", step=step) from None
+        await self._settle()
+        if self.page.url != url:
+            await self._alive(step)
 
-    async def choose_time(self, hhmm: str, *, step: str) -> None:
-        """Pick a time on the day shown and continue; the site's refusal if it is gone."""
-        slot = self.page.locator(f"{TIME_SLOT}[data-time={json.dumps(hhmm)}]")
-        if not await slot.count():
-            raise SlotTaken(f"step {step}: {hhmm} is no longer listed", step=step)
-        await slot.click()
-        await self._continue(step=step)
-        alert = self.page.locator(FORM_ALERT)
-        if await alert.count():
-            message = await _text(alert)
-            if OPENS_ON_RE.search(message):
-                self._not_released(message, step)
-            raise SlotTaken(f"step {step}: {message}", step=step)
+    async def _alive(self, step: str) -> None:
+        seen = await look(self.page)
+        if seen.outcome.value == "session_gone":
+            raise SlotTaken(f"step {step}: {seen.reason}", step=step)
+        heading = await self._first_visible(self.page.get_by_role("heading", level=1))
+        if heading is not None and re.search(r"went wrong|service unavailable|error",
+                                             await heading.inner_text(), re.I):  # fmt: skip
+            raise Transient(f"step {step}: {await heading.inner_text()}", step=step)
+
+    async def _settle(self) -> None:
+        """Let a click's requests finish (a real Moxie page never goes idle: bounded)."""
+        with contextlib.suppress(PlaywrightError):
+            await self.page.wait_for_load_state("networkidle", timeout=IDLE_TIMEOUT_MS)
+        await self.page.wait_for_timeout(SETTLE_MS)
+
+    # --- plumbing -------------------------------------------------------------------------
+    async def _service_texts(self) -> list[str]:
+        texts: list[str] = await self.page.evaluate(READ_CARDS_JS, DURATION_RE.pattern)
+        return texts
+
+    async def _reach_providers(self, step: str, pattern: re.Pattern[str] = ANY_PROVIDER_RE) -> None:
+        """Provider choices show in a panel after the service, or on the next page."""
+        if await self._radio(pattern) is None:
+            await self.forward(step=step)
+
+    async def _radio(self, pattern: re.Pattern[str]) -> Locator | None:
+        radio = self.page.get_by_role("radio", name=pattern)
+        if not await radio.count():
+            radio = self.page.get_by_label(pattern)
+        return await self._first_visible(radio, or_attached=True)
+
+    async def _day_or_date_field(self) -> bool:
+        return await self._first_visible(
+            self.page.locator("input[type=date]").or_(self.page.get_by_role("gridcell"))
+        ) is not None or bool(await self._body_text() and re.search(
+            r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\s+\d{1,2}\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug"
+            r"|Sep|Oct|Nov|Dec)", await self._body_text()))  # fmt: skip
+
+    async def _day(self, day: date) -> Locator | None:
+        """The clickable day: a grid cell under its month's title, or a link naming the day."""
+        month = f"{MONTHS[day.month - 1]} {day.year}"
+        grid = self.page.get_by_role("grid")
+        if await grid.count() and month in await self._body_text():
+            cell = grid.get_by_role("gridcell", name=str(day.day), exact=True)
+            found = await self._first_visible(cell)
+            if found is not None:
+                return found
+        abbr = MONTHS[day.month - 1][:3]
+        named = re.compile(rf"(^|\D){day.day}\s+{abbr}", re.I)
+        return await self._first_visible(
+            self.page.get_by_role("link", name=named).or_(
+                self.page.get_by_role("button", name=named)
+            )
+        )
+
+    async def _fill_contact(self, patient: Patient) -> None:
+        h = self.hints
+        values = ((h.first_name, patient.first_name), (h.last_name, patient.last_name),
+                  (h.phone, patient.phone), (h.email, patient.email),
+                  *h.extra.items())  # fmt: skip
+        for pattern, value in values:
+            box = await self._first_visible(self.page.get_by_label(re.compile(pattern, re.I)))
+            if box is None or await box.get_attribute("type") in ("checkbox", "radio"):
+                continue
+            if await box.input_value() != value:
+                if pattern == h.phone:
+                    await box.evaluate(f"e => e.setAttribute('{SENSITIVE}', '')")
+                await box.fill(value)
+
+    async def _refused(self, step: str) -> None:
+        """The page's complaint about the details typed, as a ConfigError naming it."""
+        errors = self.page.locator("[aria-invalid=true]")
+        alert = await self._first_visible(self.page.get_by_role("alert"))
+        if await errors.count() or (alert is not None and not await self.at_payment()):
+            words = await alert.inner_text() if alert is not None else ""
+            texts = await self.page.locator(".field-error, [id$=-error]").all_inner_texts()
+            why = " ".join([" ".join(words.split()), *texts]).strip() or "invalid details"
+            raise ConfigError(f"step {step}: the clinic refused the patient's details: {why}",
+                              step=step)  # fmt: skip
+
+    def _button_or_link(self, pattern: str) -> Locator:
+        named = re.compile(pattern, re.I)
+        return self.page.get_by_role("link", name=named).or_(
+            self.page.get_by_role("button", name=named)
+        )
+
+    async def _first_visible(
+        self, locator: Locator, *, timeout_ms: int = 0, or_attached: bool = False
+    ) -> Locator | None:
+        """The first visible match (waiting up to `timeout_ms`); with `or_attached`, a hidden
+        radio inside a visible label counts."""
+        if timeout_ms:
+            try:
+                await locator.first.wait_for(state="visible", timeout=timeout_ms)
+            except PlaywrightError:
+                return None
+        for i in range(await locator.count()):
+            item = locator.nth(i)
+            if await item.is_visible():
+                return item
+        if or_attached and await locator.count():
+            return locator.first
+        return None
+
+    async def _body_text(self) -> str:
+        try:
+            return " ".join((await self.page.locator("body").inner_text()).split())
+        except PlaywrightError:
+            return ""
 
     def _not_released(self, message: str, step: str) -> NoReturn:
-        """Raise NotReleased with the instant the page names ("opens on … at midnight")."""
         match = OPENS_ON_RE.search(message)
         opens = None
         if match:
             day = datetime.strptime(match[1], "%d %B %Y").date()
-            opens = datetime.combine(day, datetime.min.time(), self.zone)
+            opens = datetime.combine(day, time(0), self.zone)
         raise NotReleased(f"step {step}: {message}", step=step, opens_at=opens)
 
-    # --- step 4 ---------------------------------------------------------------------------
-    async def fill_contact(self, patient: Patient, *, step: str) -> None:
-        """Type the patient's details and continue to payment; the site's field errors if any."""
-        fields = {
-            "#first_name": patient.first_name,
-            "#last_name": patient.last_name,
-            "#phone": patient.phone,
-            "#email": patient.email,
-        }
-        for selector, value in fields.items():
-            field = await require(self.page, selector, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)
-            await field.fill(value)  # the widget does not watch keystrokes here
-        await self._continue(step=step)
-        errors = await self.page.locator(FIELD_ERROR).all_inner_texts()
-        if errors:
-            raise ConfigError(
-                f"step {step}: the clinic refused the patient's details: {' '.join(errors)}",
-                step=step,
-            )
-
-    # --- step 5 ---------------------------------------------------------------------------
-    async def at_payment(self, step5_url: str, *, step: str) -> Locator | None:
-        """Be on the session's payment step: its "Book Appointment" button, or None when the
-        session is already paid (the site then shows its confirmation, never the form)."""
-        here = self.page.url == step5_url and await self.page.locator(PAY_BUTTON).is_visible()
-        if not here:  # another page, or the step re-rendered with an error and no form
-            await self.open(step5_url, step=step)
-        if "/confirmation" in self.page.url:
-            return None
-        return await require(self.page, PAY_BUTTON, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)
-
-    async def type_card(self, card: CardEntry, *, step: str) -> None:
-        """Type the card one key at a time, only into the payment form's own fields."""
-        form = self.page.locator("#payment-form")
-        for selector, value in (("#card_number", card.number), ("#expiry", card.expiry),
-                                ("#cvv", card.cvv)):  # fmt: skip
-            field = await require(form, selector, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)
-            await field.fill("")
-            await type_like_human(field, value, mean_delay_ms=self.typing_delay_ms)
-
-    async def pay(self, button: Locator, *, step: str) -> Booked:
-        """Click "Book Appointment" and read the outcome the page shows."""
-        await self._submit(button, step=step)
-        outcome = await require(self.page, PAY_OUTCOME, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)
-        if "/confirmation" in self.page.url:
-            return await self.confirmation(step=step)
-        await self._alive(step)
-        field_errors = await self.page.locator(FIELD_ERROR).all_inner_texts()
-        if field_errors:  # the site's checks of the card fields: retrying cannot help
-            raise PaymentDeclined(" ".join(field_errors), step=step)
-        reason = await _headline(outcome)
-        if await outcome.evaluate("e => e.classList.contains('slot-unavailable')"):
-            raise SlotTaken(f"step {step}: {reason}", step=step)
-        raise PaymentDeclined(reason, step=step)
-
-    async def confirmation(self, *, step: str) -> Booked:
-        """What the confirmation page says: reference, provider and price."""
-        ref = await require(
-            self.page, ".confirmation-number", step=step, timeout_ms=ELEMENT_TIMEOUT_MS
-        )
-        provider = await _text(self.page.locator(".summary-provider"))
-        return Booked(
-            reference=await _text(ref),
-            provider=provider.split(",")[0].strip(),  # "Brandi, Nurse Injector"
-            price=await _text(self.page.locator(".summary-price")),
-            url=self.page.url,
+    def _changed(self, step: str, what: str) -> NoReturn:
+        raise SiteChanged(
+            f"step {step}: expected {what} is not on the page", step=step, selector=what
         )
 
-    async def is_confirmed(self, session_url: str, *, step: str) -> Booked | None:
-        """The booking a session made, if it was paid (a completed session shows it)."""
-        await goto(self.page, f"{session_url}/confirmation", step=step)
-        if "/confirmation" not in self.page.url or await self.page.locator(GONE_PAGE).count():
-            return None
-        return await self.confirmation(step=step)
 
-    # --- plumbing -------------------------------------------------------------------------
-    async def _rows(
-        self, selector: str, fields: dict[str, str], *, step: str, required: bool = True
-    ) -> list[dict[str, str]]:
-        """One dict per element matching `selector`, read in one round trip: each field is an
-        attribute ("@name") or the text of a child element (a CSS selector)."""
-        if required:
-            await require(self.page, selector, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)
-        rows = await self.page.locator(selector).evaluate_all(READ_ROWS_JS, fields)
-        for row in rows:
-            for name, value in row.items():
-                if value is None:
-                    where = f"{selector} {fields[name]}"
-                    raise SiteChanged(
-                        f"step {step}: expected {where!r} is missing", step=step, selector=where
-                    )
-        return [{k: " ".join(v.split()) for k, v in row.items()} for row in rows]
+def _time_pattern(at: time) -> re.Pattern[str]:
+    """ "2:30 PM", "2:30pm", "02:30 p.m." or "14:30" for 14:30."""
+    h12 = at.hour % 12 or 12
+    half = "a" if at.hour < 12 else "p"
+    return re.compile(
+        rf"^\s*(0?{h12}[:.]{at.minute:02d}\s*{half}\.?m\.?|0?{at.hour}[:.]{at.minute:02d})\s*$",
+        re.I,
+    )
 
-    async def _choose(self, option: str, *, step: str) -> None:
-        await (await require(self.page, option, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)).click()
-        await self._continue(step=step)
 
-    async def _continue(self, *, step: str) -> None:
-        button = await require(self.page, CONTINUE, step=step, timeout_ms=ELEMENT_TIMEOUT_MS)
-        await self._submit(button, step=step)
+def _parse_time(text: str) -> time | None:
+    match = re.match(r"^\s*(\d{1,2})[:.](\d{2})\s*([ap])?", text, re.I)
+    if match is None:
+        return None
+    hour, minute = int(match[1]), int(match[2])
+    if match[3]:
+        hour = hour % 12 + (12 if match[3].lower() == "p" else 0)
+    return time(hour, minute) if hour < 24 and minute < 60 else None
 
-    async def _submit(self, button: Locator, *, step: str) -> None:
-        """Click a button that posts the step's form and wait for the next page."""
+
+async def read_pages(url: str, zone: ZoneInfo, hints: Hints) -> Catalogue:
+    """What a clinic without data offers, read from its pages in a browser of its own."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**launch_options())  # type: ignore[arg-type]
         try:
-            async with self.page.expect_navigation() as navigation:
-                await button.click()
-            response = await navigation.value
-        except PlaywrightError as exc:  # timeouts included: the site did not answer
-            why = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
-            raise Transient(f"step {step}: the form was not answered ({why})", step=step) from None
-        if response is not None and response.status >= 500:
-            raise Transient(f"step {step}: the site answered {response.status}", step=step)
-        await self._alive(step)
-
-    async def _alive(self, step: str) -> None:
-        """A "Session Expired" or "not found" page: the held time is released."""
-        gone = self.page.locator(GONE_PAGE)
-        if await gone.count():
-            raise SlotTaken(f"step {step}: {await _headline(gone)}", step=step)
+            widget = Widget(await browser.new_page(), url, zone, typing_delay_ms=0, hints=hints)
+            await widget.open(step="offered")
+            catalogue = await widget.catalogue(step="offered")
+            services = []
+            for service in catalogue.services:
+                await widget.open(step="offered")
+                providers = await widget.providers(service, step="offered")
+                services.append(dataclasses.replace(service, providers=providers))
+            return dataclasses.replace(catalogue, services=tuple(services))
+        finally:
+            await browser.close()
 
 
-async def _text(locator: Locator) -> str:
-    return " ".join((await locator.first.inner_text()).split())
-
-
-async def _headline(box: Locator) -> str:
-    """A message box as the site words it, "Heading: first paragraph", without its buttons:
-    "Payment Failed: Card Declined. Your card was declined. …"."""
-    heading = box.locator("h1, h2")
-    para = box.locator("p")
-    parts = [await _text(loc) for loc in (heading, para) if await loc.count()]
-    return ": ".join(parts) or await _text(box)
+def sensitive_selectors() -> Sequence[str]:
+    return (f"[{SENSITIVE}]", "input[type=tel]")

@@ -1,9 +1,11 @@
 """Estelle Manor's members' site in Chromium: the one module of this adapter that drives a page.
 
-The real site sent anyone who opened a booking page by URL back to its home page, so booking
-pages are only ever reached by clicking from home, with a typed date and short human pauses.
-Only home and the login page are opened by URL. Methods return what the page shows, as text;
-the adapter turns it into the engine's values.
+The contract is ../shared/sites/estelle.md (docs/sites/estelle.md lists what is required and
+what is only used when present). Elements are found by the ids and texts the notes give, then
+by role and visible text; never by classes or structure the notes do not give. After a click
+the next documented element or text is awaited, whether the click loaded a page, opened a panel
+or a dialog. Only home and the login page are opened by URL (the site bounced direct URLs).
+Methods return what the page shows, as text; the adapter turns it into the engine's values.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ import asyncio
 import functools
 import json
 import random
-from collections.abc import Awaitable, Callable
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
+from weakref import WeakKeyDictionary
 
-from autobook.sites.base import AuthFailed, SiteChanged, SlotTaken, Transient
-from autobook.sites.estelle.parse import message_error
-from autobook.sites.web import goto, require, type_like_human
+from autobook.sites.base import AuthFailed, PaymentUnknown, SiteChanged, SlotTaken, Transient
+from autobook.sites.estelle import parse
+from autobook.sites.web import goto, type_like_human
 
 if TYPE_CHECKING:
     from playwright.async_api import Locator, Page
@@ -29,20 +34,16 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
+# --- documented in the notes: required ----------------------------------------------------------
 LOGIN_PATH = "/page/login"
 EMAIL, PASSWORD, SUBMIT = "input[name=email]", "input[name=password]", "input[type=submit]"
-LOGIN_ERROR = "#login-error"
-COOKIE_ACCEPT = "#cookie-accept"
 BOOK_NOW = "#book-now-button"
-PADEL = "a:has-text('Padel Courts')"
-MONTH = "a.btn-month:text-is('{}')"
-ONE_HOUR = "a.btn-service"  # "BOOK - 1Hr": any date, when the month has no button
+PADEL = "Padel Courts"
+ONE_HOUR = "BOOK - 1Hr"  # any date, when the month has no button
 DATE_INPUT = "#from_date"
-APPLY = "#btnApply"
-LOADING = "#availability .loading"
-LOAD_ERROR = "#availability .alert-danger"
-DAY_MESSAGE = "#availability-message"
+APPLY, APPLY_TEXT = "#btnApply", "Show Availability"
 CARD = "div.cardBtn-bd"
 CARD_PARTS = {
     "start": "span.slot_start",
@@ -50,24 +51,39 @@ CARD_PARTS = {
     "booked": "span.totalBooked",
     "total": "span.totalSlots",
 }
-CONFIRM = "#btnConfirm"
-BOOKING_ERROR = "#booking-error"
+# --- not documented: used when present, each with a fallback --------------------------------------
+CONFIRM_GUESSES = ("#btnConfirm", ".btn-confirm")  # the public bot's own guesses
+CONFIRM_NAME = re.compile(r"\bconfirm\b", re.I)
+LOGOUT_NAME = re.compile(r"\b(log ?out|sign ?out)\b", re.I)
+LOGIN_NAME = re.compile(r"^\s*(member )?(log ?in|sign ?in)\s*$", re.I)
+MY_BOOKINGS_NAME = re.compile(r"\bmy bookings?\b", re.I)
 REFERENCE = "#booking-reference"
-SUMMARY_ROWS = "table.summary tr"
-MY_BOOKINGS_LINK = "a:has-text('My Bookings')"
-MY_BOOKINGS = "#my-bookings"
-BOOKING_ROW = "#my-bookings tr.booking-row"
-NO_BOOKINGS_TEXT = "no bookings"
+COOKIE_ACCEPT = "#cookie-accept"
+ALERTS = "[role=alert], [role=alertdialog], .alert, .error, #booking-error"
+ROWS = "tr, [role=row], li"
+NO_BOOKINGS = ("no bookings", "no upcoming", "not have any")
 
 MONTHS = ("JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST")
 MONTHS += ("SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER")
 GLANCE = 5  # a pause before a click lasts about this many keystrokes: a person reads first
-CONTENT_TIMEOUT_MS = 3_000  # the cards are in the page once loading ended; don't wait long
+FIND_TIMEOUT_MS = 10_000  # the next documented element, after a click
+SIGN_TIMEOUT_MS = 3_000  # a log-in or log-out control on a page that has loaded
+LOGIN_WAIT_S = 15.0  # the site's answer to the login form
+CONTENT_WAIT_S = 5.0  # cards, or a note instead, once Show Availability fetched
+CONFIRM_WAIT_S = 20.0  # the site's answer to Confirm
+POLL_S = 0.1
 
 # One evaluate per list instead of one round trip per cell; a missing part comes back null.
-READ_CARDS_JS = """(els, parts) => els.map(e => Object.fromEntries(Object.entries(parts).map(
-    ([k, s]) => { const n = e.querySelector(s); return [k, n ? n.textContent.trim() : null]; })))"""
-READ_ROWS_JS = """rows => rows.map(r => [...r.children].map(c => c.textContent.trim()))"""
+READ_CARD_JS = """(e, parts) => Object.fromEntries(Object.entries(parts).map(
+    ([k, s]) => { const n = e.querySelector(s); return [k, n ? n.textContent.trim() : null]; }))"""
+READ_CARDS_JS = f"(els, parts) => els.map(e => ({READ_CARD_JS})(e, parts))"
+# The notes: "value set by script plus a bubbling change event" (the field may be read-only).
+SET_DATE_JS = """(el, value) => { el.value = value;
+    for (const kind of ["input", "change"]) el.dispatchEvent(new Event(kind, {bubbles: true})); }"""
+NEXT_PAINT_JS = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
+
+# The last page load's HTTP status per tab: a 5xx mid-funnel is the site's trouble, not a change.
+_DOC_STATUS: WeakKeyDictionary[Page, int] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -86,7 +102,7 @@ class SlotCard:
 
 @dataclass(frozen=True)
 class DayView:
-    """What "Show Availability" gave for a date: the cards, or the site's note instead."""
+    """What "Show Availability" gave for a date: the cards, or the page's words instead."""
 
     cards: list[SlotCard]
     message: str = ""
@@ -94,10 +110,11 @@ class DayView:
 
 @dataclass(frozen=True)
 class Receipt:
-    """The confirmation page: the reference and its summary table (label → text)."""
+    """What the site showed after the booking went through: its whole text, its reference
+    (when it shows one) and its address."""
 
-    reference: str
-    summary: dict[str, str]
+    text: str
+    reference: str | None
     url: str
 
 
@@ -127,6 +144,9 @@ class EstellePage:
         self.page = page
         self.base_url = base_url.rstrip("/")
         self.delay_ms = typing_delay_ms
+        if page not in _DOC_STATUS:
+            _DOC_STATUS[page] = 0
+            page.on("response", functools.partial(_note_document, page))
 
     @classmethod
     async def working(cls, ctx: AdapterContext) -> EstellePage:
@@ -148,31 +168,72 @@ class EstellePage:
 
     # --- session -----------------------------------------------------------------------------
     @guarded("login")
-    async def open_home(self) -> bool:
-        """Open the home page; True when the session is a member's (not sent to log in)."""
+    async def open_home(self) -> None:
         await goto(self.page, f"{self.base_url}/", step="login")
-        member = self._path() != LOGIN_PATH
-        if member:
-            await self._accept_cookies()
-        return member
+        await self._accept_cookies()
+
+    @guarded("login")
+    async def signed_in(self) -> bool | None:
+        """True when the page shows a log-out control, False when it shows a login form or a
+        log-in control, None when it shows neither (a page that cannot tell)."""
+        out = self._named(LOGOUT_NAME)
+        login = [self.page.locator(PASSWORD), *self._named(LOGIN_NAME)]
+        seen = await self._first_visible([*out, *login], SIGN_TIMEOUT_MS)
+        if seen is None:
+            return None
+        return await self._first_visible(out, 0) is not None
 
     @guarded("login")
     async def log_in(self, login: str, password: str) -> None:
+        """Fill the documented form; AuthFailed when the site keeps or re-shows it."""
         step = "login"
-        if self._path() != LOGIN_PATH:
+        if not await self.page.locator(PASSWORD).is_visible():
             await goto(self.page, f"{self.base_url}{LOGIN_PATH}", step=step)
+            form = await self._first_visible([self.page.locator(PASSWORD)], SIGN_TIMEOUT_MS)
+            if form is None and self._path() != LOGIN_PATH and await self.signed_in() is not False:
+                return  # the site sent a member away from its login page
         for selector, value in ((EMAIL, login), (PASSWORD, password)):
-            field = await require(self.page, selector, step=step)
-            await field.fill("")  # the site keeps the email after a failed try
+            field = await self._find(step, selector, [self.page.locator(selector)])
+            await field.fill("")  # a site may keep the email after a failed try
             await type_like_human(field, value, mean_delay_ms=self.delay_ms)
-        await self._follow(await require(self.page, SUBMIT, step=step), step, bounced_ok=True)
-        error = self.page.locator(LOGIN_ERROR)
-        if await error.count():
-            text = (await error.first.inner_text()).strip()
-            raise AuthFailed(f"step {step}: the site says: {text}", step=step)
-        if self._path() == LOGIN_PATH:
-            raise Transient(f"step {step}: the site did not keep the new session", step=step)
+        submit = await self._find(step, SUBMIT, [self.page.locator(SUBMIT)])
+        loads = [0]
+
+        def loaded(frame: Any) -> None:
+            loads[0] += frame == self.page.main_frame
+
+        self.page.on("framenavigated", loaded)
+        try:
+            await submit.click()
+            await self._login_answer(step, lambda: loads[0])
+        finally:
+            self.page.remove_listener("framenavigated", loaded)
         await self._accept_cookies()
+
+    async def _login_answer(self, step: str, loads: Callable[[], int]) -> None:
+        """Wait until the site leaves its login page (the notes' test of success), refuses in
+        words, or loads its login page again; then look for a signed-in page."""
+
+        async def look() -> bool | None:
+            if self._path() != LOGIN_PATH:
+                return True
+            refusal = await self._alert_text(parse.says_refused)
+            if refusal:
+                raise AuthFailed(f"step {step}: the site says: {refusal}", step=step)
+            if loads() and await self._settled():
+                self._raise_if_server_error(step)
+                if await self._visible(PASSWORD):
+                    message = f"step {step}: the site showed its login form again"
+                    raise AuthFailed(message, step=step)
+            return None
+
+        if await self._poll(LOGIN_WAIT_S, look) is None:
+            self._raise_if_server_error(step)
+            raise AuthFailed(f"step {step}: the site kept its login page", step=step)
+        await self._settled()
+        self._raise_if_server_error(step)
+        if await self.signed_in() is False:
+            raise AuthFailed(f"step {step}: the site still asks to log in", step=step)
 
     @guarded("login")
     async def saved_state(self) -> str:
@@ -202,148 +263,363 @@ class EstellePage:
     async def walk_to_dates(self, day: date) -> None:
         """From home: Book Now → Padel Courts → the month's button (or "BOOK - 1Hr")."""
         step = "availability"
-        await self._click(BOOK_NOW, step)
-        await self._click(PADEL, step)
-        month = MONTH.format(MONTHS[day.month - 1])
-        await self._click(month if await self.page.locator(month).count() else ONE_HOUR, step)
+        await self._click(await self._find(step, BOOK_NOW, [self.page.locator(BOOK_NOW)]))
+        # Book Now may open a panel on home itself: no bounce check while still at home.
+        await self._click(await self._find(step, PADEL, self._named(PADEL), home_ok=True))
+        month = MONTHS[day.month - 1]
+        way = f"{month!r} or {ONE_HOUR!r}"
+        await self._click(
+            await self._find(step, way, [*self._named(month), *self._named(ONE_HOUR)])
+        )
+        await self._find(step, DATE_INPUT, [self.page.locator(DATE_INPUT)], state="attached")
 
     @guarded("availability")
     async def on_dates(self) -> bool:
         """True when this tab shows the date field and Show Availability (a repeat check is
         then one more click, as a person polling for a free court does)."""
-        if self._path() == LOGIN_PATH:
+        if self._path() == LOGIN_PATH or not await self.page.locator(DATE_INPUT).count():
             return False
-        return (
-            await self.page.locator(DATE_INPUT).is_visible()
-            and await self.page.locator(APPLY).is_visible()
-        )
+        return await self._first_visible(self._apply(), 0) is not None
 
     @guarded("availability")
     async def show_day(self, day: date) -> DayView:
-        """Type the date (unless it is already there) and press Show Availability."""
+        """Set the date as the notes say (script plus a change event) and press Show
+        Availability; the cards, or the page's words when it shows none."""
         step = "availability"
-        field = await require(self.page, DATE_INPUT, step=step)
+        field = await self._find(
+            step, DATE_INPUT, [self.page.locator(DATE_INPUT)], state="attached"
+        )
         wanted = day.strftime("%d/%m/%Y")
         if await field.input_value() != wanted:
-            await field.click()
-            await field.press("Control+a")
-            await field.press("Backspace")
-            await type_like_human(field, wanted, mean_delay_ms=self.delay_ms)
-            await field.press("Escape")  # close the date picker, as a person does
+            await field.evaluate(SET_DATE_JS, wanted)
+            if await field.input_value() != wanted:
+                message = f"step {step}: the date field {DATE_INPUT!r} did not keep {wanted}"
+                raise SiteChanged(message, step=step, selector=DATE_INPUT)
+        apply = await self._find(step, f"{APPLY!r} ({APPLY_TEXT!r})", self._apply())
         await self._glance()
-        await (await require(self.page, APPLY, step=step)).click()
+        await self._click_and_fetch(apply)
         return await self._day_view(step)
 
     @guarded("hold")
-    async def pick(self, start: str, court: str) -> dict[str, str]:
-        """Click the card of `court` at `start`, landing on a confirm page ready to confirm;
-        its summary table (label → text)."""
+    async def pick(self, start: str, court: str, check: Callable[[SlotCard], None]) -> bool:
+        """Click the card of `court` at `start` once `check` accepts what that very card shows.
+        True when the site then asks to confirm; False when the click itself booked (the
+        notes' engine checks for a confirmation right after the card click)."""
         step = "hold"
         cards = await self.cards(step)
         index = next((i for i, c in enumerate(cards) if (c.start, c.court) == (start, court)), None)
         if index is None:
             raise SlotTaken(f"step {step}: {court} at {start} is no longer listed", step=step)
-        if cards[index].full:
+        card = self.page.locator(CARD).nth(index)
+        shown = _card(await card.evaluate(READ_CARD_JS, CARD_PARTS), step)
+        if shown.full:
             raise SlotTaken(f"step {step}: {court} at {start} is fully booked", step=step)
+        check(shown)  # read back from the card about to be clicked: refuse another slot
         await self._glance()
-        await self._follow(self.page.locator(CARD).nth(index), step)
-        await self._site_message(step)
-        await require(self.page, CONFIRM, step=step)
-        return await self._summary()
+        before = await self._before()
+        await card.click()
+        return await self._after_pick(step, before)
+
+    @guarded("hold")
+    async def confirm_summary(self) -> str:
+        """The text around the confirm control (its dialog, or the page)."""
+        return await self._scope_text()
 
     @guarded("checkout")
     async def ready_to_confirm(self, url: str) -> bool:
-        """True when this tab shows the confirm page `url` with its button (after a hold)."""
-        if self.page.url != url or await self.page.locator(BOOKING_ERROR).count():
+        """True when this tab still shows the confirm control of the hold made at `url`."""
+        if self.page.url != url or await self._alert_text(_is_known):
             return False
-        return await self.page.locator(CONFIRM).is_visible()
+        return await self._first_visible(self._confirm_controls(), 0) is not None
 
     @guarded("checkout")
     async def confirm(self, *, read_s: float = 0.0) -> Receipt:
-        """Press Confirm Booking, after reading the page `read_s` longer than a glance, and
-        read the confirmation page."""
+        """Press the confirm control, after reading the page `read_s` longer than a glance,
+        and wait for the site's answer: a confirmation, or one of its known messages."""
         step = "checkout"
-        button = await require(self.page, CONFIRM, step=step)
+        button = await self._find(step, "a Confirm button", self._confirm_controls())
         await asyncio.sleep(read_s)
         await self._glance()
-        await self._follow(button, step)
-        await self._site_message(step)
-        reference = await require(self.page, REFERENCE, step=step)
-        text = (await reference.inner_text()).strip()
-        return Receipt(text, await self._summary(), self.page.url)
+        before = await self._before()
+        await button.click()
+
+        async def look() -> Receipt | None:
+            receipt = await self._receipt(before)
+            if receipt is None:
+                await self._raise_known_message(step, before)
+            return receipt
+
+        receipt = await self._poll(CONFIRM_WAIT_S, look)
+        if receipt is not None:
+            return receipt
+        # Money is final: a page that says nothing (or a server error) may still have booked.
+        status = _DOC_STATUS.get(self.page, 0)
+        said = (
+            f"the site answered {status}"
+            if status >= 500
+            else "the site showed neither a confirmation nor a message autobook knows"
+        )
+        raise PaymentUnknown(f"step {step}: after Confirm {said}", step=step)
+
+    async def receipt_now(self) -> Receipt | None:
+        return await self._receipt(("", ""))
 
     @guarded("bookings")
-    async def my_bookings(self) -> list[list[str]]:
-        """From home: My Bookings → one list of cell texts per row (reference, court, date,
-        time, status); empty when the site says there are none."""
+    async def my_bookings(self) -> list[str] | None:
+        """From home: My Bookings → the text of each listed row; None when the site shows no
+        My Bookings control (the notes promise none)."""
         step = "bookings"
-        await self._click(MY_BOOKINGS_LINK, step)
-        if not await self.page.locator(MY_BOOKINGS).count():
-            if NO_BOOKINGS_TEXT in (await self.page.locator("main").inner_text()).casefold():
-                return []
-            await require(self.page, MY_BOOKINGS, step=step, timeout_ms=CONTENT_TIMEOUT_MS)
-        rows: list[list[str]] = await self.page.locator(BOOKING_ROW).evaluate_all(READ_ROWS_JS)
-        return rows
+        link = await self._first_visible(self._named(MY_BOOKINGS_NAME), SIGN_TIMEOUT_MS)
+        if link is None:
+            return None
+        await self._click_and_fetch(link)
+
+        async def look() -> list[str] | None:
+            rows: list[str] = await self.page.locator(ROWS).evaluate_all(
+                "els => els.map(e => e.innerText)"
+            )
+            dated = [r for r in rows if parse.find_date(r) is not None]
+            if dated:
+                return dated
+            body = (await self._body_text()).casefold()
+            return [] if any(words in body for words in NO_BOOKINGS) else None
+
+        listed = await self._poll(CONTENT_WAIT_S, look)
+        if listed is not None:
+            return listed
+        self._raise_if_bounced(step)
+        return []  # a page listing nothing autobook can read: nothing it can tell about
 
     async def cards(self, step: str) -> list[SlotCard]:
-        await require(self.page, CARD, step=step, timeout_ms=CONTENT_TIMEOUT_MS)
         raw = await self.page.locator(CARD).evaluate_all(READ_CARDS_JS, CARD_PARTS)
         return [_card(item, step) for item in raw]
 
-    # --- helpers ---------------------------------------------------------------------------
-    async def _summary(self) -> dict[str, str]:
-        rows = await self.page.locator(SUMMARY_ROWS).evaluate_all(READ_ROWS_JS)
-        return {row[0]: row[1] for row in rows if len(row) == 2}
-
+    # --- waiting for what the contract names -------------------------------------------------
     async def _day_view(self, step: str) -> DayView:
-        await self.page.locator(LOADING).wait_for(state="detached")
-        self._check_bounced(step)
-        if await self.page.locator(LOAD_ERROR).count():
-            raise Transient(f"step {step}: the site could not load availability", step=step)
-        message = self.page.locator(DAY_MESSAGE)
-        if await message.count():
-            return DayView([], (await message.inner_text()).strip())
-        try:
-            return DayView(await self.cards(step))
-        except SiteChanged:
-            self._check_bounced(step)  # a late redirect home is not a redesign
-            raise
+        """The cards once some are shown, or the page's words when a known note shows up."""
 
-    async def _click(self, selector: str, step: str) -> None:
-        target = await require(self.page, selector, step=step)
-        await self._glance()
-        await self._follow(target, step)
+        async def look() -> DayView | None:
+            if await self.page.locator(CARD).count():
+                await self.page.evaluate(NEXT_PAINT_JS)  # let the list finish drawing
+                return DayView(await self.cards(step))
+            body = await self._body_text()
+            if parse.day_message(body) != "unknown":
+                return DayView([], _sentence(body, parse.day_message))
+            return None
 
-    async def _follow(self, target: Locator, step: str, *, bounced_ok: bool = False) -> None:
-        """Click something that loads a page; a 5xx, a timeout or a bounce is transient."""
+        view = await self._poll(CONTENT_WAIT_S, look)
+        if view is not None:
+            return view
+        self._raise_if_bounced(step)
+        note = await self._alert_text(lambda _: True)
+        return DayView([], note)  # no cards and no known note: the adapter decides
+
+    async def _after_pick(self, step: str, before: tuple[str, str]) -> bool:
+        """After a card click: the confirm control (True), a confirmation (False), or a known
+        message, in place or on a new page."""
+
+        async def look() -> bool | None:
+            await self._raise_known_message(step, before)
+            if await self._first_visible(self._confirm_controls(), 0) is not None:
+                return True
+            return False if await self._receipt(before) is not None else None
+
+        asks = await self._poll(FIND_TIMEOUT_MS / 1000, look)
+        if asks is not None:
+            return asks
+        self._raise_if_bounced(step)
+        message = f"step {step}: no Confirm button after the card click"
+        raise SiteChanged(message, step=step, selector=" / ".join(CONFIRM_GUESSES))
+
+    async def _poll(self, seconds: float, look: Callable[[], Awaitable[T | None]]) -> T | None:
+        """What `look` finds, asking again until it finds something or `seconds` pass; a page
+        torn down mid-look by a navigation is looked at again, not an error."""
+        from playwright.async_api import Error as PlaywrightError
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                found = await look()
+            except PlaywrightError:
+                found = None
+            if found is not None:
+                return found
+            await asyncio.sleep(POLL_S)
+        return None
+
+    async def _before(self) -> tuple[str, str]:
+        """The page's address and text before a click, to tell what the click changed."""
+        return self.page.url, await self._scope_text()
+
+    async def _receipt(self, before: tuple[str, str]) -> Receipt | None:
+        """The confirmation, when the page shows one: the notes' words ("confirmed", "thank
+        you", "confirmation") in lines new since `before`, or a new address saying so; with no
+        confirm control left to press and no slot cards."""
+        if await self._first_visible(self._confirm_controls(), 0) is not None:
+            return None
+        in_dialog = await self.page.get_by_role("dialog").filter(visible=True).count()
+        if not in_dialog and await self.page.locator(CARD).filter(visible=True).count():
+            return None  # still the cards page: its words are not an answer
+        url, text = self.page.url, await self._scope_text()
+        new_text = "\n".join(await self._new_lines(before))
+        path = self._path().casefold() if url != before[0] else ""
+        if not (parse.says_confirmed(new_text) or "confirmation" in path or "success" in path):
+            return None
+        reference = None
+        if await self._visible(REFERENCE):
+            reference = (await self.page.locator(REFERENCE).first.inner_text()).strip()
+        return Receipt(text, reference or parse.reference_in(text), self.page.url)
+
+    async def _raise_known_message(self, step: str, before: tuple[str, str]) -> None:
+        """Raise the engine's error for a known message of the site, in an alert or in the
+        words the click brought."""
+        text = await self._alert_text(_is_known)
+        if not text:
+            text = next((t for t in (await self._new_lines(before)) if _is_known(t)), "")
+        error = parse.known_message(text, step=step) if text else None
+        if error is not None:
+            raise error
+
+    async def _new_lines(self, before: tuple[str, str]) -> list[str]:
+        """The lines of the page (or its open dialog) that were not there `before`."""
+        old = set(before[1].splitlines())
+        return [line for line in (await self._scope_text()).splitlines() if line not in old]
+
+    # --- finding -------------------------------------------------------------------------------
+    def _named(self, name: str | re.Pattern[str]) -> list[Locator]:
+        """A link, then a button, then any element with this visible text."""
+        exact = isinstance(name, str)
+        return [
+            self.page.get_by_role("link", name=name, exact=exact),
+            self.page.get_by_role("button", name=name, exact=exact),
+            self.page.get_by_text(name, exact=exact),
+        ]
+
+    def _apply(self) -> list[Locator]:
+        return [self.page.locator(APPLY), *self._named(APPLY_TEXT)]
+
+    def _confirm_controls(self) -> list[Locator]:
+        """The bot's guessed ids, then a button or link named Confirm, inside an open dialog
+        first; never Book Now."""
+        scopes = [self.page.get_by_role("dialog"), self.page]
+        found = [self.page.locator(guess) for guess in CONFIRM_GUESSES]
+        for scope in scopes:
+            for role in ("button", "link"):
+                named = scope.get_by_role(role, name=CONFIRM_NAME)  # type: ignore[arg-type]
+                found.append(named.and_(self.page.locator(f":not({BOOK_NOW})")))
+        return found
+
+    async def _find(
+        self,
+        step: str,
+        what: str,
+        candidates: Sequence[Locator],
+        *,
+        state: str = "visible",
+        home_ok: bool = False,
+    ) -> Locator:
+        """The first candidate shown; else a bounce, a server error, or SiteChanged naming
+        `what`."""
+        if state == "attached":
+            from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+            try:
+                await candidates[0].first.wait_for(state="attached", timeout=FIND_TIMEOUT_MS)
+                return candidates[0].first
+            except PlaywrightTimeout:
+                found = None
+        else:
+            found = await self._first_visible(candidates, FIND_TIMEOUT_MS)
+        if found is None:
+            self._raise_if_bounced(step, home_ok=home_ok)
+            raise SiteChanged(f"step {step}: expected {what} is missing", step=step, selector=what)
+        return found
+
+    async def _first_visible(
+        self, candidates: Sequence[Locator], timeout_ms: int
+    ) -> Locator | None:
+        """The first of `candidates`, in order, that is visible, waiting up to `timeout_ms`."""
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        any_of = candidates[0]
+        for other in candidates[1:]:
+            any_of = any_of.or_(other)
+        if timeout_ms:
+            try:
+                await any_of.filter(visible=True).first.wait_for(timeout=timeout_ms)
+            except PlaywrightTimeout:
+                return None
+        for candidate in candidates:
+            shown = candidate.filter(visible=True)
+            if await shown.count():
+                return shown.first
+        return None
+
+    async def _visible(self, selector: str) -> bool:
+        return await self.page.locator(selector).filter(visible=True).count() > 0
+
+    async def _alert_text(self, wanted: Callable[[str], bool]) -> str:
+        """The text of the first visible alert-like element that `wanted` accepts, or ""."""
+        texts: list[str] = await self.page.locator(ALERTS).filter(visible=True).all_inner_texts()
+        return next((t.strip() for t in texts if t.strip() and wanted(t)), "")
+
+    async def _scope_text(self) -> str:
+        dialog = self.page.get_by_role("dialog").filter(visible=True)
+        if await dialog.count():
+            return str(await dialog.first.inner_text())
+        return await self._body_text()
+
+    async def _body_text(self) -> str:
         from playwright.async_api import Error as PlaywrightError
 
         try:
-            async with self.page.expect_navigation() as navigation:
-                await target.click()
-            response = await navigation.value
-        except PlaywrightError as exc:
-            message = f"step {step}: the page did not load ({_first_line(exc)})"
-            raise Transient(message, step=step) from None
-        if response is not None and response.status >= 500:
-            raise Transient(f"step {step}: the site answered {response.status}", step=step)
-        if not bounced_ok:
-            self._check_bounced(step)
+            return str(await self.page.locator("body").inner_text(timeout=2_000))
+        except PlaywrightError:  # mid-navigation: nothing to read yet
+            return ""
 
-    def _check_bounced(self, step: str) -> None:
-        """Being sent home or to the login page mid-funnel is the site's session or bot check."""
+    # --- clicking ------------------------------------------------------------------------------
+    async def _click(self, target: Locator) -> None:
+        await self._glance()
+        await target.click()
+
+    async def _click_and_fetch(self, target: Locator) -> None:
+        """Click, and wait for the page or the data the click asks for, if it asks for any."""
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        kinds = ("document", "fetch", "xhr")
+        try:
+            async with self.page.expect_request_finished(
+                lambda r: r.resource_type in kinds, timeout=FIND_TIMEOUT_MS
+            ):
+                await target.click()
+        except PlaywrightTimeout:
+            pass  # nothing fetched: the page answered from what it had
+        await self._settled()
+
+    async def _settled(self) -> bool:
+        from playwright.async_api import Error as PlaywrightError
+
+        try:
+            await self.page.wait_for_load_state("load", timeout=FIND_TIMEOUT_MS)
+        except PlaywrightError:
+            return False
+        return True
+
+    # --- the site's own answers --------------------------------------------------------------
+    def _raise_if_server_error(self, step: str) -> None:
+        status = _DOC_STATUS.get(self.page, 0)
+        if status >= 500:
+            raise Transient(f"step {step}: the site answered {status}", step=step)
+
+    def _raise_if_bounced(self, step: str, *, home_ok: bool = False) -> None:
+        """Being sent home or to the login page mid-funnel is the site's session or bot
+        check; a 5xx page is its trouble. Neither is a redesign."""
+        self._raise_if_server_error(step)
         path = self._path()
         if path == LOGIN_PATH:
             raise Transient(f"step {step}: the site ended the session", step=step)
-        if path == "/":
+        if path == "/" and not home_ok:
             raise Transient(f"step {step}: the site sent the browser back home", step=step)
-
-    async def _site_message(self, step: str) -> None:
-        """Raise the engine's kind of error for a message the confirm page shows."""
-        error = self.page.locator(BOOKING_ERROR)
-        if await error.count():
-            text = (await error.first.inner_text()).strip()
-            raise message_error(text, step=step, selector=BOOKING_ERROR)
 
     async def _accept_cookies(self) -> None:
         button = self.page.locator(COOKIE_ACCEPT)
@@ -356,6 +632,23 @@ class EstellePage:
 
     def _path(self) -> str:
         return urlparse(self.page.url).path or "/"
+
+    def at_home(self) -> bool:
+        return self._path() == "/"
+
+
+def _note_document(page: Page, response: Any) -> None:
+    if response.request.is_navigation_request() and response.frame == page.main_frame:
+        _DOC_STATUS[page] = response.status
+
+
+def _is_known(text: str) -> bool:
+    return parse.known_message(text, step="") is not None
+
+
+def _sentence(text: str, kind: Callable[[str], str]) -> str:
+    """The line of `text` that carries the note `kind` recognises."""
+    return next((line.strip() for line in text.splitlines() if kind(line) != "unknown"), text)
 
 
 def _card(item: dict[str, str | None], step: str) -> SlotCard:

@@ -7,13 +7,13 @@ only, and the response says the site must be told by hand.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from autobook.db import bookings as repo
 from autobook.domain.statuses import BookingStatus
+from autobook.domain.taskdates import BoundedDate
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.cancel import LOCAL_ONLY, SiteCancel, cancel_on_site
 from autobook.web.deps import RuntimeDep, SessionDep
@@ -30,7 +30,8 @@ def list_bookings(
     session: SessionDep,
     account_id: Annotated[int | None, Query(alias="accountId", ge=1, le=MAX_ID)] = None,
     day: Annotated[
-        date | None, Query(alias="date", description="The slot's local date, YYYY-MM-DD.")
+        BoundedDate | None,
+        Query(alias="date", description="The slot's local date, YYYY-MM-DD (2000–2100)."),
     ] = None,
     status: BookingStatus | None = None,
     location: Annotated[

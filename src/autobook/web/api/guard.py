@@ -1,4 +1,5 @@
-"""Control characters are refused anywhere in an API request, naming the field.
+"""Text that breaks `domain.text`'s rule (control characters, lone surrogates) is refused
+anywhere in an API request, naming the field.
 
 PostgreSQL cannot store NUL in text (the insert would be a 500), and no field of this API has
 a use for control characters; line breaks and tabs stay allowed. Checking every query
@@ -9,26 +10,24 @@ filters that never reach a column (a NUL in `?location=` fails the query itself)
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 
-ALLOWED = frozenset("\r\n\t")
-MESSAGE = "must not contain control characters"
+from autobook.domain.text import text_error
+
 _FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in ALLOWED for ch in text)
+Offence = tuple[tuple[str | int, ...], str]  # where, and what is wrong there
 
 
-def _offenders(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+def _offenders(value: Any, loc: tuple[str | int, ...]) -> Iterator[Offence]:
     if isinstance(value, str):
-        if _has_control(value):
-            yield loc
+        if (why := text_error(value)) is not None:
+            yield loc, why
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _offenders(item, (*loc, str(key)))
@@ -37,13 +36,13 @@ def _offenders(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | i
             yield from _offenders(item, (*loc, index))
 
 
-async def _body_offenders(request: Request) -> list[tuple[str | int, ...]]:
+async def _body_offenders(request: Request) -> list[Offence]:
     """FastAPI has already read and cached the body: reading it here costs no extra I/O."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(_FORMS):
         form = await request.form()
-        return [("body", key) for key, value in form.multi_items()
-                if isinstance(value, str) and _has_control(value)]  # fmt: skip
+        return [found for key, value in form.multi_items() if isinstance(value, str)
+                for found in _offenders(value, ("body", key))]  # fmt: skip
     if "json" not in content_type:
         return []
     try:
@@ -54,9 +53,9 @@ async def _body_offenders(request: Request) -> list[tuple[str | int, ...]]:
 
 
 async def printable_input(request: Request) -> None:
-    locs = [("query", key) for key, value in request.query_params.multi_items()
-            if _has_control(value)]  # fmt: skip
-    locs += await _body_offenders(request)
-    if locs:
-        raise RequestValidationError([{"loc": loc, "msg": MESSAGE, "type": "value_error"}
-                                      for loc in locs])  # fmt: skip
+    found = [offence for key, value in request.query_params.multi_items()
+             for offence in _offenders(value, ("query", key))]  # fmt: skip
+    found += await _body_offenders(request)
+    if found:
+        raise RequestValidationError([{"loc": loc, "msg": why, "type": "value_error"}
+                                      for loc, why in found])  # fmt: skip

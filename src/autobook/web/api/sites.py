@@ -32,7 +32,8 @@ def _release(rule: ReleaseRule) -> ReleasePublic:
 
 def site_public(site: Site, settings: Settings) -> SitePublic:
     try:
-        info = registry.site_info(site)
+        # A clinic's choices come from its page's data (no browser in an API call).
+        info = registry.offered_info(site, settings.site_urls())
     except Exception:  # a broken adapter must not take the other sites' choices down
         log.exception("the %s adapter could not be loaded", site.value)
         return SitePublic.unavailable(site.value, SITE_NAMES[site])

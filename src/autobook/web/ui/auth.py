@@ -12,20 +12,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from autobook.db.auth import (
     MIN_ADMIN_PASSWORD,
     WeakPassword,
     admin_exists,
     authenticate,
+    end_session,
+    end_sessions,
     set_admin_password,
+    start_session,
 )
 from autobook.db.engine import transaction
 from autobook.db.models import AdminUser
-from autobook.web.csrf import CsrfChecked, new_csrf_token
-from autobook.web.deps import RuntimeDep, SessionDep, SettingsDep, password_fingerprint
+from autobook.web.csrf import CsrfChecked
+from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep, SettingsDep
 from autobook.web.errors import error_entry
 from autobook.web.ratelimit import LoginRateLimiter
+from autobook.web.session_cookie import browser_session
 from autobook.web.templating import TEMPLATES
 
 router = APIRouter(include_in_schema=False)
@@ -49,10 +54,9 @@ def _page(
     )
 
 
-def _sign_in(request: Request, user: AdminUser) -> None:
-    request.session.clear()  # a fresh session on sign-in: nothing from before carries over
-    request.session.update(uid=user.id, pw=password_fingerprint(user))
-    new_csrf_token(request)
+def _sign_in(request: Request, session: Session, user: AdminUser) -> None:
+    """A fresh server-side session and cookie: nothing from before sign-in carries over."""
+    browser_session(request).adopt(start_session(session, user.id))
 
 
 def _client_ip(request: Request) -> str:
@@ -97,6 +101,8 @@ def setup(
                 user = set_admin_password(session, username=username, password=password)
             except WeakPassword as exc:
                 errors.append(error_entry("password", str(exc).removeprefix("password: ")))
+            else:
+                _sign_in(request, session, user)
     if errors:
         return _page(
             request,
@@ -106,7 +112,6 @@ def setup(
             username=username,
             min_password=MIN_ADMIN_PASSWORD,
         )
-    _sign_in(request, user)
     return RedirectResponse("/", status_code=303)
 
 
@@ -146,12 +151,22 @@ def login(
         errors = [error_entry(None, "wrong username or password")]
         return _page(request, "login.html", 400, errors=errors, username=username)
     limiter.reset(ip)
-    _sign_in(request, user)
+    _sign_in(request, session, user)
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request) -> Response:
-    request.session.clear()
-    new_csrf_token(request)
+def logout(request: Request, session: SessionDep) -> Response:
+    """Ends this session on the server: the old cookie, replayed, opens nothing."""
+    end_session(session, browser_session(request).sid)
+    browser_session(request).renew()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/logout/everywhere", dependencies=[CsrfChecked])
+def logout_everywhere(request: Request, session: SessionDep, admin: CurrentAdmin) -> Response:
+    """Ends every session of every browser, this one included (as `autobook admin
+    sign-out-everywhere` does)."""
+    end_sessions(session)
+    browser_session(request).renew()
     return RedirectResponse("/login", status_code=303)

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError, field_validator
 
 from autobook.domain.sites import SITE_NAMES, Site
+from autobook.domain.text import check_text
 from autobook.sites import registry
 from autobook.sites.base import SiteInfo
 from autobook.web.errors import error_entry, split_field, validation_entries
@@ -89,16 +90,15 @@ Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class FormModel(BaseModel):
-    """A form as typed (strings, lists of strings). NUL and other control characters are
-    refused here, naming the field: PostgreSQL cannot store NUL in text, and no field of
-    these forms has a use for them (textareas keep their line breaks)."""
+    """A form as typed (strings, lists of strings). Text is held to `domain.text`'s rule here,
+    naming the field, exactly as the API's guard does: control characters are refused
+    (textareas keep their line breaks), everything people write is kept."""
 
     @field_validator("*")
     @classmethod
     def _printable(cls, value: object) -> object:
         texts = value if isinstance(value, list) else [value]
         for text in texts:
-            if isinstance(text, str) and any(ch not in "\r\n\t" and not ch.isprintable()
-                                             for ch in text):  # fmt: skip
-                raise ValueError("must not contain control characters")
+            if isinstance(text, str):
+                check_text(text)
         return value

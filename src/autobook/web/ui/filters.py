@@ -8,6 +8,8 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
+from autobook.domain.taskdates import check_in_range
+from autobook.domain.text import text_error
 from autobook.web.errors import error_entry
 from autobook.web.ui.common import ErrorList
 
@@ -40,9 +42,14 @@ class Filters:
         if not value:
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self._bad(name, "must be a date like 2026-03-15")
+            return None
+        try:
+            return check_in_range(day)
+        except ValueError as exc:
+            self._bad(name, str(exc))
             return None
 
     def ident(self, name: str) -> int | None:
@@ -56,7 +63,7 @@ class Filters:
 
     def text(self, name: str, max_length: int) -> str | None:
         value = self.raw(name)
-        if len(value) > max_length or not value.isprintable():
+        if len(value) > max_length or text_error(value, one_line=True):
             self._bad(name, f"must be at most {max_length} printable characters")
             return None
         return value or None

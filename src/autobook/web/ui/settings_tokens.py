@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from autobook.db.accounts import NotFound
 from autobook.db.auth import create_token, revoke_token
+from autobook.domain.text import text_error
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry
@@ -30,7 +31,7 @@ def new_token(
     name: Annotated[str, Form()] = "",
 ) -> Response:
     name = name.strip()
-    if not name or len(name) > MAX_NAME or not name.isprintable():
+    if not name or len(name) > MAX_NAME or text_error(name, one_line=True):
         errors = [error_entry("name", f"give the token a name of 1 to {MAX_NAME} characters")]
         return settings_page(request, session, runtime, admin, status_code=422, errors=errors)
     token, plaintext = create_token(session, name=name)

@@ -23,6 +23,7 @@ from autobook.domain.tasks import PaymentMethod, Strategy
 from autobook.domain.taskspec import MAX_TIMES, TaskCreate
 from autobook.sites.base import SiteInfo
 from autobook.sites.choices import choice_errors
+from autobook.sites.registry import offered_info
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry
@@ -96,8 +97,10 @@ def _site_errors(spec: TaskCreate, info: SiteInfo | None) -> ErrorList:
     return [error_entry(field, why) for field, why in choice_errors(spec, info)]
 
 
-def _context(session: Session, form: TaskForm) -> dict[str, Any]:
+def _context(session: Session, form: TaskForm, urls: dict[str, str | None]) -> dict[str, Any]:
     info = site_info(form.site)
+    if info is not None:  # a clinic's services and providers come from its page
+        info = offered_info(form.site, urls, browse=True)
     venue = next((v for v in info.venues if v.key == form.venue), None) if info else None
     methods = info.payment_methods if info else tuple(PaymentMethod)
     times = (form.times + [""] * TIME_SLOTS)[:TIME_SLOTS]
@@ -124,9 +127,10 @@ def _page(
     errors: ErrorList | None = None,
 ) -> Response:
     errors = errors or []
+    urls = request.app.state.runtime.settings.site_urls()
     return render(request, "task_new.html", status_code=422 if errors else 200, user=admin,
                   active="new", errors=errors, fe=errors_by_field(errors),
-                  **_context(session, form))  # fmt: skip
+                  **_context(session, form, urls))  # fmt: skip
 
 
 @router.get("/tasks/new")
@@ -141,8 +145,8 @@ def site_fields(
     """The fields that depend on the site and venue, for htmx to swap in."""
     form = TaskForm(site=site if site in {s.value for s in Site} else Site.BETTER.value,
                     venue=venue)  # fmt: skip
-    context = _context(session, form)
-    return render(request, "_task_site_fields.html", fe={}, **context)
+    urls = request.app.state.runtime.settings.site_urls()
+    return render(request, "_task_site_fields.html", fe={}, **_context(session, form, urls))
 
 
 @router.post("/tasks/new", dependencies=[CsrfChecked])

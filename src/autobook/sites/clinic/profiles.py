@@ -1,0 +1,61 @@
+"""Per-clinic settings as data, not code: a clinic whose page words things its own way (a
+label in another language, a consent box to tick, its own GraphQL address) gets a record in a
+TOML file named by `AUTOBOOK_CLINIC_PROFILES`, keyed by the start of its booking URL:
+
+    ["https://app.joinmoxie.com/booking/clinique-lumiere"]
+    first_name = "prénom"          # regular expressions, matched without case
+    forward = "^(suivant|continuer)$"
+    tick = ["j'accepte"]
+    graphql = "https://graphql.example.com/v1/graphql"
+
+Every key of `browser.Hints` may be given; the longest matching URL wins.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autobook.sites.base import ConfigError
+from autobook.sites.clinic.browser import Hints
+
+ENV = "AUTOBOOK_CLINIC_PROFILES"
+
+
+@dataclass(frozen=True)
+class Profile:
+    hints: Hints = field(default_factory=Hints)
+    graphql: str | None = None
+
+
+def profile_for(booking_url: str) -> Profile:
+    path = os.environ.get(ENV)
+    if not path:
+        return Profile()
+    records = load(Path(path))
+    prefixes = sorted((p for p in records if booking_url.startswith(p)), key=len)
+    return records[prefixes[-1]] if prefixes else Profile()
+
+
+def load(path: Path) -> dict[str, Profile]:
+    """Every record of the file; ConfigError naming the file and the bad key."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{ENV}: cannot read {path}: {exc}") from None
+    return {url: _profile(url, values, path) for url, values in raw.items()}
+
+
+def _profile(url: str, values: Any, path: Path) -> Profile:
+    known = {f.name for f in dataclasses.fields(Hints)}
+    if not isinstance(values, dict):
+        raise ConfigError(f"{ENV}: [{url}] in {path} must be a table")
+    unknown = set(values) - known - {"graphql"}
+    if unknown:
+        raise ConfigError(f"{ENV}: [{url}] in {path}: unknown keys {', '.join(sorted(unknown))}")
+    hints = {k: tuple(v) if k == "tick" else v for k, v in values.items() if k in known}
+    return Profile(Hints(**hints), values.get("graphql"))
