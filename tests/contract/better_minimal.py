@@ -71,6 +71,7 @@ class MinimalBetter:
     bookings: list[dict[str, Any]] = field(default_factory=list)  # as listed to the client
     events: list[tuple[str, str, Any]] = field(default_factory=list)
     credits_reserved: int = 0
+    courts_of: dict[int, set[int]] = field(default_factory=dict)  # booking id → court ids
     next_id: int = 500
 
     # --- helpers ------------------------------------------------------------------------------
@@ -217,6 +218,7 @@ class MinimalBetter:
         order = self._id()
         for line in self.lines.values():
             self.taken.add(line.court)
+            self.courts_of.setdefault(order, set()).add(line.court)
             self.book(order, line.start, status="active")
         self.credit_pence -= paid
         self.lines.clear()
@@ -238,6 +240,7 @@ class MinimalBetter:
         for b in self.bookings:
             if b["id"] in data["booking_ids"]:
                 b["status"] = "cancelled"
+                self.taken -= self.courts_of.pop(b["id"], set())
         return {"data": []}
 
     def app(self) -> Starlette:

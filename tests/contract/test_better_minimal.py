@@ -6,6 +6,7 @@ back, an "active" booking is one already made."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import time, timedelta
 
@@ -14,6 +15,8 @@ from better_minimal import MinimalBetter, court_id
 from served import Served
 
 from autobook.domain.statuses import TaskStatus
+from autobook.engine.browsers import BrowserPool
+from autobook.engine.cancel import SiteCancel, cancel_on_site
 from autobook.runtime import Runtime
 from engine_support import (
     add_account,
@@ -117,3 +120,19 @@ def test_an_active_booking_is_never_paid_twice(rt: Runtime, site: MinimalBetter)
     assert result.outcome == "already_booked", result.message
     assert result.reference == "4242"
     assert site.calls("/activities/cart/add") == []
+
+
+def test_a_booking_is_cancelled_with_the_documented_patch(rt: Runtime, site: MinimalBetter) -> None:
+    task_id = task(rt, "credit")
+    assert run_once(rt, task_id).outcome == "booked"
+    [row] = bookings_of(rt, task_id)
+
+    async def cancel() -> SiteCancel:
+        async with BrowserPool() as pool:
+            return await cancel_on_site(rt, row.id, pool=pool)
+
+    told = asyncio.run(cancel())
+    assert told.done, told.note
+    [patch] = site.calls("/v1/activities/bookings")
+    assert patch == {"data": {"update_type": "cancellation", "booking_ids": [int(row.reference)]}}
+    assert site.taken == set()  # the court is free again
