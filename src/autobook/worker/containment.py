@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from autobook.db.engine import transaction
@@ -40,6 +41,7 @@ LAST_RESTART_KEY = "worker_last_restart"  # "<ISO time> <reason>" of the latest 
 RESTART_PAUSES_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 WAITING = (TaskStatus.PENDING, TaskStatus.SCHEDULED)  # nobody holds these: anyone may fail them
 HELD = (TaskStatus.CHECKING, TaskStatus.BOOKING)  # only the lease owner may fail these
+TRANSIENT = (OperationalError, InterfaceError)  # the connection, not the task
 
 
 def reason_of(what: str, exc: BaseException) -> str:
@@ -79,11 +81,16 @@ def _fail(session: Session, task_id: int, worker: str, reason: str) -> bool:
 async def contained(
     runtime: Runtime, task_id: int, worker: str, what: str, call: Callable[[], Awaitable[T]]
 ) -> T | None:
-    """`call()`'s result; None when it raised, after failing the task with the reason."""
+    """`call()`'s result; None when it raised, after failing the task with the reason. A lost
+    database connection is not the task's fault: it stays due and is tried again."""
     try:
         return await call()
     except asyncio.CancelledError:
         raise
+    except TRANSIENT:
+        log.warning("task %s: the database was unreachable while %s; trying again later",
+                    task_id, what, exc_info=True)  # fmt: skip
+        return None
     except Exception as exc:
         log.exception("task %s: internal error while %s", task_id, what)
         await asyncio.to_thread(fail_task, runtime, task_id, worker, reason_of(what, exc))
