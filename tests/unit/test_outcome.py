@@ -82,6 +82,7 @@ def test_a_failure_url() -> None:
     [
         ("Your confirmation number is AB-12345.", "AB-12345"),
         ("Confirmation #: 884211", "884211"),
+        ("Confirmation number: MX-ABCDEF", "MX-ABCDEF"),  # no digit, but a code
         ("Booking Confirmed. Confirmation number will follow by email.", None),
     ],
 )
