@@ -15,6 +15,7 @@ from autobook.domain.tasks import PaymentMethod
 from autobook.sandbox.clinic.catalog import BOOKING_WINDOW_DAYS, PROVIDERS, SERVICES
 from autobook.sites.base import Card, Credentials, Hold, Payment, SlotTaken, Transient, Want
 from autobook.sites.clinic.adapter import ClinicAdapter
+from autobook.sites.outcome import Outcome, PageOutcome, read_outcome
 from engine_support import clinic_thursday, drive_adapter, sandbox_fixture, sim_events, sim_fixture
 
 pytestmark = pytest.mark.e2e
@@ -91,6 +92,41 @@ def test_a_person_pays_on_the_handoff_url_in_another_browser(clinic: httpx.Clien
     assert len(sim_events(str(clinic.base_url), "payment")) == 1
     assert event["actor"] == PATIENT.login
     assert event["slot"] == f"brandi/{clinic_thursday().isoformat()}/14:30"
+
+
+@pytest.mark.parametrize(
+    ("card", "expected"),
+    [
+        ("4111111111111111", Outcome.SUCCESS),
+        ("4000000000000002", Outcome.DECLINED),
+        ("4000000000000069", Outcome.EXPIRED),
+    ],
+)
+def test_each_test_card_paid_on_the_handoff_url_is_read_right(
+    clinic: httpx.Client, card: str, expected: Outcome
+) -> None:
+    """Seed 004's table: a person pays on the handed-off page in their own browser context,
+    and the outcome detector reads what that page then shows."""
+
+    async def body(adapter: ClinicAdapter) -> PageOutcome:
+        hold = await hold_brandi(adapter)
+        assert await adapter.checkout(hold, Payment(PaymentMethod.HANDOFF), dry_run=True) is None
+        phone = await adapter.ctx.browser.pool.context("the patient's phone")
+        person = await phone.new_page()
+        await person.goto(adapter.handoff_url(hold))
+        for label, value in (("Card number", card), ("Expiry", "12/30"), ("CVV", "123")):
+            await person.get_by_label(label).press_sequentially(value)
+        before = person.url
+        await person.get_by_role("button", name="Book Appointment").click()
+        return await read_outcome(person, until_changed_from=before)
+
+    seen = with_adapter(clinic, body)
+    assert seen.outcome is expected, seen
+    booked = sim_events(str(clinic.base_url), "booking")
+    if expected is Outcome.SUCCESS:
+        assert [e["reference"] for e in booked] == [seen.reference]
+    else:
+        assert booked == [] and "Payment Failed" in seen.reason
 
 
 def test_a_time_lost_before_paying_is_slot_taken_and_charges_nothing(

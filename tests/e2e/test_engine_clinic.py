@@ -163,6 +163,26 @@ def test_a_redesign_of_the_markup_does_not_stop_it(rt: Runtime, clinic: httpx.Cl
 
 
 @SQLITE_ONLY
+def test_a_page_that_says_nothing_after_paying_is_unknown_never_declined(
+    rt: Runtime, clinic: httpx.Client
+) -> None:
+    """The site took the payment, but its answer is a page with no confirmation and no error:
+    the task fails as "unknown" with the page saved, and is never paid again."""
+    settings = clinic.get("/_sandbox/clinic/settings").json() | {"after_payment": "blank"}
+    clinic.put("/_sandbox/clinic/settings", json=settings).raise_for_status()
+    task = clinic_task(rt, sub_location="alex")
+    result = run_once(rt, task)
+
+    row = ended_as(rt, task, result, "payment_unknown", TaskStatus.FAILED)
+    assert row.error and "unknown" in row.error and "declin" not in row.error
+    shots = list(rt.settings.screenshots_dir.glob("*pay-changed.png"))
+    assert len(shots) == 1  # the page as it was, for a person to check with the clinic
+    assert len(sim_events(str(clinic.base_url), "booking")) == 1  # it was in fact paid
+    assert run_once(rt, task).outcome != "booked"  # a failed task is not tried again
+    assert len(sim_events(str(clinic.base_url), "payment")) == 1
+
+
+@SQLITE_ONLY
 def test_a_day_not_open_yet_waits_for_its_midnight(rt: Runtime, clinic: httpx.Client) -> None:
     later = datetime.now(LONDON).date() + timedelta(days=33)  # the window is 30 days
     task = clinic_task(rt, target_date=later)

@@ -75,3 +75,16 @@ def test_anything_else_is_unknown_never_declined(text: str) -> None:
 
 def test_a_failure_url() -> None:
     assert classify("https://clinic.example/failed", "Oops").outcome is Outcome.DECLINED
+
+
+@pytest.mark.parametrize(
+    ("text", "reference"),
+    [
+        ("Your confirmation number is AB-12345.", "AB-12345"),
+        ("Confirmation #: 884211", "884211"),
+        ("Confirmation number: MX-ABCDEF", "MX-ABCDEF"),  # no digit, but a code
+        ("Booking Confirmed. Confirmation number will follow by email.", None),
+    ],
+)
+def test_the_reference_wherever_the_page_shows_it(text: str, reference: str | None) -> None:
+    assert classify("https://clinic.example/success", text).reference == reference

@@ -30,7 +30,8 @@ from autobook.engine.browsers import BrowserPool
 from autobook.engine.steps import StepEvent
 from autobook.runtime import Runtime
 
-OK_OUTCOMES = frozenset({"booked", "dry_run", "already_booked"})
+# handoff: steps up to payment done, the page is left for a person, as asked.
+OK_OUTCOMES = frozenset({"booked", "dry_run", "already_booked", "handoff"})
 FIELDS = {
     "venue": "--venue",
     "activity": "--activity",

@@ -42,8 +42,12 @@ FAILURE_SELECTORS = (".error-message", "[data-testid='error']", ".field-error")
 EXPIRED_CARD_RE = re.compile(r"card (has )?expired|expired card|expiration date", re.I)
 SLOT_GONE_RE = re.compile(r"no longer available|not been charged", re.I)
 SESSION_GONE_RE = re.compile(r"session (has )?expired|session not found|page not found", re.I)
+# "Confirmation number: MX-7K2P9Q", "your confirmation number is AB-12345": a code with a
+# digit or a hyphen in it, so that words ("number", "pending") are never taken for one.
 REFERENCE_RE = re.compile(
-    r"confirmation\s*(?:number|no\.?|code|#)?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{3,})", re.I
+    r"confirmation\s*(?:number|no\.?|code|#)?\s*(?:is\s*)?[:#]?\s*"
+    r"((?=[A-Z0-9-]*[\d-])[A-Z0-9][A-Z0-9-]{2,})",
+    re.I,
 )
 
 POLL_S = 0.25  # how often a page is looked at while the site answers

@@ -1,0 +1,74 @@
+"""Reading the page after "Book Appointment" in real Chromium, on payment pages served by
+Playwright routes (no simulator): a success that lands on `/success`, one on `/thank-you`,
+a failure, and a page that says nothing, which is unknown, never declined."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.async_api import Route, async_playwright
+
+from autobook.browser import launch_options
+from autobook.sites.outcome import Outcome, PageOutcome, read_outcome
+
+pytestmark = pytest.mark.e2e
+
+ORIGIN = "https://clinic.invalid"
+PAY_PAGE = """<!doctype html><title>Payment</title>
+<div class="cherry">Pay over time with Cherry payment plans</div>
+<form method="post" action="/pay"><label>Card number <input name="n"></label>
+<button>Book Appointment</button></form>"""
+ANSWERS = {
+    "/success": "<h1>Thanks!</h1><p>Your confirmation number is <b>AB-12345</b>.</p>",
+    "/booking/x/thank-you": "<h1>You're all set!</h1><p>Confirmation number: QX-77</p>",
+    "/pay-declined": "<h2>Payment Failed</h2><p>Card Declined. Try another card.</p>",
+    "/processing": "<p>Please wait while we talk to your bank…</p>",
+}
+
+
+def after_paying(lands_on: str) -> PageOutcome:
+    """Open the payment page, click its button (the site answers with a redirect to
+    `lands_on`) and read the outcome."""
+
+    async def route(r: Route) -> None:
+        path = r.request.url.removeprefix(ORIGIN)
+        if path == "/pay" and r.request.method == "POST":
+            await r.fulfill(status=303, headers={"Location": lands_on})
+        elif path in ANSWERS:
+            await r.fulfill(body=f"<!doctype html>{ANSWERS[path]}", content_type="text/html")
+        else:
+            await r.fulfill(body=PAY_PAGE, content_type="text/html")
+
+    async def go() -> PageOutcome:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(**launch_options())  # type: ignore[arg-type]
+            page = await browser.new_page()
+            await page.route(f"{ORIGIN}/**", route)
+            await page.goto(f"{ORIGIN}/checkout")
+            before = page.url
+            await page.get_by_role("button", name="Book Appointment").click()
+            seen = await read_outcome(page, wait_s=3, until_changed_from=before)
+            await browser.close()
+            return seen
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    ("lands_on", "reference"), [("/success", "AB-12345"), ("/booking/x/thank-you", "QX-77")]
+)
+def test_success_urls_are_success_with_their_number(lands_on: str, reference: str) -> None:
+    seen = after_paying(lands_on)
+    assert (seen.outcome, seen.reference) == (Outcome.SUCCESS, reference)
+    assert seen.url.endswith(lands_on)
+
+
+def test_a_failure_page_is_declined() -> None:
+    seen = after_paying("/pay-declined")
+    assert seen.outcome is Outcome.DECLINED and "Card Declined" in seen.reason
+
+
+def test_a_page_that_says_nothing_is_unknown_never_declined() -> None:
+    seen = after_paying("/processing")
+    assert seen.outcome is Outcome.UNKNOWN
