@@ -128,6 +128,21 @@ def runtime_fixture(typing_ms: int | None = 0) -> Any:
     return rt
 
 
+def gym_runtime_fixture(*, screenshots: bool = True) -> Any:
+    """A per-test `gym` fixture: the module's gym `box` reset and seeded with its demo members,
+    and the test's runtime aimed at it (without confirmation screenshots if asked)."""
+
+    @pytest.fixture
+    def gym(runtime: Runtime, box: Sandbox) -> Runtime:
+        reset_sim(box.url("gym", "web"), "demo")
+        runtime = sandbox_runtime(runtime, box)
+        if not screenshots:
+            runtime.settings = runtime.settings.model_copy(update={"screenshots": False})
+        return runtime
+
+    return gym
+
+
 def add_estelle_member(club: httpx.Client) -> None:
     """Estelle's first demo user as a member of the club (seedless: every court free)."""
     email, password = ESTELLE_USERS[0]

@@ -53,9 +53,7 @@ def box() -> Iterator[ExternalSandbox]:
     sandbox.stop()
 
 
-def _snipe_round(
-    runtime: Runtime, admin: httpx.Client, day_offset: int, rivals: int
-) -> list[dict]:
+def _snipe_round(runtime: Runtime, admin: httpx.Client, day_offset: int, rivals: int) -> list[dict]:
     """Set up 5 sessions with one free court each and `rivals` slower competitors, snipe them
     all, report each."""
     skew = random.uniform(-3, 3)

@@ -19,7 +19,6 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from entry_support import ENTRIES, Entries, entries
 from hypothesis import HealthCheck, given, settings
@@ -34,7 +33,15 @@ from autobook.runtime import Runtime
 from autobook.sandbox.runner import Sandbox
 from autobook.worker.containment import supervise
 from autobook.worker.loop import HEARTBEAT_KEY, Worker
-from engine_support import add_account, add_task, sandbox_runtime, sim_events, task_row, tomorrow
+from engine_support import (
+    add_account,
+    add_task,
+    gym_runtime_fixture,
+    sandbox_fixture,
+    sim_events,
+    task_row,
+    tomorrow,
+)
 
 pytestmark = pytest.mark.e2e  # the worker books on a simulator
 
@@ -88,21 +95,10 @@ PAYLOADS = st.fixed_dictionaries(
 
 
 # --- the worker, running all along ----------------------------------------------------------
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    sandbox = Sandbox.create(["gym"], seed="demo").start()
-    yield sandbox
-    sandbox.stop()
+box = sandbox_fixture("gym", seed="demo")
 
 
-@pytest.fixture
-def gym(runtime: Runtime, box: Sandbox) -> Runtime:
-    base = box.url("gym", "web")
-    httpx.post(f"{base}/_sandbox/reset", timeout=10).raise_for_status()
-    httpx.post(f"{base}/_sandbox/seed/demo", timeout=10).raise_for_status()
-    runtime = sandbox_runtime(runtime, box)
-    runtime.settings = runtime.settings.model_copy(update={"screenshots": False})
-    return runtime
+gym = gym_runtime_fixture(screenshots=False)
 
 
 @contextmanager

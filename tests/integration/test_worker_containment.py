@@ -5,10 +5,9 @@ created after them is booked. A loop that dies anyway is restarted and /health c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
@@ -25,7 +24,15 @@ from autobook.web.app import create_app
 from autobook.worker.containment import read_restarts, supervise
 from autobook.worker.distributed import DistributedWorker, is_distributed
 from autobook.worker.loop import HEARTBEAT_KEY, Worker
-from engine_support import add_account, add_task, sandbox_runtime, sim_events, task_row, tomorrow
+from engine_support import (
+    add_account,
+    add_task,
+    gym_runtime_fixture,
+    sandbox_fixture,
+    sim_events,
+    task_row,
+    tomorrow,
+)
 
 pytestmark = pytest.mark.e2e  # the confirmation screenshot opens Chromium
 
@@ -33,21 +40,10 @@ ALEX = ("alex@example.com", "alex-gym-2026")
 ENDED = FINAL | {TaskStatus.FAILED}
 
 
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    sandbox = Sandbox.create(["gym"], seed="demo").start()
-    yield sandbox
-    sandbox.stop()
+box = sandbox_fixture("gym", seed="demo")
 
 
-@pytest.fixture
-def gym(runtime: Runtime, box: Sandbox) -> Runtime:
-    base = box.url("gym", "web")
-    httpx.post(f"{base}/_sandbox/reset", timeout=10).raise_for_status()
-    httpx.post(f"{base}/_sandbox/seed/demo", timeout=10).raise_for_status()
-    runtime = sandbox_runtime(runtime, box)
-    runtime.settings = runtime.settings.model_copy(update={"screenshots": False})
-    return runtime
+gym = gym_runtime_fixture(screenshots=False)
 
 
 def _task(runtime: Runtime, account: int, venue: str = "X1", **fields: object) -> int:

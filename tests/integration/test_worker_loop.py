@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,8 +23,9 @@ from engine_support import (
     add_task,
     attempts_of,
     bookings_of,
+    gym_runtime_fixture,
     run_once,
-    sandbox_runtime,
+    sandbox_fixture,
     sim_events,
     task_row,
 )
@@ -35,21 +35,10 @@ LONDON = ZoneInfo("Europe/London")
 pytestmark = pytest.mark.e2e  # the confirmation screenshot opens Chromium
 
 
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    sandbox = Sandbox.create(["gym"], seed="demo").start()
-    yield sandbox
-    sandbox.stop()
+box = sandbox_fixture("gym", seed="demo")
 
 
-@pytest.fixture
-def gym(runtime: Runtime, box: Sandbox) -> Runtime:
-    import httpx
-
-    base = box.url("gym", "web")
-    httpx.post(f"{base}/_sandbox/reset", timeout=10).raise_for_status()
-    httpx.post(f"{base}/_sandbox/seed/demo", timeout=10).raise_for_status()
-    return sandbox_runtime(runtime, box)
+gym = gym_runtime_fixture()
 
 
 def _task(runtime: Runtime, account: int, hour: str) -> int:
