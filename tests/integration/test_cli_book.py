@@ -65,6 +65,8 @@ def test_book_json_and_dry_run(cli: Cli, box: Sandbox) -> None:
     [
         (("--time", "25:00"), "--time"),
         (("--date", "31/02/2026"), "--date"),
+        (("--date", "9999-12-31"), "out of range"),  # the rules of domain.taskdates
+        (("--date", (date.today() - timedelta(days=2)).isoformat()), "is in the past"),
         (("--account", "nobody@example.com"), "--account"),
         (("--payment", "card"), "--payment-profile"),
     ],
