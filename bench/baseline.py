@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from autobook.sites.web import type_like_human
+from autobook.sites.pages import type_like_human
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page

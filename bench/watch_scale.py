@@ -35,8 +35,8 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select, update
 
-from autobook.db.engine import transaction
 from autobook.db.models import Attempt, Meta, Task
+from autobook.db.session import transaction
 from autobook.runtime import Runtime
 from autobook.sandbox.better.catalog import demo_venues, session_key
 from autobook.worker.loop import HEARTBEAT_KEY

@@ -15,9 +15,9 @@ from sqlalchemy import Engine, text
 
 from autobook.browser import launch_options
 from autobook.config import Settings
-from autobook.db.engine import make_engine
 from autobook.db.migrate import upgrade
 from autobook.db.models import Base
+from autobook.db.session import make_engine
 from autobook.runtime import Runtime, open_runtime
 from autobook.sandbox.core import BACKGROUND_ENV
 from autobook.vault import generate_key

@@ -21,10 +21,11 @@ from pydantic import SecretStr
 
 from autobook.config import Settings
 from autobook.db.accounts import create_account, create_payment_profile
-from autobook.db.engine import transaction
 from autobook.db.models import Attempt, AttemptStep, Booking, Task
+from autobook.db.session import transaction
 from autobook.db.tasks import create_task
 from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
+from autobook.domain.booking import Credentials
 from autobook.domain.statuses import TaskStatus
 from autobook.domain.taskspec import TaskCreate
 from autobook.engine.attempt import AttemptResult, run_attempt
@@ -33,7 +34,8 @@ from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
 from autobook.sandbox.estelle.site import DEMO_USERS as ESTELLE_USERS
 from autobook.sandbox.runner import SIM_CLASSES, Sandbox, ServerThread, load_sim, settings_for
-from autobook.sites.base import AdapterContext, Credentials, SiteAdapter
+from autobook.sites.base import AdapterContext, SiteAdapter
+from autobook.sites.registry import site_info
 from autobook.web.app import create_app
 
 A = TypeVar("A", bound=SiteAdapter)
@@ -244,7 +246,7 @@ def add_task(runtime: Runtime, **fields: Any) -> int:
     if isinstance(fields.get("target_date"), date):
         fields["target_date"] = fields["target_date"].isoformat()
     with transaction(runtime.sessions) as session:
-        return create_task(session, TaskCreate(**fields)).id
+        return create_task(session, TaskCreate(**fields), site_info=site_info).id
 
 
 def run_once(runtime: Runtime, task_id: int, **kwargs: Any) -> AttemptResult:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 import apprise
 
-from autobook.db.engine import transaction
 from autobook.db.models import Booking, Task
 from autobook.db.notify_urls import decrypt_urls, read_notify_urls, split_urls
+from autobook.db.session import transaction
 from autobook.db.syslog import write_log
 from autobook.domain.release import LONDON
 from autobook.logs import redact

@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from autobook.config import Settings
-from autobook.db.engine import engine_from_settings, session_factory, transaction
 from autobook.db.migrate import upgrade
 from autobook.db.secrets import check_or_set_canary
+from autobook.db.session import engine_from_settings, session_factory, transaction
 from autobook.vault import Vault, vault_from_settings
 
 

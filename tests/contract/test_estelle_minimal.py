@@ -13,9 +13,10 @@ import pytest
 from estelle_minimal import LONDON, Booking, MinimalEstelle, Variant
 from served import Served
 
+from autobook.domain.booking import Credentials, Want
 from autobook.domain.statuses import TaskStatus
 from autobook.runtime import Runtime
-from autobook.sites.base import Credentials, SiteChanged, Want
+from autobook.sites.base import SiteChanged
 from autobook.sites.estelle import browser as estelle_browser
 from autobook.sites.estelle.adapter import EstelleAdapter
 from engine_support import (

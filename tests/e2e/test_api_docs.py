@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from autobook.db.auth import create_token
-from autobook.db.engine import transaction
+from autobook.db.session import transaction
 from autobook.runtime import Runtime
 from engine_support import SQLITE_ONLY, app_server
 

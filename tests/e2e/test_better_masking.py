@@ -17,11 +17,11 @@ import httpx
 import pytest
 from playwright.async_api import Locator, Page
 
+from autobook.domain.booking import Card, Credentials, Payment, Want
 from autobook.domain.tasks import PaymentMethod
 from autobook.engine.browsers import MASK_COLOR, BrowserPool, masked_screenshot
 from autobook.sandbox.better.site import DEMO_CARD_CVV, DEMO_USERS
 from autobook.sandbox.runner import Sandbox
-from autobook.sites.base import Card, Credentials, Payment, Want
 from autobook.sites.better.adapter import BetterAdapter
 from engine_support import LONDON, drive_adapter, sandbox_fixture, sim_fixture
 

@@ -11,9 +11,10 @@ from typing import TypeVar
 import httpx
 import pytest
 
+from autobook.domain.booking import Card, Credentials, Hold, Payment, Want
 from autobook.domain.tasks import PaymentMethod
 from autobook.sandbox.clinic.catalog import BOOKING_WINDOW_DAYS, PROVIDERS, SERVICES
-from autobook.sites.base import Card, Credentials, Hold, Payment, SlotTaken, Transient, Want
+from autobook.sites.base import SlotTaken, Transient
 from autobook.sites.clinic.adapter import ClinicAdapter
 from autobook.sites.outcome import Outcome, PageOutcome, read_outcome
 from engine_support import clinic_thursday, drive_adapter, sandbox_fixture, sim_events, sim_fixture

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from autobook.db.engine import transaction
 from autobook.db.models import HandoffSession
+from autobook.db.session import transaction
 from autobook.domain.statuses import TaskStatus
 from autobook.runtime import Runtime
 from engine_support import (

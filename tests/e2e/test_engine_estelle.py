@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from autobook.db.engine import transaction
 from autobook.db.models import Task
+from autobook.db.session import transaction
 from autobook.domain.statuses import TaskStatus
 from autobook.runtime import Runtime
 from autobook.sandbox.estelle.site import DEMO_USERS

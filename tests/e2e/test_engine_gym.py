@@ -11,11 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
+from autobook.domain.booking import Credentials, Hold, Payment, Slot
 from autobook.domain.statuses import TaskStatus
 from autobook.domain.tasks import PaymentMethod
 from autobook.runtime import Runtime
 from autobook.sandbox.gym.site import DEMO_USERS
-from autobook.sites.base import Credentials, Hold, Payment, SiteChanged, Slot
+from autobook.sites.base import SiteChanged
 from autobook.sites.gym.adapter import GymAdapter
 from engine_support import (
     LONDON,

@@ -13,19 +13,11 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from autobook.domain.booking import Credentials, Hold, Payment, Slot, Want
 from autobook.domain.tasks import PaymentMethod
 from autobook.engine.browsers import BrowserPool
 from autobook.sandbox.estelle.site import DEMO_USERS
-from autobook.sites.base import (
-    AdapterContext,
-    ConfigError,
-    Credentials,
-    Hold,
-    Payment,
-    Slot,
-    SlotTaken,
-    Want,
-)
+from autobook.sites.base import AdapterContext, ConfigError, SlotTaken
 from autobook.sites.estelle.adapter import EstelleAdapter
 from engine_support import (
     LONDON,

@@ -151,8 +151,8 @@ def test_snipes_fire_after_the_release_and_win(runtime: Runtime, box: ExternalSa
 
 
 def _last_attempt(runtime: Runtime, task_id: int) -> int:
-    from autobook.db.engine import transaction
     from autobook.db.models import Attempt
+    from autobook.db.session import transaction
 
     with transaction(runtime.sessions) as session:
         ids = session.query(Attempt.id).filter(Attempt.task_id == task_id).order_by(Attempt.id)

@@ -13,8 +13,8 @@ from sqlalchemy import update
 from test_web_helpers import make_token
 
 from autobook.config import Settings
-from autobook.db.engine import make_engine, transaction
 from autobook.db.models import Attempt, AttemptStep, Booking, Task
+from autobook.db.session import make_engine, transaction
 from autobook.runtime import Runtime
 from autobook.web.app import create_app
 from conftest import _empty_tables

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from autobook.config import Settings
-from autobook.db.engine import transaction
 from autobook.db.models import Booking, Task
+from autobook.db.session import transaction
 from autobook.runtime import Runtime, open_runtime
 from autobook.vault import generate_key
 from autobook.web.app import MAX_BODY_BYTES, create_app

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from autobook.config import Settings
 from autobook.db.bookings import local_date
-from autobook.db.engine import transaction
+from autobook.db.session import transaction
 from autobook.db.syslog import write_log
 from autobook.domain.sites import Site
 from autobook.runtime import Runtime

@@ -16,9 +16,9 @@ from api_support import FUTURE, api_client
 from fastapi.testclient import TestClient
 
 from autobook.config import Settings
-from autobook.db.engine import transaction
 from autobook.db.models import Task
 from autobook.db.notify_urls import decrypt_urls, write_notify_urls
+from autobook.db.session import transaction
 from autobook.notify import TEST_TITLE
 from autobook.runtime import Runtime
 

@@ -18,9 +18,9 @@ from httpx import Response
 from sqlalchemy import update
 
 from autobook.config import Settings
-from autobook.db.engine import transaction
 from autobook.db.models import Attempt, AttemptStep, Booking, Task
 from autobook.db.notify_urls import write_notify_urls
+from autobook.db.session import transaction
 from autobook.db.syslog import write_log
 from autobook.runtime import Runtime
 

@@ -22,9 +22,9 @@ from api_support import (
 from fastapi.testclient import TestClient
 
 from autobook.config import Settings
-from autobook.db.accounts import Conflict
-from autobook.db.engine import transaction
+from autobook.db.session import transaction
 from autobook.db.taskrepo import get_task, stop_task
+from autobook.domain.errors import Conflict
 from autobook.runtime import Runtime
 
 TASK_KEYS = {"id", "site", "venue", "sub_location", "activity", "duration_minutes",

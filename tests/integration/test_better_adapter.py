@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from autobook.config import Settings
+from autobook.domain.booking import Credentials, Payment, Slot, Want
 from autobook.domain.tasks import PaymentMethod
 from autobook.engine.browsers import BrowserPool
 from autobook.sandbox.better.site import DEMO_USERS
@@ -25,15 +26,11 @@ from autobook.sandbox.runner import Sandbox
 from autobook.sites.base import (
     AdapterContext,
     AuthFailed,
-    Credentials,
     NotReleased,
-    Payment,
     PaymentDeclined,
     SiteChanged,
-    Slot,
     SlotTaken,
     Transient,
-    Want,
 )
 from autobook.sites.better.adapter import BetterAdapter
 from autobook.sites.registry import adapter_class

@@ -16,9 +16,9 @@ from test_cli_support import Cli
 from autobook.cli import main
 from autobook.config import Settings
 from autobook.db.auth import authenticate, resolve_token
-from autobook.db.engine import transaction
 from autobook.db.migrate import current_revision
 from autobook.db.models import PaymentProfile, SiteAccount
+from autobook.db.session import transaction
 from autobook.domain.accounts import CVV_WARNING
 from autobook.runtime import Runtime
 

@@ -12,9 +12,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 from test_cli_support import Cli
 
-from autobook.db.engine import transaction
 from autobook.db.models import ENCRYPTED_COLUMNS, Meta, PaymentProfile, SiteAccount
 from autobook.db.secrets import stale_ciphertexts
+from autobook.db.session import transaction
 from autobook.runtime import Runtime, open_runtime
 from autobook.vault import CANARY_KEY, Vault, VaultError, generate_key, write_key_file
 

@@ -13,8 +13,8 @@ import pytest
 from test_cli_support import settings_env
 
 from autobook.db.auth import authenticate
-from autobook.db.engine import transaction
 from autobook.db.models import SiteAccount
+from autobook.db.session import transaction
 from autobook.runtime import Runtime
 
 AUTOBOOK = Path(sys.executable).with_name("autobook")

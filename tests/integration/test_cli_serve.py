@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from autobook.cli.demo_data import DEMO_TASKS
 from autobook.config import Settings
 from autobook.db.auth import authenticate, create_token
-from autobook.db.engine import transaction
 from autobook.db.models import Task
+from autobook.db.session import transaction
 from autobook.runtime import Runtime, open_runtime
 from autobook.sandbox.runner import SIM_CLASSES, free_port
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from autobook.db.engine import transaction
 from autobook.db.models import SystemLog, Task
+from autobook.db.session import transaction
 from autobook.domain.statuses import TaskStatus
 from autobook.runtime import Runtime
 from autobook.worker.containment import contained, fail_task, read_restarts, supervise

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from test_cli_support import Cli
 
 from autobook.config import Settings
-from autobook.db.engine import transaction
 from autobook.db.models import Task
+from autobook.db.session import transaction
 from autobook.domain.csvimport import MAX_ROWS, plan_import
 from autobook.domain.taskupdate import TaskDefaults
 from autobook.runtime import Runtime

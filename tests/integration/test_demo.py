@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from autobook.cli.demo_data import DEMO_TASKS, demo_accounts, demo_users, seed_demo
 from autobook.db.auth import authenticate
-from autobook.db.engine import transaction
 from autobook.db.models import SiteAccount, Task, TaskAccount
+from autobook.db.session import transaction
 from autobook.domain.sites import Site
 from autobook.runtime import Runtime
 

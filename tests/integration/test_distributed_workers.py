@@ -29,10 +29,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from test_web_helpers import make_token
 
-from autobook.db.engine import make_engine, transaction
 from autobook.db.migrate import upgrade
 from autobook.db.models import Attempt, Booking, SystemLog, Task
 from autobook.db.queue_schema import ensure_queue_schema, queue_schema_present
+from autobook.db.session import make_engine, transaction
 from autobook.domain.statuses import FINAL, TaskStatus
 from autobook.runtime import Runtime
 from autobook.web.app import create_app

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from autobook.domain.booking import Credentials, Payment, Want
 from autobook.domain.tasks import PaymentMethod
 from autobook.engine.browsers import BrowserPool
 from autobook.sandbox.gym.site import DEMO_USERS
@@ -24,13 +25,10 @@ from autobook.sites.base import (
     AdapterContext,
     AuthFailed,
     ConfigError,
-    Credentials,
     NotReleased,
-    Payment,
     SiteChanged,
     SlotTaken,
     Transient,
-    Want,
 )
 from autobook.sites.gym.adapter import GymAdapter
 

@@ -17,14 +17,15 @@ import pytest
 from sqlalchemy import select
 from test_cli_support import Cli
 
-from autobook.db.engine import transaction
 from autobook.db.models import Booking, Meta, SystemLog, Task
 from autobook.db.notify_urls import META_KEY, encrypt_urls
 from autobook.db.secrets import rotate_all, stale_ciphertexts
+from autobook.db.session import transaction
 from autobook.db.tasks import create_task
 from autobook.domain.taskspec import TaskCreate
 from autobook.notify import NotifyEvent, notify, send_test
 from autobook.runtime import Runtime
+from autobook.sites.registry import site_info
 from autobook.vault import Vault, generate_key
 
 SECRET = "tok3n-Xq9"  # stands for a webhook token inside a URL's path
@@ -92,7 +93,8 @@ def add_task(runtime: Runtime, notify_urls: list[str] | None = None) -> Task:
         payment_method="credit",
     )
     with transaction(runtime.sessions) as session:
-        task = create_task(session, spec, today=date(2026, 4, 1))  # a fixed day, for the texts
+        # a fixed day, for the texts
+        task = create_task(session, spec, site_info=site_info, today=date(2026, 4, 1))
         task.notify_urls_enc = encrypt_urls(runtime.vault, notify_urls or [])
         session.flush()
         session.expunge(task)

@@ -31,7 +31,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from autobook.db.accounts import create_account, create_payment_profile
-from autobook.db.engine import transaction
+from autobook.db.session import transaction
 from autobook.db.syslog import query_logs, write_log
 from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
 from autobook.domain.sites import Site

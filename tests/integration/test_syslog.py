@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from autobook.db.engine import transaction
 from autobook.db.models import SystemLog, Task
+from autobook.db.session import transaction
 from autobook.db.syslog import (
     MAX_MESSAGE_CHARS,
     MAX_QUERY_LIMIT,

@@ -15,8 +15,8 @@ from sqlalchemy import update
 from test_ui_helpers import add_account
 
 from autobook.config import Settings
-from autobook.db.engine import transaction
 from autobook.db.models import Task
+from autobook.db.session import transaction
 from autobook.domain.taskdates import latest_target, site_today
 from autobook.runtime import Runtime
 

@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autobook.config import Settings
-from autobook.db.engine import transaction
 from autobook.db.models import Meta, Task
+from autobook.db.session import transaction
 from autobook.domain.statuses import TaskStatus
 from autobook.domain.taskdates import site_today
 from autobook.runtime import Runtime

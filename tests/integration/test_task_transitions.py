@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from autobook.db.engine import transaction
 from autobook.db.models import Task
+from autobook.db.session import transaction
 from autobook.db.tasks import transition
 from autobook.domain.statuses import TaskStatus, TransitionError
 from autobook.runtime import Runtime

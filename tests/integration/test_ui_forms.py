@@ -23,8 +23,8 @@ from test_web_helpers import row_counts
 
 from autobook.config import Settings
 from autobook.db.auth import resolve_token
-from autobook.db.engine import transaction
 from autobook.db.models import Meta, PaymentProfile, SiteAccount, Task
+from autobook.db.session import transaction
 from autobook.runtime import Runtime
 
 

@@ -14,12 +14,13 @@ from test_web_helpers import csrf_of, setup_admin
 
 from autobook.config import Settings
 from autobook.db.accounts import create_account, create_payment_profile
-from autobook.db.engine import transaction
 from autobook.db.models import Attempt, AttemptStep, Booking, SystemLog, Task
+from autobook.db.session import transaction
 from autobook.db.tasks import create_task
 from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
 from autobook.domain.taskspec import TaskCreate
 from autobook.runtime import Runtime
+from autobook.sites.registry import site_info
 from autobook.web.app import create_app
 
 SITE_PASSWORD = "Pa55-site-secret-UI"
@@ -65,7 +66,7 @@ def add_task(runtime: Runtime, **fields: Any) -> int:
                               "times": ["07:00", "08:00"], "payment_method": "benefit"}  # fmt: skip
     values.update(fields)
     with transaction(runtime.sessions) as session:
-        return create_task(session, TaskCreate(**values)).id
+        return create_task(session, TaskCreate(**values), site_info=site_info).id
 
 
 def set_status(runtime: Runtime, task_id: int, status: str, **columns: Any) -> None:

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from test_ui_helpers import post, signed_in
 
 from autobook.config import Settings
-from autobook.db.engine import transaction
 from autobook.db.models import SiteAccount
+from autobook.db.session import transaction
 from autobook.runtime import Runtime
 from autobook.sandbox.gym.site import DEMO_USERS
 from autobook.sandbox.runner import Sandbox

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from autobook.config import Settings
 from autobook.db.accounts import create_account, create_payment_profile
-from autobook.db.engine import transaction
 from autobook.db.models import ENCRYPTED_COLUMNS, HandoffSession, Meta, Task
 from autobook.db.secrets import rotate_all, stale_ciphertexts
+from autobook.db.session import transaction
 from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
 from autobook.domain.sites import Site
 from autobook.runtime import Runtime, open_runtime

@@ -12,8 +12,8 @@ from test_web_helpers import make_token
 
 from autobook.config import Settings
 from autobook.db.auth import revoke_token
-from autobook.db.engine import transaction
 from autobook.db.models import SiteAccount
+from autobook.db.session import transaction
 from autobook.domain.accounts import CVV_WARNING
 from autobook.runtime import Runtime
 from autobook.web.app import create_app

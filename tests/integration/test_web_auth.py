@@ -20,8 +20,8 @@ from test_web_helpers import (
 
 from autobook.config import Settings, get_settings
 from autobook.db.auth import set_admin_password
-from autobook.db.engine import transaction
 from autobook.db.models import AdminUser
+from autobook.db.session import transaction
 from autobook.runtime import Runtime
 from autobook.web.app import create_app
 from autobook.web.ratelimit import WINDOW_S, LoginRateLimiter

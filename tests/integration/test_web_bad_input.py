@@ -15,7 +15,7 @@ from test_web_helpers import make_token, row_counts
 
 from autobook.config import Settings
 from autobook.db.accounts import create_account, create_payment_profile
-from autobook.db.engine import transaction
+from autobook.db.session import transaction
 from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
 from autobook.runtime import Runtime
 from autobook.web.app import MAX_BODY_BYTES, create_app

@@ -14,9 +14,9 @@ from test_web_helpers import make_token, setup_admin, sign_out
 
 from autobook.browser import browser_available, system_chromium
 from autobook.config import Settings
-from autobook.db.engine import make_engine, session_factory, transaction
 from autobook.db.migrate import current_revision
 from autobook.db.models import Meta
+from autobook.db.session import make_engine, session_factory, transaction
 from autobook.runtime import Runtime
 from autobook.web.app import create_app
 from autobook.web.health import HEARTBEAT_KEY

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from autobook.db.auth import create_token
-from autobook.db.engine import transaction
 from autobook.db.models import AdminUser, ApiToken, Meta, PaymentProfile, SiteAccount
+from autobook.db.session import transaction
 from autobook.runtime import Runtime
 
 ADMIN = "owner"

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from autobook.config import Settings
 from autobook.db.auth import set_admin_password
-from autobook.db.engine import transaction
+from autobook.db.session import transaction
 from autobook.runtime import Runtime, open_runtime
 from autobook.sandbox.runner import free_port
 from autobook.web.app import create_app

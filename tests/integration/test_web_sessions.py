@@ -16,8 +16,8 @@ from test_web_helpers import ADMIN, csrf_of, setup_admin, sign_in, sign_out
 
 from autobook.config import Settings
 from autobook.db.auth import SESSION_LIFETIME, resolve_session, start_session
-from autobook.db.engine import transaction
 from autobook.db.models import AdminUser, ApiToken, WebSession, utcnow
+from autobook.db.session import transaction
 from autobook.runtime import Runtime
 from autobook.web.app import create_app
 from autobook.web.session_cookie import COOKIE_NAME

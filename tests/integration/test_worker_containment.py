@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from test_web_helpers import make_token
 
-from autobook.db.engine import transaction
 from autobook.db.models import Meta, SiteAccount, SystemLog, Task
+from autobook.db.session import transaction
+from autobook.domain.booking import Want
 from autobook.domain.statuses import FINAL, TaskStatus
 from autobook.runtime import Runtime
 from autobook.sandbox.runner import Sandbox
-from autobook.sites.base import Want
 from autobook.sites.gym.adapter import GymAdapter
 from autobook.web.app import create_app
 from autobook.worker.containment import read_restarts, supervise

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 from test_notify import Receiver
 
-from autobook.db.engine import transaction
 from autobook.db.models import Attempt, Meta, SystemLog, Task
+from autobook.db.session import transaction
 from autobook.domain.statuses import FINAL, TaskStatus
 from autobook.runtime import Runtime
 from autobook.sandbox.runner import Sandbox
@@ -127,17 +127,17 @@ def test_empty_polls_keep_one_attempt_and_stay_out_of_the_log(gym: Runtime) -> N
 
 
 def test_a_worker_whose_lease_was_taken_over_cannot_move_the_task(gym: Runtime) -> None:
-    from autobook.engine import job as db
+    from autobook.engine import records
 
     account = add_account(gym, "gym", "alex@example.com", "alex-gym-2026")
     task_id = _task(gym, account, "08:00")
-    slow = db.load_job(gym, task_id)
-    assert db.claim(gym, slow, "slow-worker")
+    slow = records.load_job(gym, task_id)
+    assert records.claim(gym, slow, "slow-worker")
     with transaction(gym.sessions) as session:  # its lease ran out; another worker took over
         task = session.get(Task, task_id)
         assert task is not None
         task.lease_owner = "other-worker"
-    assert not db.move(gym, slow, TaskStatus.BOOKING)
+    assert not records.move(gym, slow, TaskStatus.BOOKING)
     assert task_row(gym, task_id).status == TaskStatus.CHECKING.value
 
 

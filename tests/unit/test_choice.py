@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from autobook.domain.booking import Slot
 from autobook.domain.choice import choose, differs, off_target
 from autobook.domain.release import LONDON
-from autobook.sites.base import Slot
 
 DAY = date(2026, 12, 1)
 

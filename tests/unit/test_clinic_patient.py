@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from autobook.domain.booking import Card, Credentials, Payment
 from autobook.domain.tasks import PaymentMethod
-from autobook.sites.base import Card, ConfigError, Credentials, Payment
+from autobook.sites.base import ConfigError
 from autobook.sites.clinic.adapter import card_entry, patient_from
 
 

@@ -24,12 +24,6 @@ TIERS: list[set[str]] = [
     {"worker"},
     {"web", "cli", "__main__"},
 ]
-# Back-imports still to remove (issue 13): the task writer checks a task's choices against the
-# site's offer through the sites registry. Listed so no new one can join them.
-KNOWN = {
-    "autobook/db/tasks.py imports autobook.sites.choices",
-    "autobook/db/tasks.py imports autobook.sites.registry",
-}
 # The simulators are a world of their own: they may import nothing of the product.
 ISLANDS = {"sandbox"}
 
@@ -83,15 +77,7 @@ def back_imports(src: Path) -> list[str]:
 
 
 def test_no_module_imports_a_layer_above_its_own() -> None:
-    found = back_imports(SRC)
-    assert [p for p in found if without_place(p) not in KNOWN] == []
-    assert {without_place(p) for p in found} == KNOWN, "a known back-import is gone: unlist it"
-
-
-def without_place(problem: str) -> str:
-    """'a/b.py:12 imports x (why)' → 'a/b.py imports x'."""
-    where, _, rest = problem.partition(" imports ")
-    return f"{where.rsplit(':', 1)[0]} imports {rest.split(' (')[0]}"
+    assert back_imports(SRC) == []
 
 
 def test_the_check_sees_a_back_import(tmp_path: Path) -> None:

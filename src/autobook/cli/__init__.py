@@ -22,8 +22,8 @@ from autobook.cli.sandbox import sandbox
 from autobook.cli.trace import trace
 from autobook.cli.worker import worker
 from autobook.datadir import restrict_umask
-from autobook.db.engine import engine_from_settings
 from autobook.db.migrate import current_revision, upgrade
+from autobook.db.session import engine_from_settings
 from autobook.logs import setup_logging
 
 

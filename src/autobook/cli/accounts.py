@@ -21,7 +21,7 @@ from autobook.db.accounts import (
     remove_account,
     remove_payment_profile,
 )
-from autobook.db.engine import transaction
+from autobook.db.session import transaction
 from autobook.domain.accounts import CVV_WARNING, AccountCreate, PaymentProfileCreate
 from autobook.domain.sites import Site
 

@@ -8,7 +8,6 @@ from datetime import datetime
 import click
 
 from autobook.cli.common import ID, echo_note, opened_runtime, print_table, read_secret
-from autobook.db.accounts import NotFound
 from autobook.db.auth import (
     create_token,
     end_sessions,
@@ -16,7 +15,8 @@ from autobook.db.auth import (
     revoke_token,
     set_admin_password,
 )
-from autobook.db.engine import transaction
+from autobook.db.session import transaction
+from autobook.domain.errors import NotFound
 from autobook.domain.text import text_error
 
 USERNAME_MAX = 64  # admin_users.username is VARCHAR(64)

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from autobook.cli.common import ID, describe, opened_runtime
-from autobook.db.engine import transaction
 from autobook.db.models import SiteAccount
+from autobook.db.session import transaction
 from autobook.db.tasks import create_task, transition
 from autobook.domain.sites import Site
 from autobook.domain.statuses import TaskStatus
@@ -29,6 +29,7 @@ from autobook.engine.attempt import AttemptResult, run_attempt
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.steps import StepEvent
 from autobook.runtime import Runtime
+from autobook.sites.registry import site_info
 
 # handoff: steps up to payment done, the page is left for a person, as asked.
 OK_OUTCOMES = frozenset({"booked", "dry_run", "already_booked", "handoff"})
@@ -106,7 +107,7 @@ def _create(runtime: Runtime, account_ref: str | None, day: str, fields: dict[st
             values.pop(option, None)
         try:
             data = TaskCreate(**values, target_date=target, account_ids=account_ids)
-            return create_task(session, data).id
+            return create_task(session, data, site_info=site_info).id
         except (ValidationError, ValueError) as exc:
             raise click.ClickException(describe(exc, FIELDS)) from None
 

@@ -15,8 +15,8 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
 from autobook.config import Settings
-from autobook.db.accounts import Conflict, NotFound
 from autobook.db.auth import WeakPassword
+from autobook.domain.errors import Conflict, NotFound
 from autobook.runtime import Runtime, open_runtime
 from autobook.vault import VaultError
 

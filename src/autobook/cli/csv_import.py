@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from autobook.cli.common import ID, echo_note, opened_runtime
 from autobook.db.bookings import local_date
-from autobook.db.engine import transaction
 from autobook.db.models import utcnow
+from autobook.db.session import transaction
 from autobook.db.taskimport import account_resolver, import_csv
 from autobook.domain.csvimport import MAX_ROWS
 from autobook.domain.sites import Site
 from autobook.domain.tasks import PaymentMethod, Strategy
 from autobook.domain.taskupdate import TaskDefaults
+from autobook.sites.registry import site_info
 
 MAX_FILE_BYTES = 1024 * 1024  # the API's body limit: the same files work both ways
 IMPORT_FIELDS = {
@@ -74,7 +75,7 @@ def import_command(file: click.utils.LazyFile, partial: bool, **options: object)
             given["account_ids"] = _account_ids(session, given.get("site"), refs)
         defaults = TaskDefaults.model_validate(given)
         outcome = import_csv(session, data=data, defaults=defaults, all_or_nothing=not partial,
-                             today=local_date(utcnow()))  # fmt: skip
+                             today=local_date(utcnow()), site_info=site_info)  # fmt: skip
     for error in outcome.errors:
         click.echo(f"  {error}", err=True)
     bad = f"{len(outcome.errors)} bad row(s)"

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from autobook.db.accounts import create_account
 from autobook.db.auth import set_admin_password
-from autobook.db.engine import transaction
 from autobook.db.models import SiteAccount, Task, TaskAccount
+from autobook.db.session import transaction
 from autobook.domain.accounts import AccountCreate
 from autobook.domain.sites import Site
 from autobook.domain.tasks import PaymentMethod, Strategy

@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from autobook.cli.common import echo_note, load_settings, opened_runtime, read_stdin_line
-from autobook.db.engine import transaction
 from autobook.db.secrets import check_or_set_canary, rotate_all, stale_ciphertexts
+from autobook.db.session import transaction
 from autobook.runtime import Runtime
 from autobook.vault import Vault, VaultError, generate_key, write_key_file
 

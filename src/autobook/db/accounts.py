@@ -9,15 +9,8 @@ from sqlalchemy.orm import Session
 
 from autobook.db.models import PaymentProfile, SiteAccount
 from autobook.domain.accounts import AccountCreate, AccountUpdate, PaymentProfileCreate
+from autobook.domain.errors import Conflict, NotFound
 from autobook.vault import Vault
-
-
-class NotFound(LookupError):
-    """An id that names nothing."""
-
-
-class Conflict(ValueError):
-    """A record that would break a uniqueness rule."""
 
 
 def create_account(session: Session, *, data: AccountCreate, vault: Vault) -> SiteAccount:

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from autobook.db.accounts import Conflict, NotFound
 from autobook.db.models import Booking, utcnow
+from autobook.domain.errors import Conflict, NotFound
 from autobook.domain.release import LONDON
 from autobook.domain.statuses import BookingStatus
 

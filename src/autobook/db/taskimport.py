@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from autobook.db.models import SiteAccount, Task
-from autobook.db.tasks import check_references, create_task
+from autobook.db.tasks import SiteInfoOf, check_references, create_task
 from autobook.domain.csvimport import (
     COLUMN_OF,
     AccountResolver,
@@ -62,6 +62,7 @@ def import_csv(
     session: Session,
     *,
     data: bytes | str,
+    site_info: SiteInfoOf,
     defaults: BaseModel | None = None,
     all_or_nothing: bool = True,
     today: date | None = None,
@@ -84,7 +85,7 @@ def import_csv(
     good = []
     for planned in plan.tasks:
         try:
-            check_references(session, planned.spec, today=today)
+            check_references(session, planned.spec, site_info=site_info, today=today)
         except ValueError as exc:
             name, _, message = str(exc).partition(": ")
             outcome.errors.append(RowError(planned.line, COLUMN_OF.get(name, name), message))
@@ -92,5 +93,7 @@ def import_csv(
         good.append(planned)
     outcome.errors.sort(key=lambda e: e.line)
     if not (outcome.errors and all_or_nothing):
-        outcome.created = [create_task(session, p.spec, today=today) for p in good]
+        outcome.created = [
+            create_task(session, p.spec, site_info=site_info, today=today) for p in good
+        ]
     return outcome

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from autobook.db.accounts import Conflict, NotFound
 from autobook.db.models import Attempt, Booking, Task, TaskAccount, utcnow
-from autobook.db.tasks import check_references, transition
+from autobook.db.tasks import SiteInfoOf, check_references, transition
+from autobook.domain.errors import Conflict, NotFound
 from autobook.domain.statuses import ACTIVE, FINAL, TaskStatus, sources_of
 from autobook.domain.taskspec import TaskCreate
 from autobook.domain.taskupdate import EDITABLE_FIELDS
@@ -134,7 +134,9 @@ def _lost_race(task_id: int) -> Conflict:
     return Conflict(f"status: task {task_id} changed while this request ran; try again")
 
 
-def update_task(session: Session, *, task_id: int, changes: Mapping[str, Any]) -> Task:
+def update_task(
+    session: Session, *, task_id: int, changes: Mapping[str, Any], site_info: SiteInfoOf
+) -> Task:
     """Apply `changes` (only the fields the user sent) to a task that is not running.
 
     The result is validated as a whole `TaskCreate` (pydantic `ValidationError` at the changed
@@ -149,7 +151,7 @@ def update_task(session: Session, *, task_id: int, changes: Mapping[str, Any]) -
     if fixed:
         raise ValueError(f"{sorted(fixed)[0]}: cannot be changed on an existing task")
     spec = TaskCreate.model_validate({**_spec_of(task), **changes})
-    check_references(session, spec)
+    check_references(session, spec, site_info=site_info)
     columns = {k: v for k, v in spec.columns().items() if k != "site"}
     columns["next_run_at"] = None  # the worker recomputes when to act on the new values
     if current is S.SCHEDULED:

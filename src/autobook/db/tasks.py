@@ -7,6 +7,7 @@ Two processes racing to move one task into `booking` can therefore never both su
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,12 +16,16 @@ from sqlalchemy.orm import Session
 
 from autobook.db.models import PaymentProfile, SiteAccount, Task, TaskAccount, utcnow
 from autobook.db.notify_urls import encrypt_urls
+from autobook.domain.booking import SiteInfo
+from autobook.domain.offer import choice_errors
 from autobook.domain.statuses import TaskStatus, check_transition
 from autobook.domain.taskdates import site_today, task_date_errors
 from autobook.domain.taskspec import TaskCreate
-from autobook.sites.choices import choice_errors
-from autobook.sites.registry import site_info
 from autobook.vault import Vault
+
+# A site's facts by its name (`sites.registry.site_info`), given by the layers above, which
+# know the adapters: what a task may choose is the site's to say.
+SiteInfoOf = Callable[[str], SiteInfo]
 
 
 def transition(
@@ -51,7 +56,9 @@ def transition(
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def check_references(session: Session, data: TaskCreate, *, today: date | None = None) -> None:
+def check_references(
+    session: Session, data: TaskCreate, *, site_info: SiteInfoOf, today: date | None = None
+) -> None:
     """The accounts and payment profile `data` names must exist, and the accounts fit the site;
     its date and times must be bookable at the site (`domain.taskdates`: from the site's
     `today` to two years ahead, no time the clocks skip); a `ValueError` names the field
@@ -75,12 +82,17 @@ def check_references(session: Session, data: TaskCreate, *, today: date | None =
 
 
 def create_task(
-    session: Session, data: TaskCreate, *, vault: Vault | None = None, today: date | None = None
+    session: Session,
+    data: TaskCreate,
+    *,
+    site_info: SiteInfoOf,
+    vault: Vault | None = None,
+    today: date | None = None,
 ) -> Task:
     """Insert a task and its ordered accounts; the referenced rows must exist and fit the site.
     Notification URLs need the `vault`: they are stored encrypted. `today` (the site's, by
     default from the clock) is what the date is checked against."""
-    check_references(session, data, today=today)
+    check_references(session, data, site_info=site_info, today=today)
     task = Task(**data.columns(), status=TaskStatus.PENDING.value)
     if data.notify_urls:
         if vault is None:

@@ -25,23 +25,20 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from autobook.db.models import utcnow
+from autobook.domain.booking import Confirmation, Hold, Slot
 from autobook.domain.choice import choose, off_target
 from autobook.domain.statuses import TaskStatus
 from autobook.domain.tasks import PaymentMethod
-from autobook.engine import crashpoints
-from autobook.engine import job as db
+from autobook.engine import crashpoints, records
 from autobook.engine.browsers import AccountBrowser, BrowserPool, masked_screenshot, save_html
 from autobook.engine.steps import Progress, StepLog, StepNote, retrying
 from autobook.runtime import Runtime
 from autobook.sites.base import (
     AdapterContext,
-    Confirmation,
-    Hold,
     NotReleased,
     SiteAdapter,
     SiteChanged,
     SiteError,
-    Slot,
     SlotTaken,
     WrongBooking,
 )
@@ -82,21 +79,21 @@ async def run_attempt(
     progress: Progress | None = None,
 ) -> AttemptResult:
     """Run one attempt for the task and leave it in a defined state."""
-    job = db.load_job(runtime, task_id)
-    if db.finish_if_booked(runtime, job, worker):
+    job = records.load_job(runtime, task_id)
+    if records.finish_if_booked(runtime, job, worker):
         return AttemptResult("already_booked", job.status, "the task already has a booking")
-    if not db.claim(runtime, job, worker):
+    if not records.claim(runtime, job, worker):
         return AttemptResult("busy", job.status, f"the task is {job.status.value}, not runnable")
     crashpoints.reached("after_claim")
     cls = adapter_class(job.site)
-    if db.target_day_passed(job.want, cls.info.zone):
-        db.move(runtime, job, TaskStatus.EXPIRED, error="the wanted slots have started")
+    if records.target_day_passed(job.want, cls.info.zone):
+        records.move(runtime, job, TaskStatus.EXPIRED, error="the wanted slots have started")
         return AttemptResult("expired", job.status, "the wanted slots have started")
     if job.book_all:
         from autobook.engine.divided import DividedAttempt  # it builds on Attempt
 
         divided = DividedAttempt(runtime, job, cls, pool, worker, progress)
-        divided.open_seats(db.load_seats(runtime, task_id))
+        divided.open_seats(records.load_seats(runtime, task_id))
         return await divided.run()
     return await Attempt(runtime, job, cls, pool, worker, progress).run()
 
@@ -107,14 +104,14 @@ class Attempt:
     def __init__(
         self,
         runtime: Runtime,
-        job: db.Job,
+        job: records.Job,
         cls: type[SiteAdapter],
         pool: BrowserPool,
         worker: str,
         progress: Progress | None,
     ) -> None:
         self.runtime, self.job, self.info = runtime, job, cls.info
-        self.attempt_id = db.open_attempt(runtime, job, worker)
+        self.attempt_id = records.open_attempt(runtime, job, worker)
         self.steps = StepLog(runtime, self.attempt_id, progress)
         self.browser: AccountBrowser = pool.account(f"{job.site}:{job.account_id}", trace=True)
         ctx = AdapterContext(
@@ -133,7 +130,7 @@ class Attempt:
             # The worker is stopping. Before anything is held, hand the task back so the next
             # start plans it again; once booking, the lease and recovery take care of it.
             if self.job.status is TaskStatus.CHECKING:
-                db.move(self.runtime, self.job, TaskStatus.PENDING, lease_owner=None,
+                records.move(self.runtime, self.job, TaskStatus.PENDING, lease_owner=None,
                         lease_expires_at=None, next_run_at=None)  # fmt: skip
             raise
         except Exception as exc:  # a bug, not the site: keep the task safe and say so
@@ -145,7 +142,7 @@ class Attempt:
         finally:
             await self._cleanup(result)
             await self.adapter.close()
-        await asyncio.to_thread(db.announce, self.runtime, self.job.task_id, result.outcome,
+        await asyncio.to_thread(records.announce, self.runtime, self.job.task_id, result.outcome,
                                 result.message, result.booking_id)  # fmt: skip
         return result
 
@@ -160,8 +157,8 @@ class Attempt:
                 return await self._booked(existing, "already_booked")
         if not candidates:
             return self._settle("no_slot", TaskStatus.PENDING, "no wanted slot is free", wait=True)
-        lease = utcnow() + db.lease_length(self.runtime)
-        if not db.move(self.runtime, self.job, TaskStatus.BOOKING, lease_expires_at=lease):
+        lease = utcnow() + records.lease_length(self.runtime)
+        if not records.move(self.runtime, self.job, TaskStatus.BOOKING, lease_expires_at=lease):
             message = "the task was stopped meanwhile"
             return AttemptResult("busy", self.job.status, message, self.attempt_id)
         hold, confirmation = await self._hold_and_pay(candidates)
@@ -189,7 +186,7 @@ class Attempt:
             reused = state is not None and state == self.job.saved_state
             note.detail = "reused the saved session" if reused else "logged in"
         if self.job.account_id is not None and state != self.job.saved_state:
-            db.save_session_state(self.runtime, self.job.account_id, state)
+            records.save_session_state(self.runtime, self.job.account_id, state)
 
     async def _find(self) -> list[Slot]:
         want = self.job.want
@@ -288,7 +285,7 @@ class Attempt:
         """Record the booking and finish the task; the booking is written even if the task was
         moved meanwhile, because it exists on the site."""
         async with self.steps.step("confirm") as note:
-            booking_id = db.record_booking(
+            booking_id = records.record_booking(
                 self.runtime, self.job, confirmation, self.job.want.venue
             )
             self._confirmed = (confirmation, booking_id)
@@ -301,7 +298,7 @@ class Attempt:
             if wrong is not None:  # money is spent: record it, and say so loudly
                 message += f"; NOT WHAT THE TASK ASKED: {wrong}, check it on the site"
             note.detail = message
-        db.log(self.runtime, self.job, "ERROR" if wrong else "INFO", message)
+        records.log(self.runtime, self.job, "ERROR" if wrong else "INFO", message)
         return AttemptResult(
             outcome, self.job.status, message, self.attempt_id, booking_id,
             confirmation.reference, confirmation.court, confirmation.price,
@@ -328,7 +325,7 @@ class Attempt:
         handoff = getattr(self.adapter, "handoff_url", None)
         url = handoff(hold) if handoff is not None else None
         if url is not None:
-            db.open_handoff(self.runtime, self.job, url)
+            records.open_handoff(self.runtime, self.job, url)
         result = self._settle(
             "handoff", TaskStatus.SUCCEEDED,
             "payment handed to a person: the slot is held on the payment page",
@@ -342,7 +339,7 @@ class Attempt:
         if exc.kind == "auth":
             message = f"authentication error: {exc.message}"
             if self.job.account_id is not None:
-                db.mark_needs_login(self.runtime, self.job.account_id)
+                records.mark_needs_login(self.runtime, self.job.account_id)
         elif isinstance(exc, SiteChanged):
             saved = await self._diagnose(step)
             message = f"site changed at step {step}: {exc.message}{saved}"
@@ -374,10 +371,10 @@ class Attempt:
             spread = self.job.poll_interval_s * random.uniform(1 - POLL_JITTER, 1 + POLL_JITTER)
             default = datetime.now(UTC) + timedelta(seconds=spread)
             changes["next_run_at"] = next_run or default
-        db.move(self.runtime, self.job, target, **changes)
+        records.move(self.runtime, self.job, target, **changes)
         level = "ERROR" if target is TaskStatus.FAILED else "INFO"
         if outcome not in ROUTINE_OUTCOMES:  # a watch's empty poll is not news
-            db.log(self.runtime, self.job, level, message)
+            records.log(self.runtime, self.job, level, message)
         return AttemptResult(outcome, self.job.status, message, self.attempt_id)
 
     async def _stop_trace(self, result: AttemptResult | None, label: str = "trace") -> None:
@@ -398,7 +395,9 @@ class Attempt:
                 result.screenshot = await self._confirmation_screenshot(*self._confirmed)
             error = None if result.outcome in QUIET_OUTCOMES else result.message
             routine = result.outcome in ROUTINE_OUTCOMES
-            db.close_attempt(self.runtime, self.attempt_id, result.outcome, error, routine=routine)
+            records.close_attempt(
+                self.runtime, self.attempt_id, result.outcome, error, routine=routine
+            )
 
     async def _confirmation_screenshot(
         self, confirmation: Confirmation, booking_id: int | None
@@ -420,7 +419,7 @@ class Attempt:
             note.screenshot = name
             note.detail = "confirmation captured, sensitive fields masked"
         if booking_id is not None:
-            db.set_booking_screenshot(self.runtime, booking_id, name)
+            records.set_booking_screenshot(self.runtime, booking_id, name)
         return name
 
     async def _screenshot_current(self, label: str) -> str | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autobook.db.engine import transaction
 from autobook.db.models import Booking, SiteAccount
-from autobook.engine import job as db
+from autobook.db.session import transaction
+from autobook.engine import records
 from autobook.engine.browsers import BrowserPool
 from autobook.runtime import Runtime
 from autobook.sites.base import AdapterContext, SiteError
@@ -37,7 +37,7 @@ async def cancel_on_site(runtime: Runtime, booking_id: int, *, pool: BrowserPool
         if account is None or not booking.reference:
             return SiteCancel(False, False, "autobook has no account or site reference for this "
                               "booking: cancel it on the site as well")  # fmt: skip
-        creds, reference = db.credentials_of(runtime, account), booking.reference
+        creds, reference = records.credentials_of(runtime, account), booking.reference
         starts_at = booking.starts_at  # zone-aware: the column type sees to it
         saved = (
             runtime.vault.decrypt(account.session_state_enc) if account.session_state_enc else None

@@ -11,27 +11,20 @@ from __future__ import annotations
 
 from datetime import time
 
+from autobook.domain.booking import Confirmation, Hold, Slot
 from autobook.domain.choice import choose
 from autobook.domain.statuses import TaskStatus
-from autobook.engine import job as db
+from autobook.engine import records
 from autobook.engine.attempt import Attempt, AttemptResult, local_time
 from autobook.engine.browsers import AccountBrowser
 from autobook.engine.steps import retrying
-from autobook.sites.base import (
-    AccountLimit,
-    AdapterContext,
-    Confirmation,
-    Hold,
-    SiteAdapter,
-    Slot,
-    SlotTaken,
-)
+from autobook.sites.base import AccountLimit, AdapterContext, SiteAdapter, SlotTaken
 
 
 class Seat:
     """An account's place in the attempt: its adapter, browser and bookings that day."""
 
-    def __init__(self, data: db.Seat, adapter: SiteAdapter, browser: AccountBrowser) -> None:
+    def __init__(self, data: records.Seat, adapter: SiteAdapter, browser: AccountBrowser) -> None:
         self.data, self.adapter, self.browser = data, adapter, browser
         self.booked = 0  # bookings this account has on the wanted day
         self.full = False  # the site refused more bookings for it
@@ -47,7 +40,7 @@ class DividedAttempt(Attempt):
 
     seats: list[Seat]
 
-    def open_seats(self, seats: list[db.Seat]) -> None:
+    def open_seats(self, seats: list[records.Seat]) -> None:
         """One adapter and browser per account; the first account's are the attempt's own."""
         self.seats = [Seat(seats[0], self.adapter, self.browser)]
         self._dry_hold: Hold | None = None
@@ -65,7 +58,7 @@ class DividedAttempt(Attempt):
 
     async def _drive(self) -> AttemptResult:
         zone, want = self.info.zone, self.job.want
-        done = {local_time(s, zone) for s in db.booked_starts(self.runtime, self.job.task_id)}
+        done = {local_time(s, zone) for s in records.booked_starts(self.runtime, self.job.task_id)}
         remaining = [t for t in want.times if t not in done]
         for seat in self.seats:
             self._use(seat)
@@ -75,7 +68,7 @@ class DividedAttempt(Attempt):
         for seat in self.seats:
             self._use(seat)
             await self._count_existing(seat, remaining)
-        if remaining and not db.move(self.runtime, self.job, TaskStatus.BOOKING):
+        if remaining and not records.move(self.runtime, self.job, TaskStatus.BOOKING):
             return AttemptResult("busy", self.job.status, "the task was stopped meanwhile",
                                  self.attempt_id)  # fmt: skip
         for wanted in list(remaining):
@@ -99,7 +92,7 @@ class DividedAttempt(Attempt):
             held = [b for b in found if local_time(b.starts_at, self.info.zone) in remaining]
             for booking in held:
                 remaining.remove(local_time(booking.starts_at, self.info.zone))
-                db.record_booking(self.runtime, self.job, booking, self.job.want.venue,
+                records.record_booking(self.runtime, self.job, booking, self.job.want.venue,
                                   finish=False)  # fmt: skip
             note.detail = f"{seat.data.creds.login}: {len(found)} bookings that day" + (
                 f", {len(held)} of them wanted (recorded)" if held else ""
@@ -128,7 +121,7 @@ class DividedAttempt(Attempt):
     async def _keep(self, seat: Seat, confirmation: Confirmation) -> None:
         seat.booked += 1
         async with self.steps.step("confirm") as note:
-            booking_id = db.record_booking(self.runtime, self.job, confirmation,
+            booking_id = records.record_booking(self.runtime, self.job, confirmation,
                                            self.job.want.venue, finish=False)  # fmt: skip
             note.detail = f"{seat.data.creds.login} booked {confirmation.reference}"
         await self._confirmation_screenshot(confirmation, booking_id)

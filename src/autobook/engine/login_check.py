@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autobook.db.engine import transaction
 from autobook.db.models import SiteAccount
-from autobook.engine import job as db
+from autobook.db.session import transaction
+from autobook.engine import records
 from autobook.engine.browsers import BrowserPool
 from autobook.runtime import Runtime
 from autobook.sites.base import AdapterContext, SiteError
@@ -28,7 +28,7 @@ async def check_login(runtime: Runtime, account_id: int, *, pool: BrowserPool) -
         if account is None:
             return LoginCheck(False, f"no account {account_id}")
         site = account.site
-        creds = db.credentials_of(runtime, account)
+        creds = records.credentials_of(runtime, account)
     cls = adapter_class(site)
     browser = pool.account(f"{site}:{account_id}")
     adapter = cls(AdapterContext(runtime.settings.site_urls(), browser,
@@ -37,10 +37,10 @@ async def check_login(runtime: Runtime, account_id: int, *, pool: BrowserPool) -
         state = await adapter.login(None)
     except SiteError as exc:
         if exc.kind == "auth":
-            db.mark_needs_login(runtime, account_id)
+            records.mark_needs_login(runtime, account_id)
             return LoginCheck(False, f"the site refused the login: {exc.message}")
         return LoginCheck(False, f"could not check the login: {exc.message}")
     finally:
         await adapter.close()
-    db.save_session_state(runtime, account_id, state)
+    records.save_session_state(runtime, account_id, state)
     return LoginCheck(True, f"logged in to {cls.info.title}")

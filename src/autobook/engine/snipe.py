@@ -17,16 +17,17 @@ from functools import partial
 
 import httpx
 
+from autobook.domain.booking import Hold, Slot
 from autobook.domain.choice import rank
 from autobook.domain.statuses import TaskStatus
-from autobook.engine import job as db
+from autobook.engine import records
 from autobook.engine.attempt import Attempt, AttemptResult, describe_slot
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.clock import ClockSyncError, estimate_offset
 from autobook.engine.steps import Progress, retrying
 from autobook.engine.timing import fire_staggered, site_now, wait_until
 from autobook.runtime import Runtime
-from autobook.sites.base import Hold, NotReleased, SiteError, Slot, SlotTaken, Transient
+from autobook.sites.base import NotReleased, SiteError, SlotTaken, Transient
 from autobook.sites.registry import adapter_class
 
 STRIKE_SHOTS = 3  # staggered hold requests at the release; the first hold wins
@@ -48,11 +49,11 @@ async def run_snipe(
 ) -> AttemptResult:
     """Snipe the task's slot at `release_at` (UTC, from the site's rule; the site's own
     `first_bookable_at` wins when the listing carries it)."""
-    job = db.load_job(runtime, task_id)
-    if db.finish_if_booked(runtime, job, worker):
+    job = records.load_job(runtime, task_id)
+    if records.finish_if_booked(runtime, job, worker):
         return AttemptResult("already_booked", job.status, "the task already has a booking")
     lease = max(release_at, datetime.now(UTC)) + SNIPE_LEASE_AFTER
-    if not db.claim(runtime, job, worker, lease_until=lease):
+    if not records.claim(runtime, job, worker, lease_until=lease):
         return AttemptResult("busy", job.status, f"the task is {job.status.value}, not runnable")
     snipe = Snipe(runtime, job, adapter_class(job.site), pool, worker, progress)
     snipe.release_at = release_at
@@ -69,7 +70,7 @@ class Snipe(Attempt):
         if existing is not None:
             return await self._booked(existing, "already_booked")
         offset = await self._sync_clock()
-        if not db.move(self.runtime, self.job, TaskStatus.BOOKING):
+        if not records.move(self.runtime, self.job, TaskStatus.BOOKING):
             return AttemptResult("busy", self.job.status, "the task was stopped meanwhile",
                                  self.attempt_id)  # fmt: skip
         await self._wait(offset)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from autobook.db.engine import transaction
 from autobook.db.models import AttemptStep, utcnow
+from autobook.db.session import transaction
 from autobook.logs import redact
 from autobook.runtime import Runtime
 from autobook.sites.base import SiteError, Transient

@@ -9,8 +9,9 @@ from __future__ import annotations
 import importlib
 import logging
 
+from autobook.domain.booking import SiteInfo
 from autobook.domain.sites import Site
-from autobook.sites.base import SiteAdapter, SiteInfo
+from autobook.sites.base import SiteAdapter
 
 log = logging.getLogger(__name__)
 

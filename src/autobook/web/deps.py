@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from autobook.config import Settings, get_settings
 from autobook.db.auth import TOKEN_PREFIX, admin_exists, resolve_session, resolve_token
-from autobook.db.engine import transaction
 from autobook.db.models import AdminUser, ApiToken
+from autobook.db.session import transaction
 from autobook.runtime import Runtime
 from autobook.web.session_cookie import browser_session
 

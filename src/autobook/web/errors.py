@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from autobook.db.accounts import Conflict, NotFound
+from autobook.domain.errors import Conflict, NotFound
 from autobook.web.deps import LoginRequired
 from autobook.web.templating import TEMPLATES
 

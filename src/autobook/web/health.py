@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from autobook.browser import browser_available, system_chromium
 from autobook.db.auth import TOKEN_PREFIX, resolve_session, resolve_token
-from autobook.db.engine import transaction
 from autobook.db.migrate import current_revision
 from autobook.db.models import Meta
+from autobook.db.session import transaction
 from autobook.runtime import Runtime
 from autobook.web.deps import RuntimeDep, bearer_scheme
 from autobook.web.session_cookie import browser_session

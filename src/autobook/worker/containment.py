@@ -23,8 +23,8 @@ from typing import TypeVar
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from autobook.db.engine import transaction
 from autobook.db.models import Meta, Task
+from autobook.db.session import transaction
 from autobook.db.syslog import write_log
 from autobook.db.tasks import transition
 from autobook.domain.statuses import TaskStatus

@@ -33,8 +33,8 @@ from procrastinate.jobs import Status
 from sqlalchemy import make_url, select, text
 
 from autobook.config import Settings
-from autobook.db.engine import transaction
 from autobook.db.models import Task
+from autobook.db.session import transaction
 from autobook.domain.tasks import Strategy
 from autobook.engine.browsers import BrowserPool
 from autobook.runtime import Runtime

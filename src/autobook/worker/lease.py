@@ -1,6 +1,6 @@
 """Keep a running task's lease alive, so only a dead worker's lease ever expires.
 
-A claim takes the task with a lease of AUTOBOOK_LEASE_SECONDS (`engine.job.lease_length`).
+A claim takes the task with a lease of AUTOBOOK_LEASE_SECONDS (`engine.records.lease_length`).
 An attempt that takes longer than that (a slow site, a loaded machine, a short lease in a
 test) would otherwise look abandoned while its worker is still paying, `recover_abandoned`
 would put it back, and a second worker could book it again. So while a worker runs a task it
@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import update
 
-from autobook.db.engine import transaction
 from autobook.db.models import Task
+from autobook.db.session import transaction
 from autobook.domain.statuses import TaskStatus
-from autobook.engine.job import lease_length
+from autobook.engine.records import lease_length
 from autobook.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """The worker loop: find due tasks, run them, beat the heartbeat, recover abandoned ones.
 
 Runs embedded in `autobook serve` (SQLite by default) or alone as `autobook worker`. A task is
-claimed by compare-and-set with a lease (`engine.job.claim`), so two loops never run one task;
+claimed by compare-and-set with a lease (`engine.records.claim`), so two loops never run one task;
 a loop that dies leaves a lease that expires, and `recover_abandoned` puts the task back. The
 next attempt asks the site for existing bookings before holding anything, so a recovered task
 never books twice.
@@ -18,8 +18,8 @@ from functools import partial
 
 from sqlalchemy import or_, select
 
-from autobook.db.engine import transaction
 from autobook.db.models import Meta, Task
+from autobook.db.session import transaction
 from autobook.db.syslog import write_log
 from autobook.db.tasks import transition
 from autobook.domain.statuses import TaskStatus

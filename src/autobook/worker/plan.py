@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from autobook.db.engine import transaction
 from autobook.db.models import Task
+from autobook.db.session import transaction
 from autobook.db.tasks import transition
 from autobook.domain.statuses import TaskStatus
 from autobook.domain.tasks import Strategy

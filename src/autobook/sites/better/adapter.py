@@ -14,25 +14,27 @@ from dataclasses import replace
 from datetime import datetime, time
 from typing import TYPE_CHECKING, ClassVar
 
-from autobook.domain.release import ReleaseRule
-from autobook.domain.tasks import PaymentMethod
-from autobook.sites.base import (
+from autobook.domain.booking import (
     Activity,
-    ConfigError,
     Confirmation,
     Credentials,
     Hold,
-    NotReleased,
     Payment,
+    SiteInfo,
+    Slot,
+    Venue,
+    Want,
+)
+from autobook.domain.release import ReleaseRule
+from autobook.domain.tasks import PaymentMethod
+from autobook.sites.base import (
+    ConfigError,
+    NotReleased,
     PaymentDeclined,
     SiteAdapter,
     SiteChanged,
     SiteError,
-    SiteInfo,
-    Slot,
     SlotTaken,
-    Venue,
-    Want,
     WrongBooking,
 )
 from autobook.sites.better.api import BetterApi

@@ -13,12 +13,11 @@ import re
 import weakref
 from typing import TYPE_CHECKING
 
+from autobook.domain.booking import Card, Payment
 from autobook.domain.tasks import PaymentMethod
 from autobook.sites.base import (
     AdapterContext,
-    Card,
     ConfigError,
-    Payment,
     PaymentDeclined,
     PaymentUnknown,
     SiteChanged,
@@ -26,7 +25,7 @@ from autobook.sites.base import (
     SlotTaken,
     Transient,
 )
-from autobook.sites.web import goto, require, type_like_human
+from autobook.sites.pages import goto, require, type_like_human
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Locator, Page

@@ -27,27 +27,29 @@ from typing import Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from autobook.domain.accounts import PHONE_RULE, compact_phone
-from autobook.domain.release import ReleaseRule
-from autobook.domain.tasks import PaymentMethod
-from autobook.sites.base import (
+from autobook.domain.booking import (
     Activity,
-    AdapterContext,
     Card,
-    ConfigError,
     Confirmation,
     Credentials,
     Hold,
-    NotReleased,
     Payment,
+    SiteInfo,
+    Slot,
+    Venue,
+    Want,
+)
+from autobook.domain.release import ReleaseRule
+from autobook.domain.tasks import PaymentMethod
+from autobook.sites.base import (
+    AdapterContext,
+    ConfigError,
+    NotReleased,
     PaymentDeclined,
     PaymentUnknown,
     SiteAdapter,
     SiteChanged,
-    SiteInfo,
-    Slot,
     SlotTaken,
-    Venue,
-    Want,
 )
 from autobook.sites.clinic.api import (
     ClinicApi,

@@ -29,7 +29,7 @@ from autobook.browser import launch_options
 from autobook.sites.base import ConfigError, NotReleased, SiteChanged, SlotTaken, Transient
 from autobook.sites.clinic.catalogue import Catalogue, Provider, Service, slugify
 from autobook.sites.outcome import PageOutcome, look, read_outcome
-from autobook.sites.web import goto, type_like_human
+from autobook.sites.pages import goto, type_like_human
 
 ELEMENT_TIMEOUT_MS = 10_000  # a step's controls once the page has moved on
 TIMES_TIMEOUT_MS = 15_000  # moxie.md: times appear 2-10 s after a day is clicked

@@ -16,26 +16,28 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from autobook.domain.booking import (
+    Activity,
+    Confirmation,
+    Credentials,
+    Hold,
+    Payment,
+    SiteInfo,
+    Slot,
+    Venue,
+    Want,
+)
 from autobook.domain.choice import differs
 from autobook.domain.release import LONDON, ReleaseRule
 from autobook.domain.tasks import PaymentMethod
 from autobook.sites.base import (
-    Activity,
     AdapterContext,
     ConfigError,
-    Confirmation,
-    Credentials,
-    Hold,
     NotReleased,
-    Payment,
     SiteAdapter,
     SiteChanged,
-    SiteInfo,
-    Slot,
     SlotTaken,
     Transient,
-    Venue,
-    Want,
     WrongBooking,
 )
 from autobook.sites.estelle import parse

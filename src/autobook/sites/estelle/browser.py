@@ -28,7 +28,7 @@ from autobook.sites.estelle.pagetools import (
     PageTools,
     guarded,
 )
-from autobook.sites.web import goto, type_like_human
+from autobook.sites.pages import goto, type_like_human
 
 if TYPE_CHECKING:
     from playwright.async_api import Locator

@@ -14,25 +14,27 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from autobook.domain.release import ReleaseRule
-from autobook.domain.sites import SITE_NAMES, Site
-from autobook.domain.tasks import PaymentMethod
-from autobook.sites.base import (
+from autobook.domain.booking import (
     Activity,
-    AdapterContext,
-    ConfigError,
     Confirmation,
     Credentials,
     Hold,
     Payment,
+    SiteInfo,
+    Slot,
+    Venue,
+    Want,
+)
+from autobook.domain.release import ReleaseRule
+from autobook.domain.sites import SITE_NAMES, Site
+from autobook.domain.tasks import PaymentMethod
+from autobook.sites.base import (
+    AdapterContext,
+    ConfigError,
     SiteAdapter,
     SiteChanged,
     SiteError,
-    SiteInfo,
-    Slot,
     Transient,
-    Venue,
-    Want,
     WrongBooking,
 )
 from autobook.sites.gym import browser

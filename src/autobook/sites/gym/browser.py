@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from autobook.sites.base import SiteChanged, SlotTaken
-from autobook.sites.web import goto, require, type_like_human
+from autobook.sites.pages import goto, require, type_like_human
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-    from autobook.sites.base import AdapterContext, Credentials
+    from autobook.domain.booking import Credentials
+    from autobook.sites.base import AdapterContext
 
 LOGIN_FORM = "form#login-form"
 

@@ -14,15 +14,16 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError
 
 from autobook.db import taskrepo
-from autobook.db.accounts import Conflict
 from autobook.db.bookings import local_date
 from autobook.db.models import utcnow
 from autobook.db.taskimport import import_csv
 from autobook.db.tasks import create_task
+from autobook.domain.errors import Conflict
 from autobook.domain.sites import Site
 from autobook.domain.statuses import TaskStatus
 from autobook.domain.taskspec import TaskCreate
 from autobook.domain.taskupdate import TaskDefaults, TaskUpdate, given
+from autobook.sites.registry import site_info
 from autobook.sites.release import release_for
 from autobook.web.api.common import invalid, invalid_body
 from autobook.web.deps import RuntimeDep, SessionDep, SettingsDep
@@ -56,7 +57,7 @@ class ImportForm(TaskDefaults):  # type: ignore[misc,valid-type]
 @router.post("", status_code=201)
 def create(data: TaskCreate, session: SessionDep, runtime: RuntimeDep) -> TaskPublic:
     try:
-        task = create_task(session, data, vault=runtime.vault)
+        task = create_task(session, data, site_info=site_info, vault=runtime.vault)
     except ValueError as exc:  # an account or payment profile that does not exist or fit
         raise invalid(exc) from None
     return TaskPublic.of(task)
@@ -89,6 +90,7 @@ def import_tasks(
     sent = form.model_dump(exclude_unset=True, exclude={"file", "all_or_nothing"})
     outcome = import_csv(
         session,
+        site_info=site_info,
         data=form.file.file.read(),  # the body limit keeps this under 1 MiB
         defaults=TaskDefaults.model_validate(sent),
         all_or_nothing=form.all_or_nothing,
@@ -119,7 +121,12 @@ def get_task(task_id: TaskId, session: SessionDep, settings: SettingsDep) -> Tas
 @router.patch("/{task_id}", responses={409: {"description": "The task is running or finished"}})
 def update_task(task_id: TaskId, data: TaskUpdate, session: SessionDep) -> TaskPublic:
     try:
-        task = taskrepo.update_task(session, task_id=task_id, changes=given(data))
+        task = taskrepo.update_task(
+            session,
+            task_id=task_id,
+            changes=given(data),
+            site_info=site_info,
+        )
     except ValidationError as exc:
         raise invalid_body(exc) from None
     except Conflict:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from autobook.db.accounts import NotFound
 from autobook.db.auth import list_tokens, revoke_token
+from autobook.domain.errors import NotFound
 from autobook.web.deps import SessionDep
 from autobook.web.schemas import MAX_ID, TokenPublic
 

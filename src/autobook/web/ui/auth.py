@@ -24,8 +24,8 @@ from autobook.db.auth import (
     set_admin_password,
     start_session,
 )
-from autobook.db.engine import transaction
 from autobook.db.models import AdminUser
+from autobook.db.session import transaction
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep, SettingsDep
 from autobook.web.errors import error_entry

@@ -13,10 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError, field_validator
 
+from autobook.domain.booking import SiteInfo
 from autobook.domain.sites import SITE_NAMES, Site
 from autobook.domain.text import check_text
 from autobook.sites import registry
-from autobook.sites.base import SiteInfo
 from autobook.web.errors import error_entry, split_field, validation_entries
 from autobook.web.templating import TEMPLATES
 

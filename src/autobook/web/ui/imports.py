@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from autobook.db.accounts import list_accounts, list_payment_profiles
 from autobook.db.bookings import local_date
-from autobook.db.engine import transaction
 from autobook.db.models import AdminUser
+from autobook.db.session import transaction
 from autobook.db.taskimport import import_csv
 from autobook.domain.tasks import PaymentMethod, Strategy
 from autobook.domain.taskupdate import TaskDefaults
+from autobook.sites.registry import site_info
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry
@@ -108,8 +109,14 @@ def import_upload(
         return _page(request, session, admin, form, status_code=422,
                      errors=[error_entry("file", why)])  # fmt: skip
     with transaction(runtime.sessions) as tx:
-        outcome = import_csv(tx, data=data, defaults=defaults, today=local_date(now_utc()),
-                             all_or_nothing=bool(form.all_or_nothing))  # fmt: skip
+        outcome = import_csv(
+            tx,
+            data=data,
+            site_info=site_info,
+            defaults=defaults,
+            today=local_date(now_utc()),
+            all_or_nothing=bool(form.all_or_nothing),
+        )
         created = [(t.id, t.target_date, list(t.time_preferences)) for t in outcome.created]
     return _page(request, session, admin, form, status_code=422 if outcome.errors else 200,
                  outcome=outcome, created=created)  # fmt: skip

@@ -15,16 +15,15 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from autobook.db.accounts import (
-    Conflict,
-    NotFound,
     create_account,
     create_payment_profile,
     remove_account,
     remove_payment_profile,
 )
-from autobook.db.engine import transaction
 from autobook.db.models import AdminUser
+from autobook.db.session import transaction
 from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
+from autobook.domain.errors import Conflict, NotFound
 from autobook.runtime import Runtime
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep

@@ -8,7 +8,7 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from autobook.db.engine import transaction
+from autobook.db.session import transaction
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.login_check import check_login
 from autobook.web.csrf import CsrfChecked

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from autobook.db.engine import transaction
 from autobook.db.notify_urls import parse_notify_urls, read_notify_urls, write_notify_urls
+from autobook.db.session import transaction
 from autobook.notify import send_test
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep

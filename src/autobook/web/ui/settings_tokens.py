@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from autobook.db.accounts import NotFound
 from autobook.db.auth import create_token, revoke_token
+from autobook.domain.errors import NotFound
 from autobook.domain.text import text_error
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep

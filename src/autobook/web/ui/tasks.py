@@ -13,7 +13,6 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
 from autobook.config import Settings
-from autobook.db.accounts import NotFound
 from autobook.db.models import PaymentProfile
 from autobook.db.taskrepo import (
     delete_task,
@@ -23,6 +22,7 @@ from autobook.db.taskrepo import (
     stop_task,
     task_booking,
 )
+from autobook.domain.errors import NotFound
 from autobook.domain.release import LONDON
 from autobook.domain.statuses import ACTIVE, TaskStatus
 from autobook.sites.release import release_for, release_rule

@@ -15,15 +15,16 @@ from sqlalchemy.orm import Session
 
 from autobook.db.accounts import list_accounts, list_payment_profiles
 from autobook.db.bookings import local_date
-from autobook.db.engine import transaction
 from autobook.db.models import AdminUser
+from autobook.db.session import transaction
 from autobook.db.tasks import create_task
+from autobook.domain.booking import SiteInfo
+from autobook.domain.offer import choice_errors
 from autobook.domain.sites import Site
 from autobook.domain.tasks import PaymentMethod, Strategy
 from autobook.domain.taskspec import MAX_TIMES, TaskCreate
-from autobook.sites.base import SiteInfo
-from autobook.sites.choices import choice_errors
 from autobook.sites.registry import offered_info
+from autobook.sites.registry import site_info as registry_info
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry
@@ -163,7 +164,7 @@ def create(
         errors = _site_errors(spec, site_info(spec.site.value))
         if not errors:
             with transaction(runtime.sessions) as tx:  # its own: a refusal leaves no trace
-                task_id = create_task(tx, spec).id
+                task_id = create_task(tx, spec, site_info=registry_info).id
     except ValueError as exc:  # pydantic's ValidationError is one too
         errors = form_errors(exc)
     if task_id is None:

@@ -4,9 +4,9 @@ run is refused when it is written, naming the field, not at its first attempt.""
 
 from __future__ import annotations
 
+from autobook.domain.booking import SiteInfo
 from autobook.domain.tasks import PaymentMethod
 from autobook.domain.taskspec import TaskCreate
-from autobook.sites.base import SiteInfo
 
 
 def choice_errors(spec: TaskCreate, info: SiteInfo) -> list[tuple[str, str]]:

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from autobook.db.engine import transaction
 from autobook.db.models import (
     Attempt,
     Booking,
@@ -21,13 +20,14 @@ from autobook.db.models import (
     Task,
     utcnow,
 )
+from autobook.db.session import transaction
 from autobook.db.syslog import write_log
 from autobook.db.tasks import transition
+from autobook.domain.booking import Card, Confirmation, Credentials, Payment, Want
 from autobook.domain.statuses import BookingStatus, TaskStatus
 from autobook.domain.tasks import PaymentMethod
 from autobook.notify import NotifyEvent, notify
 from autobook.runtime import Runtime
-from autobook.sites.base import Card, Confirmation, Credentials, Payment, Want
 
 HANDOFF_TTL = timedelta(minutes=10)  # seed 004: a handoff page abandoned this long is lost
 CLAIMABLE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
