@@ -72,3 +72,46 @@ def test_a_failure_page_is_declined() -> None:
 def test_a_page_that_says_nothing_is_unknown_never_declined() -> None:
     seen = after_paying("/processing")
     assert seen.outcome is Outcome.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("summary", "missing"),
+    [
+        ("Thursday 10 December 2026 at 2:30pm with Alex, Aesthetic Practitioner", None),
+        ("With Alex Morgan · Thursday, December 10, 2:30 PM", None),
+        ("Thursday 10 December 2026 at 12:30pm with Alex", "time"),
+        ("Friday 11 December 2026 at 2:30pm with Alex", "day"),
+        ("Thursday 10 December 2026 at 14:30 with Sam", "provider"),
+    ],
+)
+def test_the_payment_page_must_show_what_was_chosen(summary: str, missing: str | None) -> None:
+    """Money is final: a payment page whose summary differs from the slot is never paid."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from autobook.sites.base import SiteChanged
+    from autobook.sites.clinic.browser import Hints, Widget
+
+    london = ZoneInfo("Europe/London")
+    at = datetime(2026, 12, 10, 14, 30, tzinfo=london)
+
+    async def go() -> str | None:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(**launch_options())  # type: ignore[arg-type]
+            page = await browser.new_page()
+            await page.set_content(f"<h1>Payment</h1><p>{summary}</p>")
+            widget = Widget(page, "https://clinic.invalid/", london, typing_delay_ms=0,
+                            hints=Hints())  # fmt: skip
+            try:
+                await widget.verify(at, "Alex", step="pay")
+            except SiteChanged as exc:
+                return exc.message
+            finally:
+                await browser.close()
+            return None
+
+    message = asyncio.run(go())
+    if missing is None:
+        assert message is None
+    else:
+        assert message and f"chosen {missing}" in message and "nothing was paid" in message

@@ -205,6 +205,8 @@ class ClinicAdapter(SiteAdapter):
         confirmation when opened again (enough to never pay twice when an answer was lost)."""
         found = []
         for url, slot in self._held.items():
+            if url.rstrip("/") == self.booking_url.rstrip("/"):
+                continue  # a page that keeps its steps in memory: its URL tells nothing
             widget = await self._widget()
             await widget.page.goto(url)
             seen = await widget.outcome_now()
@@ -251,6 +253,8 @@ class ClinicAdapter(SiteAdapter):
             return None
         if method is PaymentMethod.NONE:
             return None
+        chosen = None if hold.slot.extra.get("any_provider") else hold.slot.court
+        await widget.verify(hold.slot.starts_at, chosen, step=PAY)
         button = await widget.type_card(card_entry(payment), step=PAY)
         if dry_run:
             return None  # at the final button, not clicked

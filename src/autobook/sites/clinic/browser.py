@@ -269,6 +269,26 @@ class Widget:
         number = self.page.get_by_label(re.compile(self.hints.card_number, re.I))
         return await self._first_visible(number) is not None
 
+    async def verify(self, at: datetime, provider: str | None, *, step: str) -> None:
+        """Money is final: the payment page must show the day, the time and the provider
+        that were chosen (in whatever format it writes them), else nothing is paid."""
+        text = await self._body_text()
+        local = at.astimezone(self.zone)
+        mon = MONTHS[local.month - 1][:3]  # "10 December", "Dec 10", "December 10th"
+        day = re.compile(rf"\b{local.day}(st|nd|rd|th)?\b.{{0,12}}\b{mon}"
+                         rf"|\b{mon}\w*\.? {local.day}\b", re.I)  # fmt: skip
+        hour = re.compile(rf"(?<![\d:]){_time_words(local.time())}(?!\d)", re.I)
+        checks = {"day": day, "time": hour}
+        if provider:
+            checks["provider"] = re.compile(re.escape(provider.split()[0]), re.I)
+        missing = [name for name, pattern in checks.items() if not pattern.search(text)]
+        if missing:
+            raise SiteChanged(
+                f"step {step}: the payment page does not show the chosen {', '.join(missing)} "
+                f"({local:%-d %B %H:%M}{', ' + provider if provider else ''}); nothing was paid",
+                step=step, selector="the booking summary",
+            )  # fmt: skip
+
     async def type_card(self, card: CardEntry, *, step: str) -> Locator:
         """Type the card into the fields labelled for it; the pay button."""
         h = self.hints
@@ -449,14 +469,16 @@ class Widget:
         )
 
 
-def _time_pattern(at: time) -> re.Pattern[str]:
-    """ "2:30 PM", "2:30pm", "02:30 p.m." or "14:30" for 14:30."""
+def _time_words(at: time) -> str:
+    """ "2:30 PM", "2:30pm", "02:30 p.m." or "14:30" for 14:30, as a regular expression."""
     h12 = at.hour % 12 or 12
     half = "a" if at.hour < 12 else "p"
-    return re.compile(
-        rf"^\s*(0?{h12}[:.]{at.minute:02d}\s*{half}\.?m\.?|0?{at.hour}[:.]{at.minute:02d})\s*$",
-        re.I,
-    )
+    return rf"(0?{h12}[:.]{at.minute:02d}\s*{half}\.?m\.?|0?{at.hour}[:.]{at.minute:02d})"
+
+
+def _time_pattern(at: time) -> re.Pattern[str]:
+    """A label that is the time and nothing else."""
+    return re.compile(rf"^\s*{_time_words(at)}\s*$", re.I)
 
 
 def _parse_time(text: str) -> time | None:
