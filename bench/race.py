@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.async_api import Browser, async_playwright
 
-from autobook.browser import launch_options
+from autobook.chromium import launch_options
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime

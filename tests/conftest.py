@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy import Engine, text
 
-from autobook.browser import launch_options
+from autobook.chromium import launch_options
 from autobook.config import Settings
 from autobook.db.migrate import upgrade
 from autobook.db.models import Base

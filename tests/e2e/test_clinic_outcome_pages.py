@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from playwright.async_api import Route, async_playwright
 
-from autobook.browser import launch_options
+from autobook.chromium import launch_options
 from autobook.sites.outcome import Outcome, PageOutcome, read_outcome
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import async_playwright
 
-from autobook.browser import launch_options
+from autobook.chromium import launch_options
 from autobook.sites.base import SiteChanged
 from autobook.sites.clinic.browser import Hints, Patient, Widget
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from playwright.async_api import async_playwright
 from sqlalchemy import text
 
-from autobook.browser import launch_options
+from autobook.chromium import launch_options
 from autobook.cli import main
 from autobook.config import Settings
 from autobook.datadir import private_dir, write_private

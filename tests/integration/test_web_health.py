@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from test_web_helpers import make_token, setup_admin, sign_out
 
-from autobook.browser import browser_available, system_chromium
+from autobook.chromium import browser_available, system_chromium
 from autobook.config import Settings
 from autobook.db.migrate import current_revision
 from autobook.db.models import Meta

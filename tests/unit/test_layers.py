@@ -15,7 +15,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # the engine that uses them.
 TIERS: list[set[str]] = [
     {"domain", "__init__"},
-    {"config", "logs", "vault", "datadir", "browser"},
+    {"config", "logs", "vault", "datadir", "chromium"},
     {"db"},
     {"sites"},
     {"runtime", "notify"},
@@ -80,6 +80,33 @@ def test_no_module_imports_a_layer_above_its_own() -> None:
     assert back_imports(SRC) == []
 
 
+def package_cycle(src: Path) -> list[str]:
+    """A cycle of imports between top-level parts (same-layer parts could form one), or []."""
+    graph: dict[str, set[str]] = {}
+    for path in (src / "autobook").rglob("*.py"):
+        here = part_of(".".join(path.relative_to(src).with_suffix("").parts))
+        graph.setdefault(here, set()).update(
+            there for _, name in imports_of(src, path) if (there := part_of(name)) != here
+        )
+
+    def walk(node: str, trail: list[str]) -> list[str]:
+        if node in trail:
+            return [*trail[trail.index(node) :], node]
+        for nxt in sorted(graph.get(node, ())):
+            if found := walk(nxt, [*trail, node]):
+                return found
+        return []
+
+    for start in sorted(graph):
+        if found := walk(start, []):
+            return found
+    return []
+
+
+def test_no_import_cycle_between_packages() -> None:
+    assert package_cycle(SRC) == []
+
+
 def test_the_check_sees_a_back_import(tmp_path: Path) -> None:
     fake = tmp_path / "autobook" / "db"
     fake.mkdir(parents=True)
@@ -88,3 +115,10 @@ def test_the_check_sees_a_back_import(tmp_path: Path) -> None:
     assert back_imports(tmp_path) == [
         "autobook/db/bad.py:3 imports autobook.worker (autobook.worker is above autobook.db)"
     ]
+
+
+def test_the_cycle_check_sees_a_cycle(tmp_path: Path) -> None:
+    for part, other in (("config", "logs"), ("logs", "config")):
+        (tmp_path / "autobook" / part).mkdir(parents=True)
+        (tmp_path / "autobook" / part / "m.py").write_text(f"import autobook.{other}.m\n")
+    assert package_cycle(tmp_path) == ["config", "logs", "config"]

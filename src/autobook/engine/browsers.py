@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autobook.browser import launch_options
+from autobook.chromium import launch_options
 from autobook.datadir import private_dir, write_private
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from autobook.browser import browser_available, system_chromium
+from autobook.chromium import browser_available, system_chromium
 from autobook.db.auth import TOKEN_PREFIX, resolve_session, resolve_token
 from autobook.db.migrate import current_revision
 from autobook.db.models import Meta

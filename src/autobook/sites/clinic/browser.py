@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page, async_playwright
 
-from autobook.browser import launch_options
+from autobook.chromium import launch_options
 from autobook.sites.base import ConfigError, NotReleased, SiteChanged, SlotTaken, Transient
 from autobook.sites.clinic.catalogue import Catalogue, Provider, Service, slugify
 from autobook.sites.outcome import PageOutcome, look, read_outcome
