@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
+import weakref
 from typing import TYPE_CHECKING
 
 from autobook.sites.base import SiteChanged, Transient
 
 if TYPE_CHECKING:
-    from playwright.async_api import Frame, FrameLocator, Locator, Page
+    from playwright.async_api import Frame, FrameLocator, Locator, Page, Request
 
 REQUIRE_TIMEOUT_MS = 10_000
 
@@ -35,6 +37,48 @@ async def require(
             f"step {step}: expected element {selector!r} is missing", step=step, selector=selector
         ) from None
     return locator
+
+
+class Network:
+    """The requests one tab has in flight, to tell when a page has gone quiet after a click.
+
+    Playwright's "networkidle" wants 500 ms without a request; a one-page widget is drawn well
+    before that, and a real one may never go idle at all. Watching the requests ourselves lets
+    a step move on after a short quiet spell, and still wait for a slow answer."""
+
+    def __init__(self, page: Page) -> None:
+        self._open: set[Request] = set()
+        self._last = time.monotonic()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, request: Request) -> None:
+        self._open.add(request)
+        self._last = time.monotonic()
+
+    def _ended(self, request: Request) -> None:
+        self._open.discard(request)
+        self._last = time.monotonic()
+
+    async def quiet(self, *, quiet_ms: int, bound_ms: int) -> None:
+        """Return once nothing has been in flight for `quiet_ms` (counted from the call at the
+        earliest), or after `bound_ms` whatever the page is doing."""
+        start = time.monotonic()
+        while (now := time.monotonic()) - start < bound_ms / 1000:
+            if not self._open and now - max(self._last, start) >= quiet_ms / 1000:
+                return
+            await asyncio.sleep(0.02)
+
+
+_networks: weakref.WeakKeyDictionary[Page, Network] = weakref.WeakKeyDictionary()
+
+
+def network_of(page: Page) -> Network:
+    """The tab's one request tracker, attached on first use: attach it before the first click."""
+    if page not in _networks:
+        _networks[page] = Network(page)
+    return _networks[page]
 
 
 async def goto(page: Page, url: str, *, step: str) -> None:

@@ -29,11 +29,11 @@ from autobook.chromium import launch_options
 from autobook.sites.base import ConfigError, NotReleased, SiteChanged, SlotTaken, Transient
 from autobook.sites.clinic.catalogue import Catalogue, Provider, Service, slugify
 from autobook.sites.outcome import PageOutcome, look, read_outcome
-from autobook.sites.pages import goto, type_like_human
+from autobook.sites.pages import goto, network_of, type_like_human
 
 ELEMENT_TIMEOUT_MS = 10_000  # a step's controls once the page has moved on
 TIMES_TIMEOUT_MS = 15_000  # moxie.md: times appear 2-10 s after a day is clicked
-SETTLE_MS = 200  # a one-page app redraws after a click; a person waits as long
+QUIET_MS = 250  # a one-page app redraws after its requests; a person waits as long
 IDLE_TIMEOUT_MS = 3_000
 MAX_ROUNDS = 6  # "Next" rounds from the time to the payment step (moxie.md: at most 8)
 MAX_PERIODS = 14  # weeks or months paged forward looking for a day
@@ -128,6 +128,7 @@ class Widget:
         self.zone = zone
         self.typing_delay_ms = typing_delay_ms
         self.hints = hints
+        self.network = network_of(page)  # before the first click, so its requests are seen
 
     # --- opening and reading --------------------------------------------------------------
     async def open(self, *, step: str) -> None:
@@ -356,9 +357,7 @@ class Widget:
 
     async def _settle(self) -> None:
         """Let a click's requests finish (a real Moxie page never goes idle: bounded)."""
-        with contextlib.suppress(PlaywrightError):
-            await self.page.wait_for_load_state("networkidle", timeout=IDLE_TIMEOUT_MS)
-        await self.page.wait_for_timeout(SETTLE_MS)
+        await self.network.quiet(quiet_ms=QUIET_MS, bound_ms=IDLE_TIMEOUT_MS)
 
     # --- plumbing -------------------------------------------------------------------------
     async def _service_texts(self) -> list[str]:
