@@ -138,6 +138,14 @@ class Settings(BaseSettings):
         validation_alias=_env("AUTOBOOK_HUMAN_TYPING_MS"),
         description="Mean delay between keystrokes where a site checks for human typing.",
     )
+    payment_answer_s: float = Field(
+        20.0,
+        ge=1,
+        le=300,
+        validation_alias=_env("AUTOBOOK_PAYMENT_ANSWER_S"),
+        description="How long a page paid in a browser may take to say paid or refused; after "
+        "that the outcome is unknown (never declined).",
+    )
 
     # --- when each site releases its slots (domain.release.parse_rule); the site's own
     # first_bookable_at, where it states one, wins over these ---

@@ -114,9 +114,9 @@ class Attempt:
         self.attempt_id = records.open_attempt(runtime, job, worker)
         self.steps = StepLog(runtime, self.attempt_id, progress)
         self.browser: AccountBrowser = pool.account(f"{job.site}:{job.account_id}", trace=True)
-        ctx = AdapterContext(
-            runtime.settings.site_urls(), self.browser, runtime.settings.human_typing_ms
-        )
+        settings = runtime.settings
+        ctx = AdapterContext(settings.site_urls(), self.browser, settings.human_typing_ms,
+                             settings.payment_answer_s)  # fmt: skip
         self.adapter = cls(ctx, job.creds)
         self._confirmed: tuple[Confirmation, int | None] | None = None
 

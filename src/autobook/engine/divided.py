@@ -9,6 +9,7 @@ the remaining times one by one with the first account that still has room. A sit
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import time
 
 from autobook.domain.booking import Confirmation, Hold, Slot
@@ -18,7 +19,7 @@ from autobook.engine import records
 from autobook.engine.attempt import Attempt, AttemptResult, local_time
 from autobook.engine.browsers import AccountBrowser
 from autobook.engine.steps import retrying
-from autobook.sites.base import AccountLimit, AdapterContext, SiteAdapter, SlotTaken
+from autobook.sites.base import AccountLimit, SiteAdapter, SlotTaken
 
 
 class Seat:
@@ -46,8 +47,7 @@ class DividedAttempt(Attempt):
         self._dry_hold: Hold | None = None
         for data in seats[1:]:
             browser = self.browser.pool.account(f"{self.job.site}:{data.account_id}", trace=True)
-            ctx = AdapterContext(self.runtime.settings.site_urls(), browser,
-                                 self.runtime.settings.human_typing_ms)  # fmt: skip
+            ctx = dataclasses.replace(self.adapter.ctx, browser=browser)
             self.seats.append(Seat(data, type(self.adapter)(ctx, data.creds), browser))
 
     def _use(self, seat: Seat) -> None:

@@ -46,6 +46,7 @@ class AdapterContext:
     urls: dict[str, str | None]
     browser: SiteBrowser
     typing_delay_ms: int = 60
+    answer_wait_s: float = 20.0  # after paying in a page: this long for its answer, then unknown
 
     def url(self, key: str) -> str:
         value = self.urls.get(key)

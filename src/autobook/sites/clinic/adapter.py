@@ -288,7 +288,7 @@ class ClinicAdapter(SiteAdapter):
         page = await self.ctx.browser.page()
         delay = self.ctx.typing_delay_ms
         return Widget(page, self.booking_url, self.info.zone, typing_delay_ms=delay,
-                      hints=self.profile.hints)  # fmt: skip
+                      hints=self.profile.hints, answer_wait_s=self.ctx.answer_wait_s)  # fmt: skip
 
 
 def read_pages_cached(url: str) -> Catalogue:

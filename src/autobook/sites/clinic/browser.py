@@ -28,7 +28,7 @@ from playwright.async_api import Locator, Page, async_playwright
 from autobook.chromium import launch_options
 from autobook.sites.base import ConfigError, NotReleased, SiteChanged, SlotTaken, Transient
 from autobook.sites.clinic.catalogue import Catalogue, Provider, Service, slugify
-from autobook.sites.outcome import PageOutcome, look, read_outcome
+from autobook.sites.outcome import DEFAULT_WAIT_S, PageOutcome, look, read_outcome
 from autobook.sites.pages import goto, network_of, type_like_human
 
 ELEMENT_TIMEOUT_MS = 10_000  # a step's controls once the page has moved on
@@ -121,13 +121,21 @@ class Widget:
     """One patient's way through one clinic's widget in one tab."""
 
     def __init__(
-        self, page: Page, booking_url: str, zone: ZoneInfo, *, typing_delay_ms: int, hints: Hints
+        self,
+        page: Page,
+        booking_url: str,
+        zone: ZoneInfo,
+        *,
+        typing_delay_ms: int,
+        hints: Hints,
+        answer_wait_s: float = DEFAULT_WAIT_S,
     ) -> None:
         self.page = page
         self.url = booking_url
         self.zone = zone
         self.typing_delay_ms = typing_delay_ms
         self.hints = hints
+        self.answer_wait_s = answer_wait_s
         self.network = network_of(page)  # before the first click, so its requests are seen
 
     # --- opening and reading --------------------------------------------------------------
@@ -315,7 +323,7 @@ class Widget:
         before = self.page.url
         with contextlib.suppress(PlaywrightError):  # the click may have gone through anyway
             await button.click()
-        return await read_outcome(self.page, until_changed_from=before)
+        return await read_outcome(self.page, wait_s=self.answer_wait_s, until_changed_from=before)
 
     async def outcome_now(self) -> PageOutcome:
         return await look(self.page)
