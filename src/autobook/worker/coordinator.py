@@ -50,6 +50,7 @@ class Held:
 
     key: ListingKey
     due_at: datetime  # the next look
+    lease_until: datetime  # as last renewed: no look once it may have passed to another
     looking: bool = False
 
 
@@ -103,7 +104,9 @@ class Coordinator:
             by_site[held.key.site] = by_site.get(held.key.site, 0) + held.looking
         for text, held in sorted(self.held.items(), key=lambda item: item[1].due_at):
             site = held.key.site
-            if held.looking or held.due_at > now or by_site.get(site, 0) >= self._cap():
+            if held.looking or held.due_at > now or held.lease_until <= now:
+                continue
+            if by_site.get(site, 0) >= self._cap():
                 continue
             held.looking = True
             by_site[site] = by_site.get(site, 0) + 1
@@ -114,28 +117,29 @@ class Coordinator:
         return max(1, self.runtime.settings.site_concurrency // max(self.live, 1))
 
     async def _sync(self) -> None:
+        now = datetime.now(UTC)
         keys = {key.text: key for key in self.groups}
         busy = {text for text, held in self.held.items() if held.looking}
         owned, self.live = await asyncio.to_thread(
             listings.sync, self.runtime, self.name, keys, busy
         )
-        now = datetime.now(UTC)
         kept: dict[str, Held] = {}
-        for text, looked_at in owned.items():
+        for text, (looked_at, lease_until) in owned.items():
             key = keys.get(text)
             held = self.held.get(text)
             if held is not None:
+                held.lease_until = lease_until
                 kept[text] = held
             elif key is not None:  # newly taken: due one interval after anyone's last look
                 due = looked_at + timedelta(seconds=self._interval(key)) if looked_at else now
-                kept[text] = Held(key, due)
+                kept[text] = Held(key, due, lease_until)
         self.held = kept
 
     def _interval(self, key: ListingKey) -> int:
         return min((w.interval_s for w in self.groups.get(key, [])), default=30)
 
     async def _look(self, held: Held) -> None:
-        key, started = held.key, datetime.now(UTC)
+        key = held.key
         watchers = list(self.groups.get(key, []))
         interval = timedelta(seconds=self._interval(key))
         opens_at: datetime | None = None
@@ -154,10 +158,13 @@ class Coordinator:
         finally:
             # One interval after the answer, not after the question: two requests for one
             # listing reach the site at least an interval apart, however slow the answer.
-            held.due_at = max(datetime.now(UTC) + interval, opens_at or started)
+            answered = datetime.now(UTC)
+            held.due_at = max(answered + interval, opens_at or answered)
             held.looking = False
             self._looks.pop(key.text, None)
-        look = Look(key, started, [w.task_id for w in watchers], self._interval(key), error)
+        # Stamped when the answer came: a worker taking the listing over waits an interval
+        # from then, so its first request is an interval after this one too.
+        look = Look(key, answered, [w.task_id for w in watchers], self._interval(key), error)
         message = await asyncio.to_thread(listings.record, self.runtime, self.name, look)
         if message is not None:
             (log.warning if error else log.info)("%s", message)

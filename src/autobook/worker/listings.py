@@ -6,11 +6,10 @@ Assistant's polling coordinator); `worker.coordinator` does the looking. This mo
 watch tasks into listings, keeps each listing's lease, and records each look.
 
 Leases work the same on SQLite (one worker) and PostgreSQL (any number): every worker that looks
-at listings beats in `listing_workers`; the live ones split the listings by rendezvous hashing
-(each listing goes to the live worker with the highest hash of the pair), and a worker takes a
-listing only by compare-and-set on `listings.owner` when it is free, its own, or its lease ran
-out. So a listing has one looker at a time, and a dead worker's listings are taken over one
-lease after its last renewal.
+at listings beats in `listing_workers`; the live ones deal the listings out evenly (`shares`),
+and a worker takes a listing only by compare-and-set on `listings.owner` when it is free, its
+own, or its lease ran out; one that is no longer its share it gives back. So a listing has one
+looker at a time, and a dead worker's listings are taken over one lease after its last renewal.
 """
 
 from __future__ import annotations
@@ -102,14 +101,13 @@ def watched(runtime: Runtime, sites: frozenset[str]) -> dict[ListingKey, list[Wa
 
 
 # --- leases ------------------------------------------------------------------------------------
-def rank(key: str, worker: str) -> bytes:
-    return hashlib.sha256(f"{key}\n{worker}".encode()).digest()
-
-
-def preferred(key: str, live: list[str]) -> str:
-    """The live worker that should look at `key` (rendezvous hashing: a worker joining or
-    leaving moves only its own share of the listings)."""
-    return max(live, key=lambda worker: rank(key, worker))
+def shares(keys: list[str], live: list[str]) -> dict[str, str]:
+    """Which live worker should look at each listing: the listings in a stable order (by a
+    hash of their key, so neighbours differ) dealt round the live workers in name order, so
+    every worker gets an even share and all workers compute the same deal."""
+    ordered = sorted(keys, key=lambda k: hashlib.sha256(k.encode()).digest())
+    workers = sorted(live)
+    return {key: workers[i % len(workers)] for i, key in enumerate(ordered)}
 
 
 def beat(runtime: Runtime, me: str, now: datetime) -> list[str]:
@@ -132,13 +130,13 @@ def sync(
     keys: dict[str, ListingKey],
     busy: set[str],
     now: datetime | None = None,
-) -> tuple[dict[str, datetime | None], int]:
+) -> tuple[dict[str, tuple[datetime | None, datetime]], int]:
     """Take (or keep) this worker's share of `keys`, give back what is no longer its share
-    (unless a look at it is in flight: `busy`): ({key: last look} of the listings it holds,
-    how many workers are live)."""
+    (unless a look at it is in flight: `busy`): ({key: (last look, lease end)} of the listings
+    it holds, how many workers are live)."""
     now = now or datetime.now(UTC)
     live = beat(runtime, me, now)
-    mine = {k for k in keys if preferred(k, live) == me}
+    mine = {k for k, owner in shares(list(keys), live).items() if owner == me}
     until = now + lease_length(runtime)
     with transaction(runtime.sessions) as session:
         _add_missing(session, keys)
@@ -157,10 +155,10 @@ def sync(
         )
     with transaction(runtime.sessions) as session:
         held = session.execute(
-            select(Listing.key, Listing.looked_at)
+            select(Listing.key, Listing.looked_at, Listing.lease_expires_at)
             .where(Listing.owner == me, Listing.lease_expires_at > now)
         ).all()  # fmt: skip
-    return {key: looked for key, looked in held}, len(live)
+    return {key: (looked, lease) for key, looked, lease in held}, len(live)
 
 
 def _add_missing(session: Session, keys: dict[str, ListingKey]) -> None:
