@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from test_ui_helpers import signed_in
 
 from autobook.db.models import Attempt, Booking, Listing
 from autobook.db.session import transaction
@@ -159,5 +161,12 @@ def test_one_look_per_listing_and_a_freed_court_booked_once(rt: Runtime, box: Sa
             select(func.count()).select_from(Attempt).where(Attempt.finished_at.is_(None))
         )
     assert attempted == {lone} and pending == 0
-    # Each listing shows its last successful look (the dashboard reads it).
+    # Each listing shows its last successful look, on the dashboard too.
     assert len(listings) == LISTINGS and all(row.ok_at and not row.error for row in listings)
+    pages = signed_in(rt.settings, rt)
+    live = next(pages).get("/dashboard/live").text
+    pages.close()
+    for row in listings:
+        assert row.ok_at is not None
+        shown = re.search(rf'data-listing="{re.escape(row.key)}">(.*?)</tr>', live, re.S)
+        assert shown and row.ok_at.strftime("%Y-%m-%d %H:%M:%S") in shown[1], row.key
