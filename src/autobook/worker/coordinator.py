@@ -165,7 +165,11 @@ class Coordinator:
         # Stamped when the answer came: a worker taking the listing over waits an interval
         # from then, so its first request is an interval after this one too.
         look = Look(key, answered, [w.task_id for w in watchers], self._interval(key), error)
-        message = await asyncio.to_thread(listings.record, self.runtime, self.name, look)
+        try:
+            message = await asyncio.to_thread(listings.record, self.runtime, self.name, look)
+        except Exception:  # the database blinked: the next look records itself again
+            log.warning("could not record the look at %s", key.describe(), exc_info=True)
+            return
         if message is not None:
             (log.warning if error else log.info)("%s", message)
 
