@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 from test_ui_helpers import signed_in
 
-from autobook.db.models import Attempt, Booking, Listing
+from autobook.db.models import Attempt, Booking, Listing, SystemLog
 from autobook.db.session import transaction
 from autobook.domain.statuses import TaskStatus
 from autobook.runtime import Runtime
@@ -170,3 +170,49 @@ def test_one_look_per_listing_and_a_freed_court_booked_once(rt: Runtime, box: Sa
         assert row.ok_at is not None
         shown = re.search(rf'data-listing="{re.escape(row.key)}">(.*?)</tr>', live, re.S)
         assert shown and row.ok_at.strftime("%Y-%m-%d %H:%M:%S") in shown[1], row.key
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_failing_listing_is_logged_once_and_its_recovery_once(rt: Runtime, box: Sandbox) -> None:
+    api = box.url("better", "api")
+    day = _days()[0]
+    with httpx.Client(base_url=api, timeout=30) as sim:
+        sim.post("/_sandbox/better/occupancy",
+                 json={"key": f"{HENDON}/{B60}/{day}/20:00", "taken": [1, 2, 3, 4]})  # fmt: skip
+        account = add_account(rt, "better", "watcher@example.com", PASSWORD)
+        for _ in range(3):
+            add_task(rt, site="better", venue=HENDON, activity=B60, target_date=day,
+                     times=["20:00"], account_ids=[account], payment_method="benefit",
+                     poll_interval_s=INTERVAL_S)  # fmt: skip
+
+        def looks() -> int:
+            return len(_listing_requests(sim_events(api)))
+
+        async def run() -> None:
+            stop = asyncio.Event()
+            worker = asyncio.create_task(Worker(rt, poll_s=0.2).run(stop))
+            try:
+                for goal, error_rate in ((1, 1.0), (3, 0.0), (5, None)):
+                    for _ in range(600):  # bounded: 60 s per phase
+                        if looks() >= goal:
+                            break
+                        await asyncio.sleep(0.1)
+                    if error_rate is not None:  # every request a 5xx, then none
+                        sim.put(
+                            "/_sandbox/faults", json={"error_rate": error_rate}
+                        ).raise_for_status()
+            finally:
+                stop.set()
+                await worker
+
+        asyncio.run(run())
+    faults = [e for e in sim_events(api) if e["kind"] == "fault"]
+    assert len(faults) >= 2  # two looks failed in a row…
+    with transaction(rt.sessions) as session:
+        lines = session.scalars(select(SystemLog.message).order_by(SystemLog.id)).all()
+        row = session.scalars(select(Listing)).one()
+    listing_lines = [line for line in lines if line.startswith("listing ")]
+    assert len(listing_lines) == 2, lines  # …but one line says so, and one the recovery
+    assert "cannot be read" in listing_lines[0] and "3 watch tasks" in listing_lines[0]
+    assert "can be read again" in listing_lines[1]
+    assert row.error is None and row.ok_at is not None and row.tasks == 3
