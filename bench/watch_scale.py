@@ -283,7 +283,7 @@ def checks_done(looks: list[dict[str, Any]], listings: Counter[tuple[str, str]])
     (an attempt's own read of a listing counts too; there are a handful)."""
     served = 0
     for look in looks:  # the path may carry the simulator's mount prefix
-        where = look["path"][look["path"].find("/venue/"):]
+        where = look["path"][look["path"].find("/venue/") :]
         served += listings.get((where, look.get("query", "")), 0)
     return served
 
