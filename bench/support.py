@@ -62,7 +62,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def describe(values: Sequence[float]) -> dict[str, float]:
-    """min / median / p90 / max of `values`; empty when there are none."""
+    """min / median / p90 / p95 / max of `values`; empty when there are none."""
     if not values:
         return {}
     return {
@@ -70,6 +70,7 @@ def describe(values: Sequence[float]) -> dict[str, float]:
         "min": min(values),
         "median": statistics.median(values),
         "p90": percentile(values, 0.9),
+        "p95": percentile(values, 0.95),
         "max": max(values),
     }
 

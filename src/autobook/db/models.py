@@ -198,6 +198,35 @@ class Task(Timestamps, Base):
     )
 
 
+class Listing(Base):
+    """One page of a site that many watch tasks read (site, venue, activity, day): when it was
+    last looked at, whether that worked, and which worker looks at it now (a lease, so that on
+    PostgreSQL each listing has one looker across all `autobook worker` processes)."""
+
+    __tablename__ = "listings"
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)  # worker.listings.key_of
+    site: Mapped[str] = mapped_column(String(32))
+    venue: Mapped[str] = mapped_column(String(200))
+    activity: Mapped[str] = mapped_column(String(200), default="")
+    sub_location: Mapped[str | None] = mapped_column(String(50))
+    day: Mapped[date] = mapped_column(Date)
+    tasks: Mapped[int] = mapped_column(Integer, default=0)  # watch tasks served at the last look
+    interval_s: Mapped[int] = mapped_column(Integer, default=30)
+    looked_at: Mapped[datetime | None]  # the latest look, whatever came of it
+    ok_at: Mapped[datetime | None]  # the latest successful look
+    error: Mapped[str | None] = mapped_column(Text)  # why the latest look failed; None if fine
+    owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None]
+
+
+class ListingWorker(Base):
+    """A worker that looks at listings, and when it last said so: the live ones share them."""
+
+    __tablename__ = "listing_workers"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seen_at: Mapped[datetime]
+
+
 class Booking(Timestamps, Base):
     """A booking made on a site (seed 000 Booking, seed 002 bookings)."""
 

@@ -91,7 +91,7 @@ def load_job(runtime: Runtime, task_id: int) -> Job:
         return Job(
             task_id=task.id,
             site=task.site,
-            want=_want(task),
+            want=want_of(task),
             account_id=account.id if account else None,
             creds=creds,
             saved_state=saved_state,
@@ -104,7 +104,8 @@ def load_job(runtime: Runtime, task_id: int) -> Job:
         )
 
 
-def _want(task: Task) -> Want:
+def want_of(task: Task) -> Want:
+    """What the task wants, as the adapters read it."""
     return Want(
         venue=task.venue,
         activity=task.activity,

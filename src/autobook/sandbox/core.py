@@ -72,6 +72,7 @@ class Event:
     site: str
     method: str = ""
     path: str = ""
+    query: str = ""  # of a request: which day a listing was asked for
     status: int | None = None
     actor: str = ""  # account login, "competitor-2", "canceller", …
     slot: str = ""
@@ -290,7 +291,8 @@ class SiteMiddleware(BaseHTTPMiddleware):
         path = request.url.path
         if path.startswith(ADMIN_PREFIX):
             return await call_next(request)
-        event = site.events.record("request", method=request.method, path=path)
+        event = site.events.record("request", method=request.method, path=path,
+                                   query=request.url.query)  # fmt: skip
         response = await self._with_faults(request, call_next)
         event.status = response.status_code
         response.headers["Date"] = site.date_header()

@@ -176,6 +176,17 @@ class SiteAdapter(ABC):
     async def availability(self, want: Want) -> list[Slot]:
         """Every slot on the wanted day at the venue and activity, bookable or not."""
 
+    # True when `listing` needs no login: then one adapter, created with empty credentials
+    # and kept for the worker's life, reads the listing for every account's watch tasks.
+    # Sites whose listing needs an account's login keep one full check per task.
+    listing_is_public: ClassVar[bool] = False
+
+    async def listing(self, want: Want) -> list[Slot]:
+        """What the worker's shared look reads for every watch task of the wanted day, venue
+        and activity: its slots, bookable or not, in as few requests as the site allows. A task
+        that sees a wanted free slot there runs a full attempt (`availability` and the rest)."""
+        return await self.availability(want)
+
     @abstractmethod
     async def bookings(self, want: Want) -> list[Confirmation]:
         """This account's existing bookings on the wanted day (never pay twice)."""

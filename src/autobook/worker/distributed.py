@@ -39,6 +39,7 @@ from autobook.domain.tasks import Strategy
 from autobook.engine.browsers import BrowserPool
 from autobook.runtime import Runtime
 from autobook.worker.containment import contained
+from autobook.worker.coordinator import Coordinator
 from autobook.worker.loop import (
     DUE,
     POLL_S,
@@ -46,6 +47,7 @@ from autobook.worker.loop import (
     due_task_ids,
     housekeeping,
     run_planned,
+    run_watch,
     worker_name,
 )
 from autobook.worker.plan import plan_task
@@ -94,6 +96,7 @@ class DistributedWorker:
         self.name = name or worker_name()  # the lease owner of every task this process runs
         self.pool: BrowserPool | None = None
         self._last_sweep = 0.0
+        self._listed: frozenset[str] = frozenset()  # sites whose watches the coordinator serves
 
     async def run(self, stop: asyncio.Event) -> None:
         if not log.isEnabledFor(logging.DEBUG):  # Procrastinate logs a line per job: noise
@@ -103,18 +106,26 @@ class DistributedWorker:
             self.pool = pool
             log.info("worker %s started on PostgreSQL (watch concurrency %d)", self.name,
                      self.concurrency)  # fmt: skip
+            # Listed watch tasks are served by the coordinator (listings spread over the
+            # workers by their leases); the queue carries snipes and the other watches.
+            watch = partial(run_watch, self.runtime, pool=pool, worker=self.name)
+            coordinator = Coordinator(self.runtime, pool, self.name, watch,
+                                      concurrency=self.concurrency)  # fmt: skip
+            self._listed = coordinator.sites
             lanes = [self._lane(app, WATCH_QUEUE, self.concurrency),
                      self._lane(app, SNIPE_QUEUE, SNIPE_LANE)]  # fmt: skip
             scan = asyncio.create_task(self._scan_until(app, stop))
+            looking = asyncio.create_task(coordinator.run(stop))
             stopping = asyncio.create_task(stop.wait())
             try:
-                await asyncio.wait([stopping, scan, *lanes], return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait([stopping, scan, looking, *lanes],
+                                   return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
             finally:
                 # Stop deferring first, then let the lanes finish the attempts in flight: a
-                # half-paid booking must settle.
-                for task in (stopping, scan, *lanes):
+                # half-paid booking must settle (the coordinator lets its own settle too).
+                for task in (stopping, scan, looking, *lanes):
                     task.cancel()
-                results = await asyncio.gather(scan, *lanes, return_exceptions=True)
+                results = await asyncio.gather(scan, looking, *lanes, return_exceptions=True)
             _raise_failure(results)
             log.info("worker %s stopped", self.name)
 
@@ -184,7 +195,7 @@ class DistributedWorker:
 
     def _due_without_job(self) -> list[tuple[int, str]]:
         """Due tasks with no job waiting for them yet, and their strategies."""
-        ids = due_task_ids(self.runtime, SCAN_LIMIT)
+        ids = due_task_ids(self.runtime, SCAN_LIMIT, listed=self._listed)
         if not ids:
             return []
         with transaction(self.runtime.sessions) as session:

@@ -16,7 +16,7 @@ import socket
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import or_, select
+from sqlalchemy import not_, or_, select
 
 from autobook.db.models import Meta, Task
 from autobook.db.session import transaction
@@ -29,7 +29,9 @@ from autobook.engine.browsers import BrowserPool
 from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
 from autobook.worker.containment import contained
+from autobook.worker.coordinator import Coordinator
 from autobook.worker.lease import keep_lease
+from autobook.worker.listings import is_listed
 from autobook.worker.plan import Plan, plan_task
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ SNIPE_SETTLE_S = 60  # on stop, a snipe firing sooner than this is let finish
 DUE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
 WATCH = Plan("watch")
 RUNNING = (TaskStatus.CHECKING, TaskStatus.BOOKING)
+NONE: frozenset[str] = frozenset()
 
 
 def worker_name() -> str:
@@ -48,9 +51,10 @@ def worker_name() -> str:
 
 
 def due_tasks(
-    runtime: Runtime, limit: int, now: datetime | None = None
+    runtime: Runtime, limit: int, now: datetime | None = None, *, listed: frozenset[str] = NONE
 ) -> list[tuple[int, str, str]]:
-    """(id, strategy, site) of tasks whose next run has come, soonest first (never-run first)."""
+    """(id, strategy, site) of tasks whose next run has come, soonest first (never-run first).
+    Watch tasks on the `listed` sites are left out: the listing coordinator serves them."""
     now = now or datetime.now(UTC)
     with transaction(runtime.sessions) as session:
         query = (
@@ -60,11 +64,15 @@ def due_tasks(
             .order_by(Task.next_run_at.is_not(None), Task.next_run_at, Task.id)
             .limit(limit)
         )
+        if listed:
+            query = query.where(not_(is_listed(listed)))
         return [(task_id, strategy, site) for task_id, strategy, site in session.execute(query)]
 
 
-def due_task_ids(runtime: Runtime, limit: int, now: datetime | None = None) -> list[int]:
-    return [task_id for task_id, _, _ in due_tasks(runtime, limit, now)]
+def due_task_ids(
+    runtime: Runtime, limit: int, now: datetime | None = None, *, listed: frozenset[str] = NONE
+) -> list[int]:
+    return [task_id for task_id, _, _ in due_tasks(runtime, limit, now, listed=listed)]
 
 
 def recover_abandoned(runtime: Runtime, now: datetime | None = None) -> list[int]:
@@ -105,6 +113,14 @@ def housekeeping(runtime: Runtime) -> None:
         log.warning("task %s recovered from an abandoned attempt", task_id)
 
 
+async def run_watch(runtime: Runtime, task_id: int, *, pool: BrowserPool, worker: str) -> None:
+    """A watch attempt the listing coordinator started (its task saw a wanted free slot)."""
+    run = partial(run_planned, runtime, task_id, WATCH, pool=pool, worker=worker)
+    result = await contained(runtime, task_id, worker, "running its watch", run)
+    if result is not None:
+        log.info("task %s: watch %s — %s", task_id, result.outcome, result.message)
+
+
 async def run_planned(
     runtime: Runtime, task_id: int, plan: Plan, *, pool: BrowserPool, worker: str
 ) -> AttemptResult | None:
@@ -138,10 +154,16 @@ class Worker:
         self._releases: dict[int, datetime] = {}  # snipe task → its release instant
         self._sites: dict[int, str] = {}  # running watch → its site, for the per-site cap
         self._freed = asyncio.Event()  # an attempt ended: there may be room for the next
+        self._listed: frozenset[str] = NONE  # sites whose watches the coordinator serves
 
     async def run(self, stop: asyncio.Event) -> None:
         async with BrowserPool() as pool:
             log.info("worker %s started (concurrency %d)", self.name, self.concurrency)
+            watch = partial(run_watch, self.runtime, pool=pool, worker=self.name)
+            coordinator = Coordinator(self.runtime, pool, self.name, watch,
+                                      concurrency=self.concurrency)  # fmt: skip
+            self._listed = coordinator.sites
+            looking = asyncio.create_task(coordinator.run(stop))
             try:
                 while not stop.is_set():
                     await self._tick(pool)
@@ -156,7 +178,9 @@ class Worker:
                         waiting.cancel()
             finally:  # stopping or dying: attempts in flight settle before the pool closes
                 self._cancel_waiting_snipes()
-                in_flight = [*self._running.values(), *self._snipes.values()]
+                if not stop.is_set():  # the loop itself died: the coordinator stops with it
+                    looking.cancel()
+                in_flight = [looking, *self._running.values(), *self._snipes.values()]
                 if in_flight:  # a half-paid booking must settle
                     await asyncio.gather(*in_flight, return_exceptions=True)
             log.info("worker %s stopped", self.name)
@@ -173,7 +197,8 @@ class Worker:
     async def _dispatch(self, pool: BrowserPool) -> None:
         """Start due tasks: watches while there is room, snipes always (they wait for their
         release in their own lane, so a snipe never queues behind a watch)."""
-        due = await asyncio.to_thread(due_tasks, self.runtime, self.concurrency + SNIPE_LANE)
+        limit = self.concurrency + SNIPE_LANE
+        due = await asyncio.to_thread(partial(due_tasks, self.runtime, limit, listed=self._listed))
         per_site = self.runtime.settings.site_concurrency
         for task_id, strategy, site in due:
             if task_id in self._running or task_id in self._snipes:

@@ -125,13 +125,22 @@ class BetterAdapter(SiteAdapter):
         return self.api.token
 
     # --- availability ---------------------------------------------------------------------
-    async def availability(self, want: Want) -> list[Slot]:
+    listing_is_public: ClassVar[bool] = True  # the notes: "Availability needs no login"
+
+    async def listing(self, want: Want) -> list[Slot]:
+        """The day's sessions, one summary slot each (`/v2/times` only: one request)."""
+        return [_session_slot(s) for s in await self._sessions(want)]
+
+    async def _sessions(self, want: Want) -> list[Session]:
         try:
-            sessions = await self.api.sessions(want.venue, want.activity, want.day)
+            return await self.api.sessions(want.venue, want.activity, want.day)
         except NotReleased as exc:
             first = min(want.times, default=time(0, 0))
             exc.opens_at = exc.opens_at or self.info.release.release_at(want.day, first)
             raise
+
+    async def availability(self, want: Want) -> list[Slot]:
+        sessions = await self._sessions(want)
         # Per-court ids for the wanted times only (bookable, or listed before release so a
         # snipe can prepare its cart request); every other session stays one summary slot.
         # A session listed under another date than asked is never prepared for booking.

@@ -23,7 +23,7 @@ import functools
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import ClassVar, Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from autobook.domain.accounts import PHONE_RULE, compact_phone
@@ -108,6 +108,10 @@ class ClinicAdapter(SiteAdapter):
         # The fields the driver typed card data or the mobile number into.
         sensitive_selectors=tuple(sensitive_selectors()),
     )
+
+    # The widget books guests, and its slots are public (moxie.md: no auth for public
+    # booking): one reader serves every patient's watch tasks.
+    listing_is_public: ClassVar[bool] = True
 
     def __init__(self, ctx: AdapterContext, creds: Credentials) -> None:
         super().__init__(ctx, creds)

@@ -16,6 +16,7 @@ from autobook.db.taskrepo import list_tasks
 from autobook.web.deps import CurrentAdmin, SessionDep, SettingsDep
 from autobook.web.ui import taskview
 from autobook.web.ui.common import now_utc, render
+from autobook.worker.listings import recent as recent_listings
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,6 +33,7 @@ def live_context(session: Session, settings: Settings) -> dict[str, Any]:
         "now": now,
         "poll": POLL,
         "tasks": tasks,
+        "listings": recent_listings(session),
         "stats": stats,
         "next_release": upcoming,
         "countdown": taskview.countdown,
