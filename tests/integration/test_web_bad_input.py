@@ -220,7 +220,7 @@ def _fields(response: Any) -> list[str | None]:
     if response.headers["content-type"].startswith("application/json"):
         return [entry["field"] for entry in response.json()["detail"]]
     return [
-        field for field in ("csrf_token", "body") if f"<strong>{field}</strong>" in response.text
+        field for field in ("csrf_token", "body") if f'data-field="{field}"' in response.text
     ]
 
 

@@ -7,8 +7,11 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from autobook.web.csrf import csrf_context
+from autobook.web.messages import anchor, sentence
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 
 TEMPLATES = Jinja2Templates(directory=str(WEB_DIR / "templates"), context_processors=[csrf_context])
+# The error summary and field errors word every message the same way (`web.messages`).
+TEMPLATES.env.globals.update(sentence=sentence, anchor=anchor)

@@ -14,6 +14,7 @@ from autobook.domain.text import text_error
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry
+from autobook.web.messages import EMPTY
 from autobook.web.ui.common import Id, back_to
 from autobook.web.ui.settings_view import settings_page
 
@@ -31,8 +32,11 @@ def new_token(
     name: Annotated[str, Form()] = "",
 ) -> Response:
     name = name.strip()
-    if not name or len(name) > MAX_NAME or text_error(name, one_line=True):
-        errors = [error_entry("name", f"give the token a name of 1 to {MAX_NAME} characters")]
+    why = text_error(name, one_line=True) if name else EMPTY["name"]
+    if len(name) > MAX_NAME:
+        why = f"use at most {MAX_NAME} characters"
+    if why:
+        errors = [error_entry("name", why)]
         return settings_page(request, session, runtime, admin, status_code=422, errors=errors)
     token, plaintext = create_token(session, name=name)
     # Not a redirect: the plaintext exists only in this answer and is never stored.
