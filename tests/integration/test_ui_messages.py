@@ -126,3 +126,28 @@ def test_the_setup_form_names_the_password_fields(settings: Settings, runtime: R
             ("password_confirm", "password_confirm", "Passwords: the two passwords differ")
         ]
         assert 'value="owner"' in differ.text and "a long passphrase" not in differ.text
+
+
+def test_pages_name_venues_and_activities_as_the_site_does(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """The dashboard's "What" and the task page show the adapters' names; the API keeps keys.
+    A clinic whose page was not read yet is shown by its key tidied."""
+    from engine_support import add_task
+
+    day = future_day().isoformat()
+    better = add_task(runtime, site="better", venue="hendon-leisure-centre",
+                      activity="badminton-60min", target_date=day, times=["19:00"],
+                      payment_method="credit")  # fmt: skip
+    add_task(runtime, site="clinic", venue="lumen-skin-clinic", target_date=day,
+             times=["10:00"], payment_method="handoff")  # fmt: skip
+    dashboard = client.get("/").text
+    assert "Hendon Leisure Centre · Badminton 60 min" in dashboard
+    assert "Lumen skin clinic" in dashboard
+    assert "hendon-leisure-centre" not in dashboard and "badminton-60min" not in dashboard
+    page = client.get(f"/tasks/{better}").text
+    assert "Hendon Leisure Centre" in page and "Badminton 60 min" in page
+    assert "Account credit" in page and "badminton-60min" not in page
+    shown = client.get(f"/api/v1/tasks/{better}",
+                       headers={"Authorization": f"Bearer {make_token(runtime)}"}).json()  # fmt: skip
+    assert (shown["venue"], shown["activity"]) == ("hendon-leisure-centre", "badminton-60min")

@@ -15,6 +15,7 @@ from autobook.db.models import AdminUser
 from autobook.db.notify_urls import masked_notify_urls
 from autobook.domain.accounts import CVV_WARNING
 from autobook.runtime import Runtime
+from autobook.sites.names import site_name
 from autobook.web.ui.common import ErrorList, errors_by_field, render, site_choices
 
 NOTICES = {
@@ -46,7 +47,7 @@ def settings_page(
         "active": "settings",
         "sites": site_choices(),
         "accounts": accounts,
-        "account_options": [(a.id, f"{a.display_name} ({a.site})") for a in accounts],
+        "account_options": [(a.id, f"{a.display_name} ({site_name(a.site)})") for a in accounts],
         "profiles": list_payment_profiles(session),
         "tokens": list_tokens(session),
         "notify_urls": masked_notify_urls(session, runtime.vault),
