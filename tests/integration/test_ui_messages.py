@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from engine_support import add_task
 from fastapi.testclient import TestClient
 from test_ui_helpers import add_account, future_day, post, signed_in
 from test_web_helpers import csrf_of, make_token
@@ -133,8 +134,6 @@ def test_pages_name_venues_and_activities_as_the_site_does(
 ) -> None:
     """The dashboard's "What" and the task page show the adapters' names; the API keeps keys.
     A clinic whose page was not read yet is shown by its key tidied."""
-    from engine_support import add_task
-
     day = future_day().isoformat()
     better = add_task(runtime, site="better", venue="hendon-leisure-centre",
                       activity="badminton-60min", target_date=day, times=["19:00"],
@@ -148,6 +147,6 @@ def test_pages_name_venues_and_activities_as_the_site_does(
     page = client.get(f"/tasks/{better}").text
     assert "Hendon Leisure Centre" in page and "Badminton 60 min" in page
     assert "Account credit" in page and "badminton-60min" not in page
-    shown = client.get(f"/api/v1/tasks/{better}",
-                       headers={"Authorization": f"Bearer {make_token(runtime)}"}).json()  # fmt: skip
+    bearer = {"Authorization": f"Bearer {make_token(runtime)}"}
+    shown = client.get(f"/api/v1/tasks/{better}", headers=bearer).json()
     assert (shown["venue"], shown["activity"]) == ("hendon-leisure-centre", "badminton-60min")
