@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from engine_support import add_task
 from fastapi.testclient import TestClient
 from test_ui_helpers import add_account, future_day, post, signed_in
 from test_web_helpers import csrf_of, make_token
@@ -16,6 +15,7 @@ from test_web_helpers import csrf_of, make_token
 from autobook.config import Settings
 from autobook.runtime import Runtime
 from autobook.web.app import create_app
+from engine_support import add_task
 
 SUMMARY = re.compile(r'<li data-field="([^"]+)"><a href="#([^"]+)">([^<]*)</a></li>')
 
