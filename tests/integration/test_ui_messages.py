@@ -150,3 +150,18 @@ def test_pages_name_venues_and_activities_as_the_site_does(
     bearer = {"Authorization": f"Bearer {make_token(runtime)}"}
     shown = client.get(f"/api/v1/tasks/{better}", headers=bearer).json()
     assert (shown["venue"], shown["activity"]) == ("hendon-leisure-centre", "badminton-60min")
+
+
+def test_each_settings_section_is_a_page_with_its_own_errors(client: TestClient) -> None:
+    payments = client.get("/settings/payments")
+    assert payments.status_code == 200
+    assert 'id="payments"' in payments.text and 'id="accounts"' not in payments.text
+    assert client.get("/settings/nowhere").status_code == 404
+    bad = post(client, "/settings/payments", {"alias": "Visa"})
+    section = bad.text.index('id="payments"')
+    assert 'id="accounts"' not in bad.text  # only the section the user submitted
+    summary_at = bad.text.index('data-testid="error-summary"')
+    assert section < summary_at < bad.text.index('action="/settings/payments"')
+    added = post(client, "/settings/tokens", {"name": "x" * 101})
+    assert summary(added.text) == [("name", "name", "Token name: use at most 100 characters")]
+    assert f'value="{"x" * 101}"' in added.text

@@ -37,11 +37,12 @@ def new_token(
         why = f"use at most {MAX_NAME} characters"
     if why:
         errors = [error_entry("name", why)]
-        return settings_page(request, session, runtime, admin, status_code=422, errors=errors)
+        return settings_page(request, session, runtime, admin, status_code=422, errors=errors,
+                             section="tokens", values={"name": name})  # fmt: skip
     token, plaintext = create_token(session, name=name)
     # Not a redirect: the plaintext exists only in this answer and is never stored.
-    response = settings_page(request, session, runtime, admin, new_token=plaintext,
-                             new_token_name=token.name)  # fmt: skip
+    response = settings_page(request, session, runtime, admin, section="tokens",
+                             new_token=plaintext, new_token_name=token.name)  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -50,4 +51,4 @@ def new_token(
 def revoke(token_id: Id, session: SessionDep, admin: CurrentAdmin) -> Response:
     if not revoke_token(session, token_id):
         raise NotFound(f"token {token_id} not found")
-    return back_to("/settings?ok=token-revoked#tokens")
+    return back_to("/settings/tokens?ok=token-revoked")
