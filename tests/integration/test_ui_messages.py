@@ -165,3 +165,10 @@ def test_each_settings_section_is_a_page_with_its_own_errors(client: TestClient)
     added = post(client, "/settings/tokens", {"name": "x" * 101})
     assert summary(added.text) == [("name", "name", "Token name: use at most 100 characters")]
     assert f'value="{"x" * 101}"' in added.text
+
+
+def test_the_favicon_is_served_without_signing_in(settings: Settings, runtime: Runtime) -> None:
+    with TestClient(create_app(settings, runtime=runtime)) as anonymous:
+        icon = anonymous.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00" and b"PNG" in icon.content[:40]
