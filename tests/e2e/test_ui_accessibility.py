@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page
+from ui_support import first_run, served, tooling
 
 from engine_support import SQLITE_ONLY
-from ui_support import first_run, served, tooling
 
 pytestmark = [pytest.mark.e2e, SQLITE_ONLY]
 __all__ = ["served", "tooling"]  # fixtures
