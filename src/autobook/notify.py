@@ -25,6 +25,7 @@ from autobook.db.session import transaction
 from autobook.db.syslog import write_log
 from autobook.domain.release import LONDON
 from autobook.logs import redact
+from autobook.sites.names import activity_name, venue_name
 
 if TYPE_CHECKING:
     from autobook.runtime import Runtime
@@ -97,11 +98,12 @@ def compose(
     base_url: str,
 ) -> Message:
     """Title and body: venue, date, time, court, price, reference, reason, link to the task."""
-    venue = (booking.venue if booking else "") or task.venue
+    venue = venue_name(task.site, (booking.venue if booking else "") or task.venue)
     day, times = _when(task, booking)
     heading, kind = _HEADINGS[event]
     lines = [
         f"Venue: {venue}" + (f" ({task.sub_location})" if task.sub_location else ""),
+        *([f"Activity: {activity_name(task.site, task.activity)}"] if task.activity else []),
         f"Date: {day:%a %d %b %Y}",
         f"Time: {times}",
         f"Court: {_or_missing(booking.court if booking else None)}",

@@ -57,7 +57,7 @@ def test_first_run_setup_sign_out_and_in(page: Page, server: str) -> None:
     expect(page).to_have_url(f"{server}/login")
 
     _sign_in(page, "not the password")
-    expect(page.get_by_role("alert")).to_have_text(re.compile("wrong username or password"))
+    expect(page.get_by_role("alert")).to_have_text(re.compile("Wrong username or password"))
     expect(page).to_have_url(f"{server}/login")
     expect(page.get_by_test_id("current-user")).to_have_count(0)
 

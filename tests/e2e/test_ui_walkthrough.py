@@ -14,7 +14,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,8 @@ from autobook.sandbox.gym.site import DEMO_USERS
 from autobook.sandbox.runner import Sandbox
 from engine_support import (
     SQLITE_ONLY,
+    add_account,
+    add_task,
     app_server,
     fast_runtime,
     reset_sim,
@@ -55,10 +57,10 @@ def server(runtime: Runtime, box: Sandbox) -> Iterator[tuple[str, Runtime]]:
         yield url, rt
 
 
-def shoot(page: Page, name: str) -> None:
+def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
     if os.environ.get("AUTOBOOK_DOCS_SCREENSHOTS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(DOCS / f"{name}.png"), full_page=full_page)
 
 
 def type_into(scope: Page | Locator, label: str, text: str, *, exact: bool = True) -> None:
@@ -88,7 +90,11 @@ def add_account_and_card(page: Page, url: str) -> None:
     accounts.get_by_role("button", name="Add account").click()
     expect(page.get_by_role("status")).to_contain_text("Account added")
     expect(page.get_by_test_id("accounts")).to_contain_text(LOGIN)
+    expect(page).to_have_url(f"{url}/settings/accounts?ok=account")  # the section, alone
 
+    page.get_by_role("navigation", name="Settings sections").get_by_role(
+        "link", name="Payment profiles"
+    ).click()
     cards = page.get_by_role("form", name="Add a payment profile")
     type_into(page, "Alias", "Debit card")
     type_into(page, "Cardholder", "Alex Member")
@@ -148,8 +154,21 @@ def watch_it_succeed(page: Page, url: str, rt: Runtime, task: int) -> AttemptRes
     assert page.evaluate("window.__noReload") is True and navigations == []
     expect(page.get_by_test_id("stat-today")).to_contain_text("1 upcoming")
     expect(page.get_by_test_id("stat-active")).to_contain_text("0")
+    add_a_better_task(rt)
+    page.reload()  # the new task in the list: a site whose keys are not its names
+    tasks = page.get_by_test_id("tasks")
+    expect(tasks).to_contain_text("Hendon Leisure Centre · Badminton 60 min")
+    expect(tasks).not_to_contain_text("hendon-leisure-centre")
     shoot(page, "dashboard")
     return outcome[0]
+
+
+def add_a_better_task(rt: Runtime) -> None:
+    """A second task, on Better, written as the API would: a dry run that waits."""
+    account = add_account(rt, "better", "sam@example.com", "better-pass-1", "Sam")
+    add_task(rt, site="better", venue="hendon-leisure-centre", activity="badminton-60min",
+             target_date=tomorrow() + timedelta(days=6), times=["19:00"], dry_run=True,
+             account_ids=[account], payment_method="credit")  # fmt: skip
 
 
 def open_booking(page: Page, url: str, task: int, result: AttemptResult) -> None:
@@ -207,13 +226,31 @@ def test_a_person_sets_up_books_and_imports(
     page.get_by_role("link", name="Logs").click()
     shoot(page, "logs")
     assert [m for m in console if "Content Security Policy" in m] == []
+    on_a_phone(page, url, task)
+
+
+def on_a_phone(page: Page, url: str, task: int) -> None:
+    """The same pages at 390 px: names, not keys; the menu folded; the steps short rows."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{url}/")
+    expect(page.get_by_test_id("tasks")).to_contain_text("X1 / A · Gym session (60 min)")
+    expect(page.get_by_test_id("tasks")).to_contain_text("Hendon Leisure Centre · Badminton")
+    shoot(page, "dashboard_phone")
+    page.goto(f"{url}/tasks/{task}")
+    expect(page.get_by_text("Gym session (60 min)")).to_be_visible()
+    shoot(page, "task_phone")
+    page.get_by_text("Menu").click()
+    expect(page.get_by_role("link", name="Bookings")).to_be_visible()
+    shoot(page, "menu_phone", full_page=False)
 
 
 def test_pages_fit_a_phone(page: Page, server: tuple[str, Runtime]) -> None:
     url, _ = server
     page.set_viewport_size({"width": 390, "height": 844})
     first_run(page, url)
-    for path in ("/", "/tasks/new", "/bookings", "/logs", "/import", "/settings"):
+    for path in ("/", "/tasks/new", "/bookings", "/logs", "/import", "/settings",
+                 "/settings/accounts", "/settings/payments", "/settings/notifications",
+                 "/settings/tokens", "/settings/sessions"):  # fmt: skip
         page.goto(url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"

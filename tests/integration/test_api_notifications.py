@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from api_support import FUTURE, api_client
+from api_support import FUTURE, add_account, api_client
 from fastapi.testclient import TestClient
 
 from autobook.config import Settings
@@ -128,8 +128,10 @@ def test_task_notify_urls_are_write_only_and_stored_encrypted(
 ) -> None:
     """A task's own Apprise URLs are accepted on create, encrypted at rest, never echoed."""
     token = "hook-T0ken-42"
+    account = add_account(runtime, "gym", "ann@example.com", "gym-pass-1")
     with api_client(settings, runtime) as client:
         body = {"site": "gym", "venue": "Fitness", "activity": "gym-60min",
+                "account_ids": [account],
                 "target_date": FUTURE.isoformat(), "times": ["7am"], "payment_method": "benefit",
                 "notify_urls": [f"json://127.0.0.1:9/{token}"]}  # fmt: skip
         created = client.post("/api/v1/tasks", json=body)

@@ -156,11 +156,12 @@ def test_booked_reaches_global_page_and_task_urls_with_every_detail(
     assert len(rx.received) == 3  # the URL listed twice got one message
     for path in ("from-env", "from-page", "from-task"):
         message = rx.message(path)
-        assert message["title"] == "Booked: hendon-leisure-centre, Sun 05 Apr 19:00"
+        assert message["title"] == "Booked: Hendon Leisure Centre, Sun 05 Apr 19:00"
         assert message["type"] == "success"
         body = message["message"]
         for part in (
-            "Venue: hendon-leisure-centre",
+            "Venue: Hendon Leisure Centre",  # the adapter's names, not the keys
+            "Activity: Badminton 60 min",
             "Date: Sun 05 Apr 2026",
             "Time: 19:00",
             "Court: Court 3",
@@ -186,7 +187,7 @@ def test_other_events_carry_the_wishes_and_the_reason(
     task = add_task(runtime, [rx.url("json", "hook")])
     notify(runtime, event, task, reason="the site said: session full (password=hunter2)")
     message = rx.message("hook")
-    assert message["title"] == f"{title}: hendon-leisure-centre, Sun 05 Apr 19:00, 20:00"
+    assert message["title"] == f"{title}: Hendon Leisure Centre, Sun 05 Apr 19:00, 20:00"
     assert message["type"] == kind
     body = message["message"]
     assert "Time: 19:00, 20:00" in body and "Reference: —" in body and "Court: —" in body

@@ -69,7 +69,7 @@ def test_every_form_refuses_a_missing_or_foreign_csrf_token(
             data = {"csrf_token": token} if token else {}
             response = client.post(path, data={**data, "name": "x"}, follow_redirects=False)
             assert response.status_code == 403, (path, token)
-            assert "csrf_token" in response.text, path
+            assert 'data-field="csrf_token"' in response.text, path
     assert (row_counts(runtime), task_status(runtime, task)) == before
 
 

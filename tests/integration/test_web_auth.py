@@ -95,7 +95,7 @@ def test_setup_rejects_bad_input_and_writes_nothing(
     }
     response = client.post("/setup", data=form)
     assert response.status_code == 422
-    assert f"<strong>{field}</strong>" in response.text
+    assert f'data-field="{field}"' in response.text
     assert password not in response.text and "<script>x" not in response.text
     assert row_counts(runtime) == before
 
@@ -107,10 +107,10 @@ def test_sign_out_and_in_again(admin_client: TestClient) -> None:
 
     wrong = sign_in(admin_client, password="not the password")
     assert wrong.status_code == 400
-    assert "wrong username or password" in wrong.text
+    assert "Wrong username or password" in wrong.text
     assert admin_client.get("/", follow_redirects=False).status_code == 303
     unknown = sign_in(admin_client, username="nobody")
-    assert unknown.status_code == 400 and "wrong username or password" in unknown.text
+    assert unknown.status_code == 400 and "Wrong username or password" in unknown.text
 
     right = sign_in(admin_client)
     assert right.status_code == 303 and right.headers["location"] == "/"
@@ -162,7 +162,7 @@ def test_forms_without_the_right_csrf_token_are_refused(
     if path == "/setup" and response.status_code == 303:
         pytest.fail("setup accepted a form without a valid CSRF token")
     assert response.status_code == 403
-    assert "csrf_token" in response.text and "reload the page" in response.text
+    assert 'data-field="csrf_token"' in response.text and "reload the page" in response.text
     assert admin_client.get("/").status_code == 200  # still signed in: logout was refused
     assert row_counts(runtime) == before
 
@@ -189,7 +189,7 @@ def test_failed_logins_are_limited_per_minute(
     limited = sign_in(admin_client, password="wrong password")
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["retry-after"]) <= 60
-    assert "too many failed sign-ins" in limited.text
+    assert "Too many failed sign-ins" in limited.text
     # Even the right password waits: otherwise the limit would be an oracle.
     assert sign_in(admin_client).status_code == 429
     assert admin_client.get("/", follow_redirects=False).status_code == 303

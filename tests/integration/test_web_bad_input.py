@@ -219,9 +219,7 @@ def api(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
 def _fields(response: Any) -> list[str | None]:
     if response.headers["content-type"].startswith("application/json"):
         return [entry["field"] for entry in response.json()["detail"]]
-    return [
-        field for field in ("csrf_token", "body") if f"<strong>{field}</strong>" in response.text
-    ]
+    return [field for field in ("csrf_token", "body") if f'data-field="{field}"' in response.text]
 
 
 def _must_not_echo(request: dict[str, Any]) -> list[str]:

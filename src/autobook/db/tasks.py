@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from autobook.db.models import PaymentProfile, SiteAccount, Task, TaskAccount, utcnow
 from autobook.db.notify_urls import encrypt_urls
 from autobook.domain.booking import SiteInfo
-from autobook.domain.offer import choice_errors
+from autobook.domain.offer import account_errors, choice_errors
 from autobook.domain.statuses import TaskStatus, check_transition
 from autobook.domain.taskdates import site_today, task_date_errors
 from autobook.domain.taskspec import TaskCreate
@@ -57,12 +57,18 @@ def transition(
 
 
 def check_references(
-    session: Session, data: TaskCreate, *, site_info: SiteInfoOf, today: date | None = None
+    session: Session,
+    data: TaskCreate,
+    *,
+    site_info: SiteInfoOf,
+    today: date | None = None,
+    require_account: bool = False,
 ) -> None:
     """The accounts and payment profile `data` names must exist, and the accounts fit the site;
     its date and times must be bookable at the site (`domain.taskdates`: from the site's
     `today` to two years ahead, no time the clocks skip); a `ValueError` names the field
-    otherwise."""
+    otherwise. `require_account`: the task must name an account (the form and the API; a CSV
+    row or the command line may leave it to a later edit)."""
     for account_id in data.account_ids:
         account = session.get(SiteAccount, account_id)
         if account is None:
@@ -77,7 +83,8 @@ def check_references(
     info = site_info(data.site)
     today = today or site_today(info.zone)
     dates = task_date_errors(data.target_date, data.time_values(), info.zone, today)
-    for field, why in [*dates, *choice_errors(data, info)]:
+    needed = account_errors(data.account_ids, info) if require_account else []
+    for field, why in [*dates, *choice_errors(data, info), *needed]:
         raise ValueError(f"{field}: {why}")
 
 
@@ -88,11 +95,14 @@ def create_task(
     site_info: SiteInfoOf,
     vault: Vault | None = None,
     today: date | None = None,
+    require_account: bool = False,
 ) -> Task:
     """Insert a task and its ordered accounts; the referenced rows must exist and fit the site.
     Notification URLs need the `vault`: they are stored encrypted. `today` (the site's, by
     default from the clock) is what the date is checked against."""
-    check_references(session, data, site_info=site_info, today=today)
+    check_references(
+        session, data, site_info=site_info, today=today, require_account=require_account
+    )
     task = Task(**data.columns(), status=TaskStatus.PENDING.value)
     if data.notify_urls:
         if vault is None:

@@ -4,6 +4,8 @@ run is refused when it is written, naming the field, not at its first attempt.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from autobook.domain.booking import SiteInfo
 from autobook.domain.tasks import PaymentMethod
 from autobook.domain.taskspec import TaskCreate
@@ -29,3 +31,11 @@ def choice_errors(spec: TaskCreate, info: SiteInfo) -> list[tuple[str, str]]:
         taken = ", ".join(m.value for m in info.payment_methods)
         errors.append(("payment_method", f"{info.title} takes {taken}"))
     return errors
+
+
+def account_errors(account_ids: Sequence[object], info: SiteInfo) -> list[tuple[str, str]]:
+    """Every site books in an account's name (a member's login, the clinic's patient): a task
+    with none would only fail at its first attempt."""
+    if account_ids:
+        return []
+    return [("account_ids", "choose at least one account to book with")]

@@ -14,6 +14,17 @@ class PaymentMethod(StrEnum):
     NONE = "none"  # dry run: go to the final pay button, never click it
 
 
+# What a person reads for each method (forms, the task page); the API and CSV use the values.
+PAYMENT_NAMES: dict[str, str] = {
+    PaymentMethod.CARD: "Card (a payment profile)",
+    PaymentMethod.CREDIT: "Account credit",
+    PaymentMethod.BENEFIT: "Membership benefit",
+    PaymentMethod.SAVED_CARD: "The site's saved card",
+    PaymentMethod.HANDOFF: "Hand the payment to a person",
+    PaymentMethod.NONE: "None (dry run only)",
+}
+
+
 class Strategy(StrEnum):
     WATCH = "watch"  # poll for free slots and cancellations at an interval
     SNIPE = "snipe"  # prepare before a known release instant, fire at it, then watch

@@ -31,6 +31,7 @@ from autobook.domain.statuses import TaskStatus
 from autobook.domain.tasks import PaymentMethod
 from autobook.engine import crashpoints, records
 from autobook.engine.browsers import AccountBrowser, BrowserPool, masked_screenshot, save_html
+from autobook.engine.consent import dismiss_cookie_banner
 from autobook.engine.steps import Progress, StepLog, StepNote, retrying
 from autobook.runtime import Runtime
 from autobook.sites.base import (
@@ -414,10 +415,11 @@ class Attempt:
                 note.detail = "the site has no confirmation page"
                 return None
             name = f"{self._stem()}-booking{booking_id}.png"
+            dismissed = await dismiss_cookie_banner(page)
             await masked_screenshot(page, self.runtime.settings.screenshots_dir / name,
                                     self.info.sensitive_selectors)  # fmt: skip
             note.screenshot = name
-            note.detail = "confirmation captured, sensitive fields masked"
+            note.detail = "confirmation captured, sensitive fields masked" + _after(dismissed)
         if booking_id is not None:
             records.set_booking_screenshot(self.runtime, booking_id, name)
         return name
@@ -428,10 +430,11 @@ class Attempt:
             return None
         name = f"{self._stem()}-{label}.png"
         async with self.steps.step("screenshot") as note:
+            dismissed = await dismiss_cookie_banner(page)
             await masked_screenshot(page, self.runtime.settings.screenshots_dir / name,
                                     self.info.sensitive_selectors)  # fmt: skip
             note.screenshot = name
-            note.detail = f"{label} page captured, sensitive fields masked"
+            note.detail = f"{label} page captured, sensitive fields masked" + _after(dismissed)
         return name
 
     async def _diagnose(self, step: str) -> str:
@@ -478,3 +481,8 @@ def _raise_if_unreleased(slots: list[Slot], times: tuple[time, ...], zone: ZoneI
         raise NotReleased(
             f"not released yet; opens at {opens:%Y-%m-%d %H:%M:%S} UTC", opens_at=opens
         )
+
+
+def _after(dismissed: str | None) -> str:
+    """The screenshot step's note on the cookie banner it closed first, if any."""
+    return f", after closing the cookie banner ({dismissed!r})" if dismissed else ""

@@ -165,6 +165,12 @@ class SiteAdapter(ABC):
         thread with no running event loop."""
         return cls.info
 
+    @classmethod
+    def known(cls) -> SiteInfo:
+        """The facts with every choice known without asking the site (a clinic's catalogue
+        read earlier): what pages use to name a task's venue and activity."""
+        return cls.info
+
     @abstractmethod
     async def login(self, saved_state: str | None) -> str | None:
         """Log in, reusing `saved_state` while the site still accepts it.

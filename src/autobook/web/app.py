@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from autobook.config import Settings, get_settings
 from autobook.runtime import Runtime, open_runtime
-from autobook.web import docs, health
+from autobook.web import docs, favicon, health
 from autobook.web.api import api_router
 from autobook.web.errors import install_error_handlers
 from autobook.web.hygiene import RequestHygiene
@@ -75,7 +75,8 @@ def create_app(
     app.state.login_limiter = LoginRateLimiter()
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (health.router, docs.router, auth.router, *page_routers(), api_router):
+    for router in (health.router, favicon.router, docs.router, auth.router, *page_routers(),
+                   api_router):  # fmt: skip
         app.include_router(router)
     # Added last = outermost: headers go on every response, even the last-resort 500.
     app.add_middleware(RequestHygiene)

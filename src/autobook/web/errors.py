@@ -1,4 +1,5 @@
 """One error shape for every 4xx: `{"detail": [{"field": "card_number", "message": "..."}]}`.
+The message is plain words (`web.messages`), never pydantic's own wording.
 
 API paths answer JSON; page paths render `error.html` with the same entries. No message ever
 repeats the submitted value: pydantic's own errors carry it in `input`, which would leak a
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autobook.domain.errors import Conflict, NotFound
 from autobook.web.deps import LoginRequired
+from autobook.web.messages import plain
 from autobook.web.templating import TEMPLATES
 
 _SOURCES = {"body", "query", "path", "header", "cookie"}
@@ -65,7 +67,8 @@ def _scrub(message: str, value: str, *, quoted_only: bool) -> str:
 
 
 def _entry(err: dict[str, Any]) -> dict[str, str | None]:
-    field, message = _field(err.get("loc", ("body",))), _message(err)
+    field = _field(err.get("loc", ("body",)))
+    message = plain(field, err, _message(err))
     if field == "body":  # a rule over several fields names the one at fault in its message
         named, rest = split_field(message)
         field, message = (named, rest) if named else (field, message)

@@ -55,6 +55,7 @@ from autobook.sites.clinic.api import (
     ClinicApi,
     cached_catalogue,
     fetch_catalogue_now,
+    known_catalogues,
     remember,
 )
 from autobook.sites.clinic.browser import (
@@ -138,6 +139,15 @@ class ClinicAdapter(SiteAdapter):
             return cls.info
         return dataclasses.replace(cls.info, venues=(_venue(catalogue),),
                                    activities=_activities(catalogue))  # fmt: skip
+
+    @classmethod
+    def known(cls) -> SiteInfo:
+        catalogues = known_catalogues()
+        return dataclasses.replace(
+            cls.info,
+            venues=tuple(_venue(c) for c in catalogues),
+            activities=tuple(a for c in catalogues for a in _activities(c)),
+        )
 
     async def login(self, saved_state: str | None) -> str | None:
         """Nothing to log in to; check the patient's details before any time is held."""

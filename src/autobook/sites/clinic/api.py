@@ -84,6 +84,12 @@ def cached_catalogue(page_url: str) -> tuple[bool, Catalogue | None]:
     return True, hit[1]
 
 
+def known_catalogues() -> list[Catalogue]:
+    """Every catalogue this process has read and still holds (for naming, never a request)."""
+    now = time.monotonic()
+    return [c for expires, c in _catalogues.values() if c is not None and expires >= now]
+
+
 def remember(page_url: str, catalogue: Catalogue | None) -> None:
     _catalogues[page_url] = (time.monotonic() + CATALOGUE_TTL_S, catalogue)
 

@@ -57,7 +57,9 @@ class ImportForm(TaskDefaults):  # type: ignore[misc,valid-type]
 @router.post("", status_code=201)
 def create(data: TaskCreate, session: SessionDep, runtime: RuntimeDep) -> TaskPublic:
     try:
-        task = create_task(session, data, site_info=site_info, vault=runtime.vault)
+        task = create_task(
+            session, data, site_info=site_info, vault=runtime.vault, require_account=True
+        )
     except ValueError as exc:  # an account or payment profile that does not exist or fit
         raise invalid(exc) from None
     return TaskPublic.of(task)

@@ -29,9 +29,11 @@ from autobook.db.session import transaction
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep, SettingsDep
 from autobook.web.errors import error_entry
+from autobook.web.messages import EMPTY
 from autobook.web.ratelimit import LoginRateLimiter
 from autobook.web.session_cookie import browser_session
 from autobook.web.templating import TEMPLATES
+from autobook.web.ui.common import errors_by_field
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,9 +67,13 @@ def _client_ip(request: Request) -> str:
 
 def _setup_errors(username: str, password: str, password_confirm: str) -> list[dict[str, Any]]:
     errors = []
-    if not USERNAME.fullmatch(username):
+    if not username:
+        errors.append(error_entry("username", EMPTY["username"]))
+    elif not USERNAME.fullmatch(username):
         errors.append(error_entry("username", "use 1 to 64 letters, digits or . _ @ -"))
-    if len(password) < MIN_ADMIN_PASSWORD:
+    if not password:
+        errors.append(error_entry("password", EMPTY["password"]))
+    elif len(password) < MIN_ADMIN_PASSWORD:
         errors.append(error_entry("password", f"use at least {MIN_ADMIN_PASSWORD} characters"))
     elif len(password) > MAX_PASSWORD:
         errors.append(error_entry("password", f"use at most {MAX_PASSWORD} characters"))
@@ -109,6 +115,7 @@ def setup(
             "setup.html",
             422,
             errors=errors,
+            fe=errors_by_field(errors),
             username=username,
             min_password=MIN_ADMIN_PASSWORD,
         )
@@ -143,13 +150,16 @@ def login(
             errors=[error_entry(None, message)],
             username=username,
         )
+    blank = [error_entry(f, EMPTY[f]) for f, v in (("username", username), ("password", password))
+             if not v.strip()]  # fmt: skip
     user = None
-    if username and password and len(password) <= MAX_PASSWORD:
+    if not blank and len(password) <= MAX_PASSWORD:
         user = authenticate(session, username=username.strip(), password=password)
     if user is None:
         limiter.record_failure(ip)
-        errors = [error_entry(None, "wrong username or password")]
-        return _page(request, "login.html", 400, errors=errors, username=username)
+        errors = blank or [error_entry(None, "wrong username or password")]
+        return _page(request, "login.html", 400, errors=errors, fe=errors_by_field(errors),
+                     username=username)  # fmt: skip
     limiter.reset(ip)
     _sign_in(request, session, user)
     return RedirectResponse("/", status_code=303)

@@ -18,6 +18,7 @@ from autobook.domain.sites import SITE_NAMES, Site
 from autobook.domain.text import check_text
 from autobook.sites import registry
 from autobook.web.errors import error_entry, split_field, validation_entries
+from autobook.web.messages import ITEM_FIELDS, sentence
 from autobook.web.templating import TEMPLATES
 
 log = logging.getLogger("autobook.web")
@@ -52,11 +53,14 @@ def form_errors(exc: ValidationError | ValueError) -> ErrorList:
 
 
 def errors_by_field(errors: ErrorList) -> dict[str, str]:
-    """For templates: the first message of each field, shown next to that field."""
+    """For templates: the first sentence of each field ("Venue: choose one"), shown next to
+    that field; a time box's own error is under `times.N`."""
     found: dict[str, str] = {}
     for entry in errors:
-        key = (entry["field"] or "").split(".")[0]
-        found.setdefault(key, entry["message"] or "")
+        field = entry["field"] or ""
+        base = field.split(".")[0]
+        key = field if base in ITEM_FIELDS else base
+        found.setdefault(key, sentence(field, entry["message"] or ""))
     return found
 
 

@@ -19,6 +19,7 @@ from autobook.db.session import transaction
 from autobook.db.taskimport import import_csv
 from autobook.domain.tasks import PaymentMethod, Strategy
 from autobook.domain.taskupdate import TaskDefaults
+from autobook.sites.names import what
 from autobook.sites.registry import site_info
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
@@ -117,6 +118,9 @@ def import_upload(
             today=local_date(now_utc()),
             all_or_nothing=bool(form.all_or_nothing),
         )
-        created = [(t.id, t.target_date, list(t.time_preferences)) for t in outcome.created]
+        created = [
+            (t.id, t.target_date, list(t.time_preferences), what(t.site, t.venue, t.activity))
+            for t in outcome.created
+        ]
     return _page(request, session, admin, form, status_code=422 if outcome.errors else 200,
                  outcome=outcome, created=created)  # fmt: skip

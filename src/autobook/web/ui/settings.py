@@ -29,7 +29,7 @@ from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry, split_field
 from autobook.web.ui.common import ErrorList, FormModel, Id, back_to, form_errors
-from autobook.web.ui.settings_view import NOTICES, settings_page
+from autobook.web.ui.settings_view import NOTICES, SECTIONS, settings_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,6 +46,17 @@ def settings(
 ) -> Response:
     notice = NOTICES.get(request.query_params.get("ok", ""))
     return settings_page(request, session, runtime, admin, notice=notice)
+
+
+@router.get("/settings/{section}")
+def settings_section(
+    section: str, request: Request, session: SessionDep, runtime: RuntimeDep, admin: CurrentAdmin
+) -> Response:
+    """One section on its own page, so a link (or a form's errors) lands on it directly."""
+    if section not in SECTIONS:
+        raise NotFound(f"no settings section {section[:40]!r}")
+    notice = NOTICES.get(request.query_params.get("ok", ""))
+    return settings_page(request, session, runtime, admin, section=section, notice=notice)
 
 
 class AccountForm(FormModel):
@@ -90,14 +101,14 @@ def add_account(
         with transaction(runtime.sessions) as tx:  # its own: a failed insert leaves no trace
             create_account(tx, data=spec, vault=runtime.vault)
     except (ValidationError, Conflict) as exc:
-        return _form_failed(request, session, runtime, admin, exc, "account", form, ACCOUNT_ECHO)
-    return back_to("/settings?ok=account#accounts")
+        return _form_failed(request, session, runtime, admin, exc, "accounts", form, ACCOUNT_ECHO)
+    return back_to("/settings/accounts?ok=account")
 
 
 @router.post("/settings/accounts/{account_id}/remove", dependencies=[CsrfChecked])
 def drop_account(account_id: Id, session: SessionDep, admin: CurrentAdmin) -> Response:
     remove_account(session, account_id)
-    return back_to("/settings?ok=account-removed#accounts")
+    return back_to("/settings/accounts?ok=account-removed")
 
 
 @router.post("/settings/payments", dependencies=[CsrfChecked])
@@ -117,8 +128,8 @@ def add_payment(
         with transaction(runtime.sessions) as tx:
             create_payment_profile(tx, data=spec, vault=runtime.vault)
     except (ValidationError, NotFound) as exc:
-        return _form_failed(request, session, runtime, admin, exc, "payment", form, CARD_ECHO)
-    return back_to("/settings?ok=payment#payments")
+        return _form_failed(request, session, runtime, admin, exc, "payments", form, CARD_ECHO)
+    return back_to("/settings/payments?ok=payment")
 
 
 def _form_failed(
@@ -135,12 +146,12 @@ def _form_failed(
     errors = form_errors(exc) if isinstance(exc, ValidationError) else _named(exc, name)
     values = form.model_dump(include=set(echo))
     return settings_page(request, session, runtime, admin, status_code=422, errors=errors,
-                         form=name, values=values)  # fmt: skip
+                         section=name, values=values)  # fmt: skip
 
 
 def _named(exc: Exception, form: str) -> ErrorList:
     field, message = split_field(str(exc))
-    if field is None and form == "payment":  # NotFound: "account 7 not found"
+    if field is None and form == "payments":  # NotFound: "account 7 not found"
         field = "account_id"
     return [error_entry(field, message)]
 
@@ -148,4 +159,4 @@ def _named(exc: Exception, form: str) -> ErrorList:
 @router.post("/settings/payments/{profile_id}/remove", dependencies=[CsrfChecked])
 def drop_payment(profile_id: Id, session: SessionDep, admin: CurrentAdmin) -> Response:
     remove_payment_profile(session, profile_id)
-    return back_to("/settings?ok=payment-removed#payments")
+    return back_to("/settings/payments?ok=payment-removed")

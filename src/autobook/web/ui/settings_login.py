@@ -34,6 +34,8 @@ async def test_login(
         ok, message = False, f"could not check the login ({type(exc).__name__})"
     with transaction(runtime.sessions) as session:
         if ok:
-            return settings_page(request, session, runtime, admin, notice=f"Login OK: {message}.")
+            return settings_page(request, session, runtime, admin, section="accounts",
+                                 notice=f"Login OK: {message}.")  # fmt: skip
         errors = [error_entry(None, f"Login test of account {account_id}: {message}")]
-        return settings_page(request, session, runtime, admin, status_code=422, errors=errors)
+        return settings_page(request, session, runtime, admin, status_code=422, errors=errors,
+                             section="accounts")  # fmt: skip

@@ -18,6 +18,7 @@ from autobook.web.ui.common import back_to
 from autobook.web.ui.settings_view import settings_page
 
 router = APIRouter(include_in_schema=False)
+SECTION = "notifications"
 
 
 @router.post("/settings/notifications", dependencies=[CsrfChecked])
@@ -31,10 +32,16 @@ def save_notify_urls(
     try:
         urls = parse_notify_urls(notify_urls)
     except ValueError as exc:
+        # Never repeated in the answer (they carry webhook tokens): the page's box keeps
+        # them, as htmx swaps the section around it (`hx-preserve`).
         errors = [error_entry("notify_urls", str(exc))]
-        return settings_page(request, session, runtime, admin, status_code=422, errors=errors)
+        return settings_page(request, session, runtime, admin, status_code=422,
+                             errors=errors, section=SECTION)  # fmt: skip
     write_notify_urls(session, runtime.vault, urls)
-    return back_to("/settings?ok=notify#notifications")
+    done = f"/settings/{SECTION}?ok=notify"
+    if request.headers.get("HX-Request"):  # a whole new page, with the box emptied
+        return Response(status_code=204, headers={"HX-Redirect": done})
+    return back_to(done)
 
 
 @router.post("/settings/notifications/test", dependencies=[CsrfChecked])
@@ -45,9 +52,11 @@ async def test_notify_urls(request: Request, runtime: RuntimeDep, admin: Current
     failure = await _send_test_message(urls) if urls else "add a notification URL first"
     with transaction(runtime.sessions) as session:
         if failure is None:
-            return settings_page(request, session, runtime, admin, notice="Test notification sent.")
+            return settings_page(request, session, runtime, admin, section=SECTION,
+                                 notice="Test notification sent.")  # fmt: skip
         errors = [error_entry("notify_urls", failure)]
-        return settings_page(request, session, runtime, admin, status_code=422, errors=errors)
+        return settings_page(request, session, runtime, admin, status_code=422, errors=errors,
+                             section=SECTION)  # fmt: skip
 
 
 async def _send_test_message(urls: list[str]) -> str | None:

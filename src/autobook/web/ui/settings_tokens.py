@@ -14,6 +14,7 @@ from autobook.domain.text import text_error
 from autobook.web.csrf import CsrfChecked
 from autobook.web.deps import CurrentAdmin, RuntimeDep, SessionDep
 from autobook.web.errors import error_entry
+from autobook.web.messages import EMPTY
 from autobook.web.ui.common import Id, back_to
 from autobook.web.ui.settings_view import settings_page
 
@@ -31,13 +32,17 @@ def new_token(
     name: Annotated[str, Form()] = "",
 ) -> Response:
     name = name.strip()
-    if not name or len(name) > MAX_NAME or text_error(name, one_line=True):
-        errors = [error_entry("name", f"give the token a name of 1 to {MAX_NAME} characters")]
-        return settings_page(request, session, runtime, admin, status_code=422, errors=errors)
+    why = text_error(name, one_line=True) if name else EMPTY["name"]
+    if len(name) > MAX_NAME:
+        why = f"use at most {MAX_NAME} characters"
+    if why:
+        errors = [error_entry("name", why)]
+        return settings_page(request, session, runtime, admin, status_code=422, errors=errors,
+                             section="tokens", values={"name": name})  # fmt: skip
     token, plaintext = create_token(session, name=name)
     # Not a redirect: the plaintext exists only in this answer and is never stored.
-    response = settings_page(request, session, runtime, admin, new_token=plaintext,
-                             new_token_name=token.name)  # fmt: skip
+    response = settings_page(request, session, runtime, admin, section="tokens",
+                             new_token=plaintext, new_token_name=token.name)  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -46,4 +51,4 @@ def new_token(
 def revoke(token_id: Id, session: SessionDep, admin: CurrentAdmin) -> Response:
     if not revoke_token(session, token_id):
         raise NotFound(f"token {token_id} not found")
-    return back_to("/settings?ok=token-revoked#tokens")
+    return back_to("/settings/tokens?ok=token-revoked")

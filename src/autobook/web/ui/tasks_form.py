@@ -6,11 +6,12 @@ to their fields and the form keeps what was typed.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 
 from autobook.db.accounts import list_accounts, list_payment_profiles
@@ -19,10 +20,11 @@ from autobook.db.models import AdminUser
 from autobook.db.session import transaction
 from autobook.db.tasks import create_task
 from autobook.domain.booking import SiteInfo
-from autobook.domain.offer import choice_errors
+from autobook.domain.offer import account_errors, choice_errors
 from autobook.domain.sites import Site
 from autobook.domain.tasks import PaymentMethod, Strategy
 from autobook.domain.taskspec import MAX_TIMES, TaskCreate
+from autobook.domain.timeparse import parse_time
 from autobook.sites.registry import offered_info
 from autobook.sites.registry import site_info as registry_info
 from autobook.web.csrf import CsrfChecked
@@ -91,11 +93,64 @@ def _spec_input(form: TaskForm) -> dict[str, Any]:
     return data
 
 
+# The form's fields top to bottom: the error summary lists them in this order.
+FIELD_ORDER = ("site", "venue", "sub_location", "activity", "payment_method", "account_ids",
+               "target_date", "duration_minutes", "times", "courts", "payment_profile_id",
+               "strategy", "poll_interval_s")  # fmt: skip
+_TIME_PREFIX = re.compile(r"^time '[^']*': ")
+
+
 def _site_errors(spec: TaskCreate, info: SiteInfo | None) -> ErrorList:
     """What TaskCreate cannot know: the choices must be ones this site offers."""
     if info is None:
         return []
     return [error_entry(field, why) for field, why in choice_errors(spec, info)]
+
+
+def _time_errors(form: TaskForm) -> ErrorList:
+    """Each time box on its own, so only the box that is wrong is marked."""
+    errors: ErrorList = []
+    seen: set[str] = set()
+    for i, raw in enumerate(form.times[:MAX_TIMES]):
+        if not raw.strip():
+            continue
+        try:
+            value = parse_time(raw).strftime("%H:%M")
+        except ValueError as exc:  # "time '25:00': hour must be…": the box names the time
+            errors.append(error_entry(f"times.{i}", _TIME_PREFIX.sub("", str(exc))))
+            continue
+        if value in seen:
+            errors.append(error_entry(f"times.{i}", "this time is already listed"))
+        seen.add(value)
+    return errors
+
+
+def _account_errors(form: TaskForm) -> ErrorList:
+    info = site_info(form.site)
+    ticked = [a for a in form.account_ids if a.strip()]
+    return [] if info is None else [error_entry(f, why) for f, why in account_errors(ticked, info)]
+
+
+def _in_form_order(errors: ErrorList) -> ErrorList:
+    def place(entry: dict[str, str | None]) -> int:
+        base = (entry["field"] or "").split(".")[0]
+        return FIELD_ORDER.index(base) if base in FIELD_ORDER else len(FIELD_ORDER)
+
+    return sorted(errors, key=place)
+
+
+def _checked(form: TaskForm) -> tuple[TaskCreate | None, ErrorList]:
+    """The form as a `TaskCreate`, or every error it has at once, in the form's order."""
+    errors = _time_errors(form) + _account_errors(form)
+    try:
+        spec = TaskCreate.model_validate(_spec_input(form))
+    except ValidationError as exc:
+        found = form_errors(exc)
+        if any((e["field"] or "").startswith("times.") for e in errors):
+            found = [e for e in found if e["field"] != "times"]  # the boxes say it better
+        return None, _in_form_order(errors + found)
+    errors += _site_errors(spec, site_info(spec.site.value))
+    return (None if errors else spec), _in_form_order(errors)
 
 
 def _context(session: Session, form: TaskForm, urls: dict[str, str | None]) -> dict[str, Any]:
@@ -159,13 +214,12 @@ def create(
     form: Annotated[TaskForm, Form()],
 ) -> Response:
     task_id = None
+    spec, errors = _checked(form)
     try:
-        spec = TaskCreate.model_validate(_spec_input(form))
-        errors = _site_errors(spec, site_info(spec.site.value))
-        if not errors:
+        if spec is not None:
             with transaction(runtime.sessions) as tx:  # its own: a refusal leaves no trace
-                task_id = create_task(tx, spec, site_info=registry_info).id
-    except ValueError as exc:  # pydantic's ValidationError is one too
+                task_id = create_task(tx, spec, site_info=registry_info, require_account=True).id
+    except ValueError as exc:  # an account or profile that does not exist or fit
         errors = form_errors(exc)
     if task_id is None:
         return _page(request, session, admin, form, errors)
