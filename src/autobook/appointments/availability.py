@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 
@@ -172,4 +173,4 @@ def slot_is_free(
 def overlapping_windows(windows: Sequence[Window]) -> list[tuple[Window, Window]]:
     """Pairs of windows of one day that overlap (the admin forms refuse them)."""
     ordered = sorted(windows, key=lambda w: w.start)
-    return [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if b.start < a.end]
+    return [(a, b) for a, b in pairwise(ordered) if b.start < a.end]
