@@ -1,0 +1,114 @@
+"""Helpers for the public page's tests (no tests here): a page set up with one or more
+appointment types and weekly rules, and a client that walks the three /book steps."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from autobook.db.appointments import SETTINGS_ID
+from autobook.db.models import (
+    Appointment,
+    AppointmentSettings,
+    AppointmentType,
+    AvailabilityRule,
+    OutboxMail,
+)
+from autobook.db.session import transaction
+from autobook.runtime import Runtime
+
+LONDON = ZoneInfo("Europe/London")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_HOLDER = re.compile(r'name="holder" value="([^"]*)"')
+_SLOT_VALUE = re.compile(r'class="slot" name="start" value="([^"]+)"')
+
+
+def set_up_page(
+    runtime: Runtime,
+    *,
+    min_advance_hours: int = 0,
+    max_future_days: int = 30,
+    hold_seconds: int = 30,
+    opens: time = time(8),
+    closes: time = time(20),
+    custom_fields: list[dict[str, Any]] | None = None,
+    **type_fields: Any,
+) -> int:
+    """Settings, rules every day from `opens` to `closes`, and one type; the type's id."""
+    with transaction(runtime.sessions) as session:
+        session.merge(
+            AppointmentSettings(
+                id=SETTINGS_ID,
+                timezone="Europe/London",
+                min_advance_hours=min_advance_hours,
+                max_future_days=max_future_days,
+                hold_seconds=hold_seconds,
+                cancel_cutoff_hours=12,
+                owner_name="Sam Owner",
+                from_email="sam@example.test",
+                notify_email="owner@example.test",
+            )
+        )
+        for weekday in range(7):
+            session.add(AvailabilityRule(day_of_week=weekday, start_time=opens, end_time=closes))
+        kind = AppointmentType(
+            name=type_fields.pop("name", "Property showing"),
+            description="A walk round the flat",
+            duration_minutes=type_fields.pop("duration_minutes", 60),
+            custom_fields=custom_fields or [],
+            **type_fields,
+        )
+        session.add(kind)
+        session.flush()
+        return kind.id
+
+
+def day_after(days: int) -> date:
+    return datetime.now(LONDON).date() + timedelta(days=days)
+
+
+def csrf(client: TestClient) -> str:
+    match = _CSRF.search(client.get("/book").text)
+    assert match
+    return match.group(1)
+
+
+def slot_values(client: TestClient, type_id: int, day: date) -> list[str]:
+    answer = client.get("/book/slots", params={"type_id": type_id, "date": day.isoformat()})
+    assert answer.status_code == 200, answer.text
+    return _SLOT_VALUE.findall(answer.text)
+
+
+def local_times(values: list[str]) -> list[str]:
+    return [datetime.fromisoformat(v).astimezone(LONDON).strftime("%H:%M") for v in values]
+
+
+def reserve(client: TestClient, token: str, type_id: int, start: str) -> tuple[int, str]:
+    """(status, holder token or "")."""
+    answer = client.post(
+        "/book/reserve", data={"csrf_token": token, "type_id": type_id, "start": start}
+    )
+    found = _HOLDER.search(answer.text)
+    return answer.status_code, found.group(1) if found else ""
+
+
+def submit(client: TestClient, token: str, type_id: int, start: str, holder: str, **fields: Any):
+    data = {"csrf_token": token, "type_id": type_id, "start": start, "holder": holder}
+    data |= {"name": "Ada Guest", "email": "ada@example.test"} | fields
+    return client.post("/book/submit", data=data)
+
+
+def count_appointments(runtime: Runtime, status: str = "confirmed") -> int:
+    with transaction(runtime.sessions) as session:
+        query = select(func.count()).where(Appointment.status == status)
+        return int(session.scalar(query) or 0)
+
+
+def outbox(runtime: Runtime) -> list[OutboxMail]:
+    with transaction(runtime.sessions) as session:
+        return list(session.scalars(select(OutboxMail).order_by(OutboxMail.id)))
