@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +24,7 @@ from autobook.db.models import (
 )
 from autobook.db.session import transaction
 from autobook.runtime import Runtime
+from autobook.sandbox.runner import free_port
 
 LONDON = ZoneInfo("Europe/London")
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -112,3 +116,43 @@ def count_appointments(runtime: Runtime, status: str = "confirmed") -> int:
 def outbox(runtime: Runtime) -> list[OutboxMail]:
     with transaction(runtime.sessions) as session:
         return list(session.scalars(select(OutboxMail).order_by(OutboxMail.id)))
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on loopback that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[EmailMessage] = []
+        mailbox = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                raw = envelope.original_content or envelope.content
+                mailbox.messages.append(message_from_bytes(raw, policy=default))  # type: ignore[arg-type]
+                return "250 OK"
+
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> Mailbox:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    def subjects(self) -> list[str]:
+        return [str(m["Subject"]) for m in self.messages]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if str(m["To"]) == address]
+
+
+def use_smtp(runtime: Runtime, port: int, *, host: str = "127.0.0.1") -> None:
+    with transaction(runtime.sessions) as session:
+        settings = session.get(AppointmentSettings, SETTINGS_ID)
+        assert settings is not None
+        settings.mail_transport, settings.smtp_host = "smtp", host
+        settings.smtp_port, settings.smtp_security = port, "none"

@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 
 from autobook.config import Settings
 from autobook.db.accounts import create_account, create_payment_profile
-from autobook.db.models import ENCRYPTED_COLUMNS, HandoffSession, Meta, Task
+from autobook.db.models import (
+    ENCRYPTED_COLUMNS,
+    AppointmentSettings,
+    HandoffSession,
+    Meta,
+    Task,
+)
 from autobook.db.secrets import rotate_all, stale_ciphertexts
 from autobook.db.session import transaction
 from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
@@ -206,6 +212,8 @@ def _store_one_secret_per_column(rt: Runtime) -> dict[str, str]:
         "cvv_enc": "7319",
         "notify_urls_enc": "discord://1234/webhooktoken",
         "handoff_url_enc": "https://clinic.example/pay?session=h4nd0ff",
+        "smtp_password_enc": "smtp-pa55word",
+        "resend_api_key_enc": "re_k3y",
     }
     vault = rt.vault
     with transaction(rt.sessions) as s:
@@ -226,6 +234,13 @@ def _store_one_secret_per_column(rt: Runtime) -> dict[str, str]:
                 id=str(uuid.uuid4()),
                 booking_url="https://clinic.example/book",
                 handoff_url_enc=vault.encrypt(plain["handoff_url_enc"]),
+            )
+        )
+        s.add(
+            AppointmentSettings(
+                id=1,
+                smtp_password_enc=vault.encrypt(plain["smtp_password_enc"]),
+                resend_api_key_enc=vault.encrypt(plain["resend_api_key_enc"]),
             )
         )
     return plain

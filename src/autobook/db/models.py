@@ -356,6 +356,14 @@ class AppointmentSettings(Base):
     notify_email: Mapped[str] = mapped_column(String(255), default="")
     notifications_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     feed_token_hash: Mapped[str | None] = mapped_column(String(64))  # the private ICS feed
+    # How mail leaves: "smtp", "resend" or "" (not set up: mails wait in the outbox).
+    mail_transport: Mapped[str] = mapped_column(String(16), default="")
+    smtp_host: Mapped[str] = mapped_column(String(255), default="")
+    smtp_port: Mapped[int] = mapped_column(Integer, default=587)
+    smtp_security: Mapped[str] = mapped_column(String(16), default="starttls")  # none, ssl
+    smtp_username: Mapped[str] = mapped_column(String(255), default="")
+    smtp_password_enc: Mapped[str | None] = mapped_column(Text)
+    resend_api_key_enc: Mapped[str | None] = mapped_column(Text)
     lock_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -458,4 +466,6 @@ ENCRYPTED_COLUMNS: list[tuple[type[Base], str]] = [
     (PaymentProfile, "cvv_enc"),
     (Task, "notify_urls_enc"),
     (HandoffSession, "handoff_url_enc"),
+    (AppointmentSettings, "smtp_password_enc"),
+    (AppointmentSettings, "resend_api_key_enc"),
 ]

@@ -63,3 +63,12 @@ def mark_failed(session: Session, mail_id: int, error: str, *, now: datetime) ->
         return
     mail.status = "pending"
     mail.next_try_at = now + min(FIRST_RETRY * 2 ** (mail.attempts - 1), LONGEST_RETRY)
+
+
+def release_claims(session: Session, mail_ids: list[int], *, now: datetime) -> None:
+    """Claimed but not sent (mail is not set up): pending again, looked at a minute later."""
+    session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id.in_(mail_ids))
+        .values(status="pending", next_try_at=now + FIRST_RETRY)
+    )

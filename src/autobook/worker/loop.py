@@ -18,6 +18,7 @@ from functools import partial
 
 from sqlalchemy import or_, select
 
+from autobook.appointments.chores import chores_loop
 from autobook.db.models import Meta, Task
 from autobook.db.session import transaction
 from autobook.db.syslog import write_log
@@ -140,6 +141,7 @@ class Worker:
         self._freed = asyncio.Event()  # an attempt ended: there may be room for the next
 
     async def run(self, stop: asyncio.Event) -> None:
+        chores = asyncio.create_task(chores_loop(self.runtime, stop))  # the public page's mail
         async with BrowserPool() as pool:
             log.info("worker %s started (concurrency %d)", self.name, self.concurrency)
             try:
@@ -159,6 +161,8 @@ class Worker:
                 in_flight = [*self._running.values(), *self._snipes.values()]
                 if in_flight:  # a half-paid booking must settle
                     await asyncio.gather(*in_flight, return_exceptions=True)
+                chores.cancel()
+                await asyncio.gather(chores, return_exceptions=True)
             log.info("worker %s stopped", self.name)
 
     async def _tick(self, pool: BrowserPool) -> None:

@@ -33,6 +33,13 @@ def upgrade() -> None:
         sa.Column("notify_email", sa.String(length=255), nullable=False),
         sa.Column("notifications_enabled", sa.Boolean(), nullable=False),
         sa.Column("feed_token_hash", sa.String(length=64), nullable=True),
+        sa.Column("mail_transport", sa.String(length=16), nullable=False),
+        sa.Column("smtp_host", sa.String(length=255), nullable=False),
+        sa.Column("smtp_port", sa.Integer(), nullable=False),
+        sa.Column("smtp_security", sa.String(length=16), nullable=False),
+        sa.Column("smtp_username", sa.String(length=255), nullable=False),
+        sa.Column("smtp_password_enc", sa.Text(), nullable=True),
+        sa.Column("resend_api_key_enc", sa.Text(), nullable=True),
         sa.Column("lock_seq", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
