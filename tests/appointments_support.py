@@ -4,13 +4,19 @@ appointment types and weekly rules, and a client that walks the three /book step
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time as time_module
 from datetime import date, datetime, time, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import caldav
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -20,6 +26,7 @@ from autobook.db.models import (
     AppointmentSettings,
     AppointmentType,
     AvailabilityRule,
+    CalendarConnection,
     OutboxMail,
 )
 from autobook.db.session import transaction
@@ -156,3 +163,50 @@ def use_smtp(runtime: Runtime, port: int, *, host: str = "127.0.0.1") -> None:
         assert settings is not None
         settings.mail_transport, settings.smtp_host = "smtp", host
         settings.smtp_port, settings.smtp_security = port, "none"
+
+
+class Radicale:
+    """A real Radicale CalDAV server in a subprocess on loopback (no auth), with its own
+    folder; `new_calendar` makes a fresh calendar collection and returns its URL."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "radicale", f"--storage-filesystem-folder={folder}",
+             "--auth-type=none", f"--server-hosts=127.0.0.1:{self.port}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(200):
+            try:
+                httpx.get(self.url, timeout=1)
+                return
+            except httpx.HTTPError:
+                time_module.sleep(0.05)
+        self.stop()
+        raise RuntimeError("Radicale did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def client(self) -> caldav.DAVClient:
+        return caldav.DAVClient(self.url, username="owner", password="x", require_tls=False)
+
+    def new_calendar(self, name: str) -> str:
+        return str(self.client().principal().make_calendar(cal_id=name, name=name).url)
+
+    def events(self, url: str) -> list[Any]:
+        return [e.icalendar_component for e in self.client().calendar(url=url).events()]
+
+
+def connect_calendar(runtime: Runtime, kind: str, url: str, *, writes: bool = False,
+                     secret: str = "", calendar_id: str = "") -> int:  # fmt: skip
+    with transaction(runtime.sessions) as session:
+        connection = CalendarConnection(
+            kind=kind, name=kind, url=url, username="owner", writes_events=writes,
+            secret_enc=runtime.vault.encrypt(secret) if secret else None, calendar_id=calendar_id,
+        )  # fmt: skip
+        session.add(connection)
+        session.flush()
+        return connection.id

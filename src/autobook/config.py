@@ -182,6 +182,17 @@ class Settings(BaseSettings):
         validation_alias=_env("AUTOBOOK_GOOGLE_OAUTH_URL"),
         description="Google's OAuth token endpoint host (the calendar's refresh tokens).",
     )
+    google_client_id: str = Field(
+        "",
+        validation_alias=_env("GOOGLE_CLIENT_ID", "AUTOBOOK_GOOGLE_CLIENT_ID"),
+        description="The Google OAuth client of this install (Google Calendar connection).",
+    )
+    google_client_secret: str = Field(
+        "",
+        validation_alias=_env("GOOGLE_CLIENT_SECRET", "AUTOBOOK_GOOGLE_CLIENT_SECRET"),
+        description="Its client secret.",
+        repr=False,
+    )
     google_calendar_url: str = Field(
         "https://www.googleapis.com/calendar/v3",
         validation_alias=_env("AUTOBOOK_GOOGLE_CALENDAR_URL"),

@@ -37,14 +37,22 @@ RESEND_KEY = "re_test_Secr3tKey"
 
 
 class FakeHttp:
-    """A loopback HTTP server keeping each POST (path, headers, JSON); answers `status`."""
+    """A loopback HTTP server keeping each POST (path, auth header, JSON), answering `status`;
+    a GET gets `get_body`."""
 
-    def __init__(self) -> None:
+    def __init__(self, get_body: bytes = b"") -> None:
         self.received: list[dict[str, Any]] = []
         self.status = 200
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # serves `get_body` (an ICS feed)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/calendar")
+                self.send_header("Content-Length", str(len(get_body)))
+                self.end_headers()
+                self.wfile.write(get_body)
+
             def do_POST(self) -> None:  # the http.server API names it
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 fake.received.append(

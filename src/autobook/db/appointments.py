@@ -22,6 +22,7 @@ from autobook.db.models import (
     AvailabilityRule,
     BlockedPeriod,
     Booking,
+    CalendarBusy,
     SlotReservation,
 )
 from autobook.db.session import transaction
@@ -111,8 +112,9 @@ def busy_between(
     session: Session, start: datetime, end: datetime, *, now: datetime, holder: str | None = None
 ) -> list[tuple[datetime, datetime]]:
     """What makes the owner busy in [start, end): blocked periods, confirmed appointments
-    with their buffers, autobook's own pending and confirmed bookings on other sites, and the
-    live reservations of guests other than `holder` (a token hash)."""
+    with their buffers, autobook's own pending and confirmed bookings on other sites, the
+    connected calendars' busy times (as last read), and the live reservations of guests other
+    than `holder` (a token hash)."""
     spans: list[tuple[datetime, datetime]] = []
     blocked = select(BlockedPeriod.start_datetime, BlockedPeriod.end_datetime).where(
         BlockedPeriod.start_datetime < end, BlockedPeriod.end_datetime > start
@@ -131,6 +133,10 @@ def busy_between(
     )
     for begins, ends in session.execute(bookings):
         spans.append((begins, ends or begins + DEFAULT_BOOKING_LENGTH))
+    calendars = select(CalendarBusy.start_datetime, CalendarBusy.end_datetime).where(
+        CalendarBusy.start_datetime < end, CalendarBusy.end_datetime > start
+    )
+    spans += [(a, b) for a, b in session.execute(calendars)]
     held = select(SlotReservation.busy_start, SlotReservation.busy_end).where(
         SlotReservation.expires_at > now,
         SlotReservation.busy_start < end,

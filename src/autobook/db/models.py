@@ -406,6 +406,38 @@ class Appointment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CalendarConnection(Base):
+    """One of the owner's calendars: `caldav` (busy times and events), `google` (the same,
+    by Google's REST API) or `ics` (a read-only feed of busy times). Secrets (a CalDAV
+    password, Google's refresh token) are in the vault."""
+
+    __tablename__ = "calendar_connections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    username: Mapped[str] = mapped_column(String(255), default="")
+    secret_enc: Mapped[str | None] = mapped_column(Text)
+    calendar_id: Mapped[str] = mapped_column(String(255), default="")  # Google's calendar
+    writes_events: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_ok_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class CalendarBusy(Base):
+    """Busy times last read from a connected calendar (the worker refreshes them), so /book
+    never waits on a remote calendar."""
+
+    __tablename__ = "calendar_busy"
+    __table_args__ = (Index("ix_calendar_busy_span", "start_datetime", "end_datetime"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("calendar_connections.id", ondelete="CASCADE"), index=True
+    )
+    start_datetime: Mapped[datetime]
+    end_datetime: Mapped[datetime]
+
+
 class SlotReservation(Base):
     """A guest's 30-second hold on a slot, taken when they pick it: other guests don't see
     the slot while it lives. Stored here, not in memory: several processes serve /book."""
@@ -468,4 +500,5 @@ ENCRYPTED_COLUMNS: list[tuple[type[Base], str]] = [
     (HandoffSession, "handoff_url_enc"),
     (AppointmentSettings, "smtp_password_enc"),
     (AppointmentSettings, "resend_api_key_enc"),
+    (CalendarConnection, "secret_enc"),
 ]

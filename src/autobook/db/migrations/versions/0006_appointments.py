@@ -21,6 +21,31 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
+        "calendar_connections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("username", sa.String(length=255), nullable=False),
+        sa.Column("secret_enc", sa.Text(), nullable=True),
+        sa.Column("calendar_id", sa.String(length=255), nullable=False),
+        sa.Column("writes_events", sa.Boolean(), nullable=False),
+        sa.Column("last_ok_at", autobook.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "calendar_busy",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("connection_id", sa.Integer(), nullable=False),
+        sa.Column("start_datetime", autobook.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("end_datetime", autobook.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["connection_id"], ["calendar_connections.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_calendar_busy_connection_id", "calendar_busy", ["connection_id"])
+    op.create_index("ix_calendar_busy_span", "calendar_busy", ["start_datetime", "end_datetime"])
+    op.create_table(
         "appointment_settings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
@@ -141,6 +166,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_calendar_busy_span", table_name="calendar_busy")
+    op.drop_index("ix_calendar_busy_connection_id", table_name="calendar_busy")
+    op.drop_table("calendar_busy")
+    op.drop_table("calendar_connections")
     with op.batch_alter_table("appointments", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_appointments_confirmed_start",
