@@ -22,6 +22,7 @@ from autobook.db.accounts import create_account, create_payment_profile
 from autobook.db.models import (
     ENCRYPTED_COLUMNS,
     AppointmentSettings,
+    CalendarConnection,
     HandoffSession,
     Meta,
     Task,
@@ -214,6 +215,7 @@ def _store_one_secret_per_column(rt: Runtime) -> dict[str, str]:
         "handoff_url_enc": "https://clinic.example/pay?session=h4nd0ff",
         "smtp_password_enc": "smtp-pa55word",
         "resend_api_key_enc": "re_k3y",
+        "secret_enc": "caldav-pa55",
     }
     vault = rt.vault
     with transaction(rt.sessions) as s:
@@ -243,6 +245,7 @@ def _store_one_secret_per_column(rt: Runtime) -> dict[str, str]:
                 resend_api_key_enc=vault.encrypt(plain["resend_api_key_enc"]),
             )
         )
+        s.add(CalendarConnection(kind="caldav", secret_enc=vault.encrypt(plain["secret_enc"])))
     return plain
 
 
