@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -120,3 +120,30 @@ class GoogleCalendar:
         answer = self._call("DELETE", path)
         if answer.status_code not in (200, 204, 404, 410):  # 404/410: already gone
             raise CalendarError(f"Google event delete: HTTP {answer.status_code}")
+
+
+def authorize_url(settings: Settings, *, redirect_uri: str, state: str) -> str:
+    """Google's consent page for this install's client, asking for a refresh token."""
+    query = urlencode({
+        "client_id": settings.google_client_id, "redirect_uri": redirect_uri,
+        "response_type": "code", "scope": " ".join(SCOPES), "access_type": "offline",
+        "prompt": "consent", "state": state,
+    })  # fmt: skip
+    return f"{AUTHORIZE_URL}?{query}"
+
+
+def exchange_code(settings: Settings, *, code: str, redirect_uri: str) -> str:
+    """The refresh token Google gives for the consent's `code` (grant authorization_code)."""
+    url = f"{settings.google_oauth_url.rstrip('/')}/token"
+    form = {
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+        "client_id": settings.google_client_id, "client_secret": settings.google_client_secret,
+    }  # fmt: skip
+    try:
+        answer = httpx.post(url, data=form, timeout=TIMEOUT_S)
+    except httpx.HTTPError as exc:
+        raise CalendarError(f"Google sign-in: {type(exc).__name__}") from exc
+    token = answer.json().get("refresh_token") if answer.status_code == 200 else None
+    if not token:
+        raise CalendarError(f"Google sign-in: no refresh token (HTTP {answer.status_code})")
+    return str(token)
