@@ -199,3 +199,16 @@ def upcoming_appointments(session: Session, *, now: datetime, limit: int = 5) ->
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def all_types(session: Session) -> list[AppointmentType]:
+    return list(session.scalars(select(AppointmentType).order_by(AppointmentType.id)))
+
+
+def all_overrides(session: Session) -> list[AvailabilityOverride]:
+    query = select(AvailabilityOverride).order_by(AvailabilityOverride.day)
+    return list(session.scalars(query))
+
+
+def all_blocked(session: Session) -> list[BlockedPeriod]:
+    return list(session.scalars(select(BlockedPeriod).order_by(BlockedPeriod.start_datetime)))
