@@ -6,6 +6,6 @@ from fastapi import APIRouter
 
 
 def public_routers() -> list[APIRouter]:
-    from autobook.web.public import book, book_manage
+    from autobook.web.public import book, book_manage, feed
 
-    return [book_manage.router, book.router]
+    return [book_manage.router, book.router, feed.router]
