@@ -48,9 +48,11 @@ def set_up_page(
     opens: time = time(8),
     closes: time = time(20),
     custom_fields: list[dict[str, Any]] | None = None,
+    rules: bool = True,
     **type_fields: Any,
 ) -> int:
-    """Settings, rules every day from `opens` to `closes`, and one type; the type's id."""
+    """Settings, rules every day from `opens` to `closes` (unless `rules` is false), and one
+    type; the type's id."""
     with transaction(runtime.sessions) as session:
         session.merge(
             AppointmentSettings(
@@ -65,7 +67,7 @@ def set_up_page(
                 notify_email="owner@example.test",
             )
         )
-        for weekday in range(7):
+        for weekday in range(7 if rules else 0):
             session.add(AvailabilityRule(day_of_week=weekday, start_time=opens, end_time=closes))
         kind = AppointmentType(
             name=type_fields.pop("name", "Property showing"),

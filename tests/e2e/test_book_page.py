@@ -6,6 +6,7 @@ was just taken. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from datetime import time
@@ -35,9 +36,13 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 ROUNDS = 20
 
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
 def shots_dir(tmp_path: Path) -> Path:
-    """AUTOBOOK_SCREENSHOTS=docs/screenshots keeps the README's pictures up to date."""
-    return Path(os.environ.get("AUTOBOOK_SCREENSHOTS") or tmp_path)
+    """With AUTOBOOK_DOCS_SCREENSHOTS=1 the pictures go to the README's docs/screenshots
+    (off by default so test runs never dirty the tree)."""
+    return DOCS if os.environ.get("AUTOBOOK_DOCS_SCREENSHOTS") == "1" else tmp_path
 
 
 @pytest.fixture
@@ -110,22 +115,22 @@ def test_guest_books_through_three_steps_on_a_phone(
     page = phone.new_page()
     page.goto(f"{server}/book")
     expect(page.get_by_test_id("type-card")).to_have_count(1)
-    page.screenshot(path=shots_dir(tmp_path) / "book-phone-types.png", full_page=True)
+    page.screenshot(path=shots_dir(tmp_path) / "appt_book_phone_types.png", full_page=True)
     page.get_by_test_id("type-card").click()
     day = day_after(3)
     pick_date(page, day.isoformat())
     expect(page.get_by_test_id("slot").first).to_be_visible()
-    page.screenshot(path=shots_dir(tmp_path) / "book-phone-slots.png", full_page=True)
+    page.screenshot(path=shots_dir(tmp_path) / "appt_book_phone_slots.png", full_page=True)
     page.get_by_test_id("slot").filter(has_text="11:00").first.click()
     page.get_by_label("Name").fill("Ada Guest")
     page.get_by_label("Email").fill("ada@example.test")
     page.get_by_role("button", name="Book 11:00").click()
     expect(page.locator(".field-error")).to_have_text("Property address is required")
     page.get_by_label("Property address").fill("1 Main Street")
-    page.screenshot(path=shots_dir(tmp_path) / "book-phone-form.png", full_page=True)
+    page.screenshot(path=shots_dir(tmp_path) / "appt_book_phone_form.png", full_page=True)
     page.get_by_role("button", name="Book 11:00").click()
     expect(page.get_by_test_id("confirmation")).to_contain_text("11:00")
-    page.screenshot(path=shots_dir(tmp_path) / "book-phone-done.png", full_page=True)
+    page.screenshot(path=shots_dir(tmp_path) / "appt_book_phone_done.png", full_page=True)
     assert count_appointments(runtime) == 1
     run_chores(runtime)  # what the worker does next: the calendar event, then the mails
     (event,) = radicale.events(calendar_url)
@@ -177,3 +182,38 @@ def test_two_guests_submit_one_slot_at_once(
     finally:
         for ctx in contexts:
             ctx.close()
+
+
+def test_desktop_page_and_admin_pages(runtime: Runtime, server: str, page: Page,
+                                      tmp_path: Path) -> None:  # fmt: skip
+    """The wide layout of /book and the admin pages, signed in (screenshots for the README)."""
+    set_up_page(runtime, custom_fields=[{"label": "Property address", "type": "text",
+                                         "required": True}])  # fmt: skip
+    set_up_page(runtime, name="Valuation", duration_minutes=30, rules=False)
+    page.goto(f"{server}/book")
+    page.get_by_test_id("type-card").first.click()
+    pick_date(page, day_after(3).isoformat())
+    expect(page.get_by_test_id("slot").first).to_be_visible()
+    page.screenshot(path=shots_dir(tmp_path) / "appt_book_desktop.png", full_page=True)
+    page.get_by_test_id("slot").first.click()
+    page.get_by_label("Name").fill("Ada Guest")
+    page.get_by_label("Email").fill("ada@example.test")
+    page.get_by_label("Property address").fill("1 Main Street")
+    page.get_by_role("button", name=re.compile("^Book ")).click()
+    expect(page.get_by_test_id("confirmation")).to_be_visible()
+
+    page.goto(f"{server}/setup")
+    page.get_by_label("Username", exact=True).fill("owner")
+    page.get_by_label("Password (at least 10 characters)").fill("a long admin passphrase")
+    page.get_by_label("Password again").fill("a long admin passphrase")
+    page.get_by_role("button", name="Create admin and sign in").click()
+    expect(page.get_by_test_id("upcoming-appointments")).to_contain_text("Ada Guest")
+    pages = [("/appointments", "appt_admin_list"), ("/appointments/types", "appt_admin_types"),
+             ("/appointments/availability", "appt_admin_availability"),
+             ("/appointments/settings", "appt_admin_settings")]  # fmt: skip
+    for path, name in pages:
+        page.goto(f"{server}{path}")
+        expect(page.locator("h1")).to_be_visible()
+        page.screenshot(path=shots_dir(tmp_path) / f"{name}.png", full_page=True)
+    page.goto(f"{server}/appointments")
+    expect(page.get_by_test_id("appointments")).to_contain_text("1 Main Street")
