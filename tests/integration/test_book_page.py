@@ -205,3 +205,25 @@ def test_eleventh_submission_in_an_hour_is_refused(runtime: Runtime, client: Tes
     assert count_appointments(runtime) == 0
     with transaction(runtime.sessions) as session:  # stored, so every process sees it
         assert len(session.scalars(select(RateLimitHit)).all()) == 11
+
+
+def test_guest_reschedules_by_the_link(runtime: Runtime, client: TestClient) -> None:
+    type_id = set_up_page(runtime)
+    set_up_page(runtime, name="Other type", rules=False)
+    day = day_after(3)
+    first, second = slot_values(client, type_id, day)[:2]
+    token = csrf(client)
+    _, holder = reserve(client, token, type_id, first)
+    manage = _manage_token(submit(client, token, type_id, first, holder).text)
+    page = client.get("/book", params={"replaces": manage})
+    assert "Property showing" in page.text and "Other type" not in page.text
+    _, holder = reserve(client, token, type_id, second)
+    moved = submit(client, token, type_id, second, holder, replaces=manage)
+    assert moved.status_code == 200 and 'data-testid="confirmation"' in moved.text
+    with transaction(runtime.sessions) as session:
+        rows = {a.status: a for a in session.scalars(select(Appointment))}
+    assert rows["cancelled"].start_datetime == datetime.fromisoformat(first)
+    assert rows["confirmed"].start_datetime == datetime.fromisoformat(second)
+    assert first in slot_values(client, type_id, day)
+    again = submit(client, token, type_id, first, "", replaces=manage)  # the old link is spent
+    assert again.status_code == 409 and count_appointments(runtime) == 1

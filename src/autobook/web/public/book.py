@@ -54,7 +54,7 @@ def _rescheduling(session: Session, token: str) -> dict[str, Any]:
         booking.check_changeable(session, appointment, now=now_utc())
     except (NotFound, booking.TooLate) as exc:
         return {"types": [], "manage_error": str(exc).partition(": ")[2]}
-    kind = session.get(AppointmentType, appointment.appointmenttype_id_of)
+    kind = session.get(AppointmentType, appointment.appointment_type_id)
     return {"types": [kind] if kind and kind.active else [], "replaces": token}
 
 
