@@ -193,7 +193,7 @@ class Radicale:
         self.process.wait(timeout=10)
 
     def client(self) -> caldav.DAVClient:
-        return caldav.DAVClient(self.url, username="owner", password="x", require_tls=False)
+        return caldav.DAVClient(self.url, username="owner", password="x")
 
     def new_calendar(self, name: str) -> str:
         return str(self.client().principal().make_calendar(cal_id=name, name=name).url)

@@ -21,9 +21,8 @@ TIMEOUT_S = 15
 class CalDavCalendar:
     def __init__(self, url: str, username: str, password: str) -> None:
         self.url = url
-        # Plain http is allowed for a server on the owner's own network or loopback.
         self._client = caldav.DAVClient(url, username=username or None, password=password or None,
-                                        timeout=TIMEOUT_S, require_tls=False)  # fmt: skip
+                                        timeout=TIMEOUT_S)  # fmt: skip
 
     def _calendar(self) -> caldav.Calendar:
         return self._client.calendar(url=self.url)
