@@ -116,6 +116,15 @@ def submit(client: TestClient, token: str, type_id: int, start: str, holder: str
     return client.post("/book/submit", data=data)
 
 
+def book(client: TestClient, type_id: int, start: str, **fields: Any) -> str:
+    """Steps 2 and 3 for `start` (reserve, submit); the guest's manage token."""
+    token = csrf(client)
+    _, holder = reserve(client, token, type_id, start)
+    answer = submit(client, token, type_id, start, holder, **fields)
+    assert answer.status_code == 200, answer.text
+    return answer.text.split('href="/book/manage/')[1].split('"')[0].removesuffix("/event.ics")
+
+
 def count_appointments(runtime: Runtime, status: str = "confirmed") -> int:
     with transaction(runtime.sessions) as session:
         query = select(func.count()).where(Appointment.status == status)

@@ -17,14 +17,13 @@ from test_appointment_mail import FakeHttp
 from appointments_support import (
     LONDON,
     Radicale,
+    book,
     connect_calendar,
     csrf,
     day_after,
     local_times,
-    reserve,
     set_up_page,
     slot_values,
-    submit,
 )
 from autobook.appointments.calendar_sync import refresh_busy, sync_events
 from autobook.appointments.ics import Event, calendar
@@ -52,14 +51,6 @@ def _at(day: object, hhmm: str) -> datetime:
     return datetime.combine(day, datetime.strptime(hhmm, "%H:%M").time(), LONDON)  # type: ignore[arg-type]
 
 
-def _book(client: TestClient, type_id: int, start: str) -> str:
-    token = csrf(client)
-    _, holder = reserve(client, token, type_id, start)
-    answer = submit(client, token, type_id, start, holder)
-    assert answer.status_code == 200
-    return answer.text.split('href="/book/manage/')[1].split('"')[0].removesuffix("/event.ics")
-
-
 def test_caldav_busy_times_and_event_write_and_delete(
     runtime: Runtime, client: TestClient, radicale: Radicale
 ) -> None:
@@ -75,7 +66,7 @@ def test_caldav_busy_times_and_event_write_and_delete(
     assert "14:00" not in times and "13:00" in times and "15:00" in times
 
     start = next(v for v in slot_values(client, type_id, day) if local_times([v]) == ["10:00"])
-    manage = _book(client, type_id, start)
+    manage = book(client, type_id, start)
     assert sync_events(runtime, now=datetime.now(UTC)) == (1, 0)
     written = [e for e in radicale.events(url) if str(e["UID"]).endswith("@autobook")]
     assert len(written) == 1 and str(written[0]["SUMMARY"]) == "Property showing — Ada Guest"
@@ -95,7 +86,7 @@ def test_failing_calendar_saves_the_appointment_flagged_and_retries(
     down = f"http://127.0.0.1:{free_port()}/owner/nowhere/"
     connection_id = connect_calendar(runtime, "caldav", down, writes=True)
     start = slot_values(client, type_id, day_after(2))[0]
-    _book(client, type_id, start)
+    book(client, type_id, start)
     assert sync_events(runtime, now=datetime.now(UTC)) == (0, 1)
     assert refresh_busy(runtime, now=datetime.now(UTC)) == 1
     with transaction(runtime.sessions) as session:

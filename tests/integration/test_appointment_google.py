@@ -15,14 +15,13 @@ from test_web_helpers import setup_admin
 
 from appointments_support import (
     LONDON,
+    book,
     connect_calendar,
     csrf,
     day_after,
     local_times,
-    reserve,
     set_up_page,
     slot_values,
-    submit,
 )
 from autobook.appointments.calendar_sync import refresh_busy, sync_events
 from autobook.db.models import Appointment, CalendarConnection
@@ -48,14 +47,6 @@ def client(runtime: Runtime, google: GoogleState) -> Iterator[TestClient]:
         yield c
 
 
-def _book(client: TestClient, type_id: int, start: str) -> str:
-    token = csrf(client)
-    _, holder = reserve(client, token, type_id, start)
-    answer = submit(client, token, type_id, start, holder)
-    assert answer.status_code == 200
-    return answer.text.split('href="/book/manage/')[1].split('"')[0].removesuffix("/event.ics")
-
-
 def _appointment(runtime: Runtime) -> Appointment:
     with transaction(runtime.sessions) as session:
         return session.scalars(select(Appointment)).one()
@@ -78,7 +69,7 @@ def test_google_busy_event_write_renewal_and_delete(
     assert "15:00" not in times and "14:00" in times and "16:00" in times
 
     start = slot_values(client, type_id, day)[0]
-    manage = _book(client, type_id, start)
+    manage = book(client, type_id, start)
     google.expire_tokens()  # the next call gets a 401 and must renew, then retry
     assert sync_events(runtime, now=datetime.now(UTC)) == (1, 0)
     assert google.token_calls == 2
@@ -100,7 +91,7 @@ def test_google_5xx_saves_the_appointment_flagged_and_retries(
     connect_calendar(runtime, "google", "", writes=True, secret=google.refresh_token)
     start = slot_values(client, type_id, day_after(2))[0]
     google.fail_next = 1
-    _book(client, type_id, start)
+    book(client, type_id, start)
     assert sync_events(runtime, now=datetime.now(UTC)) == (0, 1)
     appointment = _appointment(runtime)
     assert appointment.status == "confirmed" and appointment.calendar_sync_failed

@@ -16,13 +16,11 @@ from fastapi.testclient import TestClient
 
 from appointments_support import (
     Mailbox,
-    csrf,
+    book,
     day_after,
     outbox,
-    reserve,
     set_up_page,
     slot_values,
-    submit,
     use_smtp,
 )
 from autobook.appointments.mailer import send_due_mails
@@ -84,10 +82,7 @@ def fake_http() -> Iterator[FakeHttp]:
 def _book(runtime: Runtime) -> None:
     with TestClient(create_app(runtime.settings, runtime=runtime)) as client:
         type_id = set_up_page(runtime)
-        token = csrf(client)
-        start = slot_values(client, type_id, day_after(2))[1]
-        _, holder = reserve(client, token, type_id, start)
-        assert submit(client, token, type_id, start, holder, notes="Ring twice").status_code == 200
+        book(client, type_id, slot_values(client, type_id, day_after(2))[1], notes="Ring twice")
 
 
 def test_confirmation_and_alert_reach_the_smtp_server(runtime: Runtime) -> None:
