@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -227,3 +228,14 @@ def test_guest_reschedules_by_the_link(runtime: Runtime, client: TestClient) -> 
     assert first in slot_values(client, type_id, day)
     again = submit(client, token, type_id, first, "", replaces=manage)  # the old link is spent
     assert again.status_code == 409 and count_appointments(runtime) == 1
+
+
+def test_two_guests_picking_one_time_at_once_get_one_hold(
+    runtime: Runtime, client: TestClient
+) -> None:
+    type_id = set_up_page(runtime)
+    token = csrf(client)
+    for start in slot_values(client, type_id, day_after(2))[:5]:
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda s: reserve(client, token, type_id, s), [start] * 2))
+        assert sorted(status for status, _ in answers) == [200, 409]

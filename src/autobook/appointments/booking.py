@@ -125,7 +125,10 @@ def reserve_slot(
     now: datetime,
     calendar_busy: Sequence[Interval] = (),
 ) -> str:
-    """Hold `start` for this guest for the page's hold time; the guest's token."""
+    """Hold `start` for this guest for the page's hold time; the guest's token. Takes the
+    booking lock too: two guests picking one time at once must not both get a hold (each
+    would then see the other's and neither could book)."""
+    repo.lock_for_booking(session)
     _check_free(session, kind, start, now=now, holder=None, calendar_busy=calendar_busy)
     token = secrets.token_urlsafe(24)
     occupied = shape_of(kind).occupies(start)

@@ -108,6 +108,7 @@ def reserve(
     replaces: Annotated[str, Form()] = "",
 ) -> Response:
     """Picking a slot holds it for this guest for a short while and shows the contact form."""
+    repo.ensure_settings(runtime.sessions)
     with transaction(runtime.sessions) as session:
         try:
             kind = repo.active_type(session, type_id_of(type_id))
