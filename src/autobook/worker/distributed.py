@@ -32,6 +32,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Status
 from sqlalchemy import make_url, select, text
 
+from autobook.appointments.chores import chores_loop
 from autobook.config import Settings
 from autobook.db.models import Task
 from autobook.db.session import transaction
@@ -107,9 +108,12 @@ class DistributedWorker:
                      self._lane(app, SNIPE_QUEUE, SNIPE_LANE)]  # fmt: skip
             scan = asyncio.create_task(self._scan_until(app, stop))
             stopping = asyncio.create_task(stop.wait())
+            chores = asyncio.create_task(chores_loop(self.runtime, stop))  # the public page
             try:
                 await asyncio.wait([stopping, scan, *lanes], return_when=asyncio.FIRST_COMPLETED)
             finally:
+                chores.cancel()
+                await asyncio.gather(chores, return_exceptions=True)
                 # Stop deferring first, then let the lanes finish the attempts in flight: a
                 # half-paid booking must settle.
                 for task in (stopping, scan, *lanes):
