@@ -4,6 +4,7 @@ booking; Resend at its HTTP boundary; the admin alert to the Apprise URLs."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from autobook.db.notify_urls import META_KEY, encrypt_urls
 from autobook.db.session import transaction
 from autobook.runtime import Runtime
 from autobook.web.app import create_app
+from autobook.worker.loop import Worker
 
 RESEND_KEY = "re_test_Secr3tKey"
 
@@ -148,3 +150,22 @@ def test_admin_alert_also_goes_to_the_apprise_urls(runtime: Runtime, fake_http: 
     (hit,) = fake_http.received
     assert hit["json"]["title"].startswith("New booking: Ada Guest — Property showing on ")
     assert [m.kind for m in outbox(runtime) if m.status == "sent"] == ["admin_apprise"]
+
+
+def test_the_worker_sends_the_outbox_beside_its_booking_loop(runtime: Runtime) -> None:
+    _book(runtime)
+    with Mailbox() as box:
+        use_smtp(runtime, box.port)
+
+        async def run_worker_until_mail() -> None:
+            stop = asyncio.Event()
+            running = asyncio.create_task(Worker(runtime, poll_s=0.2).run(stop))
+            for _ in range(300):  # the chores' first pass comes at the worker's start
+                if len(box.messages) >= 2:
+                    break
+                await asyncio.sleep(0.05)
+            stop.set()
+            await running
+
+        asyncio.run(run_worker_until_mail())
+    assert sorted(str(m["To"]) for m in box.messages) == ["ada@example.test", "owner@example.test"]
