@@ -178,6 +178,35 @@ class Settings(BaseSettings):
         repr=False,  # Apprise URLs carry webhook tokens and passwords
     )
 
+    # --- the public appointment page's remote services (base URLs, so tests aim them at
+    # local servers that answer the same shapes) ---
+    resend_url: str = Field(
+        "https://api.resend.com",
+        validation_alias=_env("AUTOBOOK_RESEND_URL"),
+        description="Resend's API, for mail sent by Resend instead of SMTP.",
+    )
+    google_oauth_url: str = Field(
+        "https://oauth2.googleapis.com",
+        validation_alias=_env("AUTOBOOK_GOOGLE_OAUTH_URL"),
+        description="Google's OAuth token endpoint host (the calendar's refresh tokens).",
+    )
+    google_client_id: str = Field(
+        "",
+        validation_alias=_env("GOOGLE_CLIENT_ID", "AUTOBOOK_GOOGLE_CLIENT_ID"),
+        description="The Google OAuth client of this install (Google Calendar connection).",
+    )
+    google_client_secret: str = Field(
+        "",
+        validation_alias=_env("GOOGLE_CLIENT_SECRET", "AUTOBOOK_GOOGLE_CLIENT_SECRET"),
+        description="Its client secret.",
+        repr=False,
+    )
+    google_calendar_url: str = Field(
+        "https://www.googleapis.com/calendar/v3",
+        validation_alias=_env("AUTOBOOK_GOOGLE_CALENDAR_URL"),
+        description="Google Calendar's REST API.",
+    )
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from autobook.config import Settings
 from autobook.db.accounts import create_account, create_payment_profile
-from autobook.db.models import ENCRYPTED_COLUMNS, HandoffSession, Meta, Task
+from autobook.db.models import (
+    ENCRYPTED_COLUMNS,
+    AppointmentSettings,
+    CalendarConnection,
+    HandoffSession,
+    Meta,
+    Task,
+)
 from autobook.db.secrets import rotate_all, stale_ciphertexts
 from autobook.db.session import transaction
 from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
@@ -206,6 +213,9 @@ def _store_one_secret_per_column(rt: Runtime) -> dict[str, str]:
         "cvv_enc": "7319",
         "notify_urls_enc": "discord://1234/webhooktoken",
         "handoff_url_enc": "https://clinic.example/pay?session=h4nd0ff",
+        "smtp_password_enc": "smtp-pa55word",
+        "resend_api_key_enc": "re_k3y",
+        "secret_enc": "caldav-pa55",
     }
     vault = rt.vault
     with transaction(rt.sessions) as s:
@@ -228,6 +238,14 @@ def _store_one_secret_per_column(rt: Runtime) -> dict[str, str]:
                 handoff_url_enc=vault.encrypt(plain["handoff_url_enc"]),
             )
         )
+        s.add(
+            AppointmentSettings(
+                id=1,
+                smtp_password_enc=vault.encrypt(plain["smtp_password_enc"]),
+                resend_api_key_enc=vault.encrypt(plain["resend_api_key_enc"]),
+            )
+        )
+        s.add(CalendarConnection(kind="caldav", secret_enc=vault.encrypt(plain["secret_enc"])))
     return plain
 
 

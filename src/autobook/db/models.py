@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -332,6 +333,8 @@ class AppointmentType(Base):
     duration_minutes: Mapped[int] = mapped_column(Integer)
     buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
     buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # Between candidate starts; None: the duration (Cal.com's default).
+    slot_interval_minutes: Mapped[int | None] = mapped_column(Integer)
     calendar_id: Mapped[str | None] = mapped_column(String(200))
     custom_fields: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -347,6 +350,17 @@ class AvailabilityRule(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class AvailabilityOverride(Base):
+    """One date opened differently from its weekday: a window, or (no times) closed all day.
+    Several rows of one date are several windows."""
+
+    __tablename__ = "availability_overrides"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    start_time: Mapped[time | None] = mapped_column(Time)
+    end_time: Mapped[time | None] = mapped_column(Time)
+
+
 class BlockedPeriod(Base):
     __tablename__ = "blocked_periods"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -355,23 +369,154 @@ class BlockedPeriod(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
 
 
+class AppointmentSettings(Base):
+    """The public page's settings: one row (id 1). Its `lock_seq` is also the lock every
+    booking takes first, so two guests' submissions run one after the other."""
+
+    __tablename__ = "appointment_settings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    min_advance_hours: Mapped[int] = mapped_column(Integer, default=24)
+    max_future_days: Mapped[int] = mapped_column(Integer, default=30)
+    cancel_cutoff_hours: Mapped[int] = mapped_column(Integer, default=12)
+    hold_seconds: Mapped[int] = mapped_column(Integer, default=30)  # a picked slot's reservation
+    owner_name: Mapped[str] = mapped_column(String(100), default="")
+    from_email: Mapped[str] = mapped_column(String(255), default="")
+    notify_email: Mapped[str] = mapped_column(String(255), default="")
+    notifications_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64))  # the private ICS feed
+    # How mail leaves: "smtp", "resend" or "" (not set up: mails wait in the outbox).
+    mail_transport: Mapped[str] = mapped_column(String(16), default="")
+    smtp_host: Mapped[str] = mapped_column(String(255), default="")
+    smtp_port: Mapped[int] = mapped_column(Integer, default=587)
+    smtp_security: Mapped[str] = mapped_column(String(16), default="starttls")  # none, ssl
+    smtp_username: Mapped[str] = mapped_column(String(255), default="")
+    smtp_password_enc: Mapped[str | None] = mapped_column(Text)
+    resend_api_key_enc: Mapped[str | None] = mapped_column(Text)
+    lock_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Appointment(Base):
-    """A booking made by a guest on the owner's public page (seed 003 `bookings`)."""
+    """A booking made by a guest on the owner's public page (seed 003 `bookings`).
+
+    At most one confirmed appointment starts at any instant (a partial unique index), on top
+    of the lock every booking takes (`AppointmentSettings.lock_seq`)."""
 
     __tablename__ = "appointments"
+    __table_args__ = (
+        Index(
+            "uq_appointments_confirmed_start",
+            "start_datetime",
+            unique=True,
+            sqlite_where=text("status = 'confirmed'"),
+            postgresql_where=text("status = 'confirmed'"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_type_id: Mapped[int] = mapped_column(ForeignKey("appointment_types.id"))
     start_datetime: Mapped[datetime] = mapped_column(index=True)
     end_datetime: Mapped[datetime]
+    # The owner's time it takes, buffers included (what later slots must not touch).
+    busy_start: Mapped[datetime | None]
+    busy_end: Mapped[datetime | None]
     guest_name: Mapped[str] = mapped_column(String(100))
     guest_email: Mapped[str] = mapped_column(String(255))
     guest_phone: Mapped[str] = mapped_column(String(50), default="")
+    guest_timezone: Mapped[str] = mapped_column(String(64), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     custom_field_values: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="confirmed")
-    cancel_token: Mapped[str] = mapped_column(String(64), unique=True)
+    cancel_token: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of it
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    cancelled_at: Mapped[datetime | None]
     calendar_event_id: Mapped[str | None] = mapped_column(String(200))
+    # The calendar write failed: shown in the admin list, retried by the worker.
+    calendar_sync_failed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CalendarConnection(Base):
+    """One of the owner's calendars: `caldav` (busy times and events), `google` (the same,
+    by Google's REST API) or `ics` (a read-only feed of busy times). Secrets (a CalDAV
+    password, Google's refresh token) are in the vault."""
+
+    __tablename__ = "calendar_connections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    username: Mapped[str] = mapped_column(String(255), default="")
+    secret_enc: Mapped[str | None] = mapped_column(Text)
+    calendar_id: Mapped[str] = mapped_column(String(255), default="")  # Google's calendar
+    writes_events: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_ok_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class CalendarBusy(Base):
+    """Busy times last read from a connected calendar (the worker refreshes them), so /book
+    never waits on a remote calendar."""
+
+    __tablename__ = "calendar_busy"
+    __table_args__ = (Index("ix_calendar_busy_span", "start_datetime", "end_datetime"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("calendar_connections.id", ondelete="CASCADE"), index=True
+    )
+    start_datetime: Mapped[datetime]
+    end_datetime: Mapped[datetime]
+
+
+class SlotReservation(Base):
+    """A guest's 30-second hold on a slot, taken when they pick it: other guests don't see
+    the slot while it lives. Stored here, not in memory: several processes serve /book."""
+
+    __tablename__ = "slot_reservations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the token
+    appointment_type_id: Mapped[int] = mapped_column(
+        ForeignKey("appointment_types.id", ondelete="CASCADE")
+    )
+    start_datetime: Mapped[datetime]
+    busy_start: Mapped[datetime]
+    busy_end: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RateLimitHit(Base):
+    """One counted request of a client (e.g. a /book submission), for limits that must hold
+    across processes."""
+
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_hits_key_at", "bucket", "client", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(32))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMail(Base):
+    """A mail to send: written in the booking's transaction, sent by the worker with retries,
+    so a slow or failing mail server never slows or fails a booking."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "status", "next_try_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # guest_confirmation, admin_alert, …
+    to_address: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    ics: Mapped[str | None] = mapped_column(Text)  # attached as invite.ics when set
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointments.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
 
 
 # Every (model, column) that holds ciphertext: key rotation and secret scans walk this list.
@@ -382,4 +527,7 @@ ENCRYPTED_COLUMNS: list[tuple[type[Base], str]] = [
     (PaymentProfile, "cvv_enc"),
     (Task, "notify_urls_enc"),
     (HandoffSession, "handoff_url_enc"),
+    (AppointmentSettings, "smtp_password_enc"),
+    (AppointmentSettings, "resend_api_key_enc"),
+    (CalendarConnection, "secret_enc"),
 ]

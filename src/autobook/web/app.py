@@ -25,6 +25,7 @@ from autobook.web.errors import install_error_handlers
 from autobook.web.hygiene import RequestHygiene
 from autobook.web.middleware import BodyLimit, LastResort, SecurityHeaders
 from autobook.web.proxies import add_trusted_proxies
+from autobook.web.public import public_routers
 from autobook.web.ratelimit import LoginRateLimiter
 from autobook.web.session_cookie import add_session_cookie
 from autobook.web.templating import STATIC_DIR
@@ -76,7 +77,7 @@ def create_app(
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (health.router, favicon.router, docs.router, auth.router, *page_routers(),
-                   api_router):  # fmt: skip
+                   *public_routers(), api_router):  # fmt: skip
         app.include_router(router)
     # Added last = outermost: headers go on every response, even the last-resort 500.
     app.add_middleware(RequestHygiene)

@@ -32,6 +32,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Status
 from sqlalchemy import make_url, select, text
 
+from autobook.appointments.chores import chores_loop
 from autobook.config import Settings
 from autobook.db.models import Task
 from autobook.db.session import transaction
@@ -117,10 +118,13 @@ class DistributedWorker:
             scan = asyncio.create_task(self._scan_until(app, stop))
             looking = asyncio.create_task(coordinator.run(stop))
             stopping = asyncio.create_task(stop.wait())
+            chores = asyncio.create_task(chores_loop(self.runtime, stop))  # the public page
             try:
                 await asyncio.wait([stopping, scan, looking, *lanes],
                                    return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
             finally:
+                chores.cancel()
+                await asyncio.gather(chores, return_exceptions=True)
                 # Stop deferring first, then let the lanes finish the attempts in flight: a
                 # half-paid booking must settle (the coordinator lets its own settle too).
                 for task in (stopping, scan, looking, *lanes):

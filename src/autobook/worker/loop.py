@@ -18,6 +18,7 @@ from functools import partial
 
 from sqlalchemy import not_, or_, select
 
+from autobook.appointments.chores import chores_loop
 from autobook.db.models import Meta, Task
 from autobook.db.session import transaction
 from autobook.db.syslog import write_log
@@ -157,6 +158,7 @@ class Worker:
         self._listed: frozenset[str] = NONE  # sites whose watches the coordinator serves
 
     async def run(self, stop: asyncio.Event) -> None:
+        chores = asyncio.create_task(chores_loop(self.runtime, stop))  # the public page's mail
         async with BrowserPool() as pool:
             log.info("worker %s started (concurrency %d)", self.name, self.concurrency)
             watch = partial(run_watch, self.runtime, pool=pool, worker=self.name)
@@ -183,6 +185,8 @@ class Worker:
                 in_flight = [looking, *self._running.values(), *self._snipes.values()]
                 if in_flight:  # a half-paid booking must settle
                     await asyncio.gather(*in_flight, return_exceptions=True)
+                chores.cancel()
+                await asyncio.gather(chores, return_exceptions=True)
             log.info("worker %s stopped", self.name)
 
     async def _tick(self, pool: BrowserPool) -> None:

@@ -9,6 +9,9 @@ from fastapi import APIRouter
 def page_routers() -> list[APIRouter]:
     # Imported here, not at module level: `autobook.web.ui.auth` must import without them.
     from autobook.web.ui import (
+        appointments_admin,
+        appointments_google,
+        appointments_settings,
         bookings,
         dashboard,
         imports,
@@ -23,5 +26,6 @@ def page_routers() -> list[APIRouter]:
 
     # tasks_form before tasks: `/tasks/new` must not be read as `/tasks/{task_id}`.
     modules = (dashboard, tasks_form, tasks, bookings, imports, logs, settings,
-               settings_login, settings_notify, settings_tokens)  # fmt: skip
+               settings_login, settings_notify, settings_tokens,
+               appointments_settings, appointments_admin, appointments_google)  # fmt: skip
     return [module.router for module in modules]

@@ -15,6 +15,7 @@ from autobook.db.stats import compute_stats
 from autobook.db.taskrepo import list_tasks
 from autobook.web.deps import CurrentAdmin, SessionDep, SettingsDep
 from autobook.web.ui import taskview
+from autobook.web.ui.appointments_admin import upcoming_card
 from autobook.web.ui.common import now_utc, render
 from autobook.worker.listings import recent as recent_listings
 
@@ -49,6 +50,7 @@ def dashboard(
     request: Request, session: SessionDep, settings: SettingsDep, admin: CurrentAdmin
 ) -> Response:
     context = live_context(session, settings)
+    context |= upcoming_card(session, now=context["now"])
     return render(request, "dashboard.html", user=admin, active="dashboard", **context)
 
 

@@ -1,0 +1,146 @@
+"""`GET /book/slots` under load: p50/p95 with 50 concurrent clients on a month of data.
+
+A throwaway SQLite autobook gets three appointment types, weekly hours (two windows a day),
+and over 31 days: 3 appointments, 4 calendar busy times, a blocked hour and one autobook
+booking a day. The app runs in its own process (uvicorn, as `autobook serve` runs it), so
+the clients never share its interpreter lock; the clients ask for random (type, date) pairs
+of the month. Prints the figures and a paste-ready Markdown table.
+
+    uv run python -m bench.appointments [--clients 50] [--requests 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from autobook.config import Settings
+from autobook.db.models import (
+    Appointment,
+    AppointmentSettings,
+    AppointmentType,
+    AvailabilityRule,
+    BlockedPeriod,
+    Booking,
+    CalendarBusy,
+    CalendarConnection,
+)
+from autobook.db.session import transaction
+from autobook.runtime import open_runtime
+from autobook.sandbox.runner import free_port
+from autobook.vault import generate_key
+from bench.support import machine, markdown_table, percentile
+
+LONDON = ZoneInfo("Europe/London")
+DAYS = 31
+
+
+def seed(settings: Settings) -> list[int]:
+    """A month of rules, appointments, busy times and bookings; the type ids."""
+    runtime = open_runtime(settings)
+    rng = random.Random(3)
+    today = datetime.now(LONDON).date()
+    with transaction(runtime.sessions) as s:
+        s.add(AppointmentSettings(id=1, min_advance_hours=0, max_future_days=DAYS))
+        types = [AppointmentType(name=f"Type {n}", duration_minutes=d, buffer_after_minutes=b)
+                 for n, (d, b) in enumerate([(30, 0), (45, 15), (60, 10)])]  # fmt: skip
+        s.add_all(types)
+        for weekday in range(7):
+            s.add(AvailabilityRule(day_of_week=weekday, start_time=clock(8), end_time=clock(12)))
+            s.add(AvailabilityRule(day_of_week=weekday, start_time=clock(13), end_time=clock(19)))
+        connection = CalendarConnection(kind="ics", url="https://example.invalid/busy.ics")
+        s.add(connection)
+        s.flush()
+        for offset in range(DAYS):
+            day = today + timedelta(days=offset)
+
+            def at(hour: int, minute: int = 0, d: object = day) -> datetime:
+                return datetime.combine(d, clock(hour, minute), LONDON)  # type: ignore[arg-type]
+
+            for n, hour in enumerate(rng.sample(range(8, 18), 3)):
+                start = at(hour)
+                end = start + timedelta(minutes=30)
+                s.add(Appointment(appointment_type_id=types[0].id, start_datetime=start,
+                                  end_datetime=end, busy_start=start, busy_end=end,
+                                  guest_name="G", guest_email="g@example.test",
+                                  cancel_token=f"{offset}-{n}"))  # fmt: skip
+            for hour in rng.sample(range(8, 19), 4):
+                s.add(CalendarBusy(connection_id=connection.id, start_datetime=at(hour, 15),
+                                   end_datetime=at(hour, 50)))  # fmt: skip
+            s.add(BlockedPeriod(start_datetime=at(12, 30), end_datetime=at(13, 30)))
+            s.add(Booking(site="better", venue="Hendon", starts_at=at(19), ends_at=at(20)))
+        ids = [t.id for t in types]
+    runtime.close()
+    return ids
+
+
+async def load(url: str, type_ids: list[int], clients: int, requests: int) -> list[float]:
+    today = datetime.now(LONDON).date()
+    pairs = [(random.choice(type_ids), today + timedelta(days=random.randrange(DAYS)))
+             for _ in range(requests)]  # fmt: skip
+    timings: list[float] = []
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+
+        async def worker(share: list[tuple[int, object]]) -> None:
+            for type_id, day in share:
+                began = time.perf_counter()
+                answer = await client.get(
+                    "/book/slots", params={"type_id": type_id, "date": str(day)}
+                )
+                timings.append((time.perf_counter() - began) * 1000)
+                answer.raise_for_status()
+
+        await asyncio.gather(*(worker(pairs[n::clients]) for n in range(clients)))
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+    before = machine()
+    with tempfile.TemporaryDirectory(prefix="autobook-bench-") as folder:
+        env = {"AUTOBOOK_DATA_DIR": f"{folder}/data", "DATABASE_URL": f"sqlite:///{folder}/a.db",
+               "ENCRYPTION_KEY": generate_key(), "AUTOBOOK_EMBEDDED_WORKER": "false"}  # fmt: skip
+        type_ids = seed(Settings(**env))  # type: ignore[arg-type]
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "autobook", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env={**env, "PATH": str(Path(sys.executable).parent), "HOME": folder},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    httpx.get(f"{url}/health", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            asyncio.run(load(url, type_ids, 5, 100))  # warm up
+            runs = [(n, asyncio.run(load(url, type_ids, n, args.requests // (5 if n == 1 else 1))))
+                    for n in (1, args.clients)]  # fmt: skip
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    rows = [[str(n), str(len(t)), f"{percentile(t, 0.5):.1f}", f"{percentile(t, 0.95):.1f}",
+             f"{max(t):.1f}", f"{len(t) / (sum(t) / 1000 / n):.0f}"] for n, t in runs]  # fmt: skip
+    print("GET /book/slots, one server process (SQLite), a month of data")
+    print(markdown_table(["clients", "requests", "p50 ms", "p95 ms", "max ms", "req/s"], rows))
+    print(f"Machine: {before}")
+
+
+if __name__ == "__main__":
+    main()
