@@ -21,7 +21,8 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 PAGES = ("/", "/tasks/new", "/tasks/{task}", "/bookings", "/import", "/logs", "/settings",
          "/settings/accounts", "/settings/payments", "/settings/notifications",
-         "/settings/tokens", "/settings/sessions")  # fmt: skip
+         "/settings/tokens", "/settings/sessions", "/appointments", "/appointments/types",
+         "/appointments/availability", "/appointments/settings", "/book")  # fmt: skip
 BLOCKING = {"serious", "critical"}
 
 
