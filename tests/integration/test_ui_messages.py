@@ -14,6 +14,7 @@ from test_web_helpers import csrf_of, make_token
 
 from autobook.config import Settings
 from autobook.runtime import Runtime
+from autobook.sites.clinic import api as clinic_api
 from autobook.web.app import create_app
 from engine_support import add_task
 
@@ -130,10 +131,11 @@ def test_the_setup_form_names_the_password_fields(settings: Settings, runtime: R
 
 
 def test_pages_name_venues_and_activities_as_the_site_does(
-    client: TestClient, runtime: Runtime
+    client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The dashboard's "What" and the task page show the adapters' names; the API keeps keys.
     A clinic whose page was not read yet is shown by its key tidied."""
+    monkeypatch.setattr(clinic_api, "_catalogues", {})  # no page read yet in this process
     day = future_day().isoformat()
     better = add_task(runtime, site="better", venue="hendon-leisure-centre",
                       activity="badminton-60min", target_date=day, times=["19:00"],

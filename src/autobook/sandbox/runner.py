@@ -10,6 +10,7 @@ import asyncio
 import importlib
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -73,9 +74,9 @@ class ServerThread:
             deadline.wait(0.02)
         raise RuntimeError(f"simulator on {self.url} did not start")
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 5.0) -> None:
         self.ask_to_stop()
-        self.thread.join(timeout=5)
+        self.thread.join(timeout=timeout_s)
 
     def ask_to_stop(self) -> None:
         self.server.should_exit = True
@@ -149,6 +150,7 @@ class Sandbox:
         servers = [server for origins in self.servers.values() for server in origins.values()]
         for server in servers:
             server.ask_to_stop()
+        deadline = time.monotonic() + 5.0  # one wait for all: threads are daemons anyway
         for server in servers:
-            server.stop()
+            server.stop(timeout_s=max(0.0, deadline - time.monotonic()))
         self.servers.clear()
