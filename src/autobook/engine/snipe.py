@@ -11,7 +11,9 @@ slot by 13 s; a naive clock fired others an hour off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -35,6 +37,7 @@ STRIKE_SPACING_S = 0.02
 STRIKE_WINDOW_S = 10.0  # 409 load shedding / 422 not-yet retried this long after the release
 STRIKE_RETRY_GAP_S = (0.01, 0.05)  # jittered pause between retries inside the window
 WARM_BEFORE_S = 1.5  # one cheap request this long before the release keeps the socket open
+KEEP_WARM_EVERY_S = 20.0  # before that, one every so often: servers drop idle ones after ~60 s
 SNIPE_LEASE_AFTER = timedelta(minutes=5)  # the lease outlives the release by this much
 
 
@@ -112,9 +115,11 @@ class Snipe(Attempt):
         return wanted
 
     async def _sync_clock(self) -> float:
+        """Measure the site's clock on the adapter's own client (the one the shots use), so
+        the probes open the connections the strike will find warm."""
         async with self.steps.step("sync clock") as note:
             try:
-                async with httpx.AsyncClient(timeout=10) as client:
+                async with self._probe_client() as client:
                     estimate = await estimate_offset(client, self.adapter.clock_url())
             except (ClockSyncError, httpx.HTTPError, SiteError) as exc:
                 note.detail = f"could not measure the site's clock ({exc}); using ours"
@@ -125,15 +130,28 @@ class Snipe(Attempt):
             )
             return estimate.offset_s
 
+    @contextlib.asynccontextmanager
+    async def _probe_client(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The adapter's client; a throwaway one where holds go through the browser."""
+        own = self.adapter.http_client()
+        if own is not None:
+            yield own
+            return
+        async with httpx.AsyncClient(timeout=10) as client:
+            yield client
+
     async def _wait(self, offset: float) -> None:
-        """Wait until just before the release and warm the connection. The last stretch is
-        waited inside the strike, so no database write sits between the release and the shot."""
+        """Wait until just before the release, keeping the connections open: a cheap request on
+        each every KEEP_WARM_EVERY_S (far below the minute most servers keep an idle connection)
+        and one round WARM_BEFORE_S before the release. The last stretch is waited inside the
+        strike, so no database write sits between the release and the shot."""
         async with self.steps.step("wait") as note:
             warm_at = self.release_at - timedelta(seconds=WARM_BEFORE_S)
-            if site_now(offset) < warm_at:
-                await wait_until(warm_at, offset)
+            while site_now(offset) < warm_at:
+                ping_at = site_now(offset) + timedelta(seconds=KEEP_WARM_EVERY_S)
+                await wait_until(min(ping_at, warm_at), offset)
                 try:
-                    await self.adapter.warm()
+                    await self.adapter.warm(STRIKE_SHOTS)
                 except SiteError as exc:
                     note.retries.append(f"warm-up request failed: {exc.message}")
             note.detail = f"{WARM_BEFORE_S:g} s before the release on the site's clock"

@@ -76,6 +76,7 @@ class Event:
     actor: str = ""  # account login, "competitor-2", "canceller", …
     slot: str = ""
     reference: str = ""
+    conn: str = ""  # requests: the client's "host:port", one per TCP connection
     detail: dict[str, Any] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
@@ -178,6 +179,7 @@ class SimSite:
         self.competitors = Competitors()
         self.cancellations = Cancellations()
         self.rng = random.Random(seed)
+        self.latency_ms = 0.0  # every answer is held this long, as if the site were far away
         self.background = background_default()  # seed other people's bookings into days
         self.urls: dict[str, str] = {origin: "" for origin in self.origins}
         self.lock = threading.RLock()  # guards the site's in-memory state
@@ -290,10 +292,14 @@ class SiteMiddleware(BaseHTTPMiddleware):
         path = request.url.path
         if path.startswith(ADMIN_PREFIX):
             return await call_next(request)
-        event = site.events.record("request", method=request.method, path=path)
+        client = request.client
+        conn = f"{client.host}:{client.port}" if client is not None else ""
+        event = site.events.record("request", method=request.method, path=path, conn=conn)
         response = await self._with_faults(request, call_next)
         event.status = response.status_code
         response.headers["Date"] = site.date_header()
+        if site.latency_ms > 0:  # the request arrived at once; the answer travels back slowly
+            await asyncio.sleep(site.latency_ms / 1000)
         return response
 
     async def _with_faults(self, request: Request, call_next: RequestResponseEndpoint) -> Response:

@@ -14,6 +14,8 @@ from dataclasses import replace
 from datetime import datetime, time
 from typing import TYPE_CHECKING, ClassVar
 
+import httpx
+
 from autobook.domain.booking import (
     Activity,
     Confirmation,
@@ -112,6 +114,15 @@ class BetterAdapter(SiteAdapter):
         if self._web is None or self._web.token != self.api.token:
             self._web = BetterWeb(self.ctx, self.ctx.url("better_web"), self.api.token)
         return self._web
+
+    def http_client(self) -> httpx.AsyncClient:
+        return self.api.client
+
+    def clock_url(self) -> str:
+        return self.api.clock_url
+
+    async def warm(self, connections: int = 1) -> None:
+        await self.api.ping(connections)
 
     # --- login ----------------------------------------------------------------------------
     async def login(self, saved_state: str | None) -> str | None:

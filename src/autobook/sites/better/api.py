@@ -7,6 +7,7 @@ appears in an error message.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -38,6 +39,7 @@ class BetterApi:
 
     def __init__(self, api_url: str, web_url: str) -> None:
         self.client = new_client(api_url.rstrip("/"), {"Origin": web_url.rstrip("/")})
+        self.clock_url = api_url.rstrip("/")  # the API's root: any answer carries a Date
         self.token: str | None = None
 
     def use_token(self, token: str) -> None:
@@ -46,6 +48,13 @@ class BetterApi:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+    async def ping(self, connections: int) -> None:
+        """`connections` GETs of the API root at once: each takes (or opens) its own keep-alive
+        connection, so the shots that follow find that many warm. Any answer will do."""
+        await asyncio.gather(
+            *(send(self.client, "GET", self.clock_url, step="warm") for _ in range(connections))
+        )
 
     # --- auth -----------------------------------------------------------------------------
     async def login(self, username: str, password: str) -> int | None:
