@@ -1,5 +1,6 @@
 """The clock-offset maths, without I/O: bounds from one answer, narrowing, bisection candidates,
-send times, and a whole simulated bisection against a site with a known offset."""
+send times, and a whole simulated bisection against a site with a known offset and latency:
+the offset to half the round trip, the arrival of a request to well under it."""
 
 from __future__ import annotations
 
@@ -42,14 +43,14 @@ def test_narrow_intersects_and_never_excludes_the_truth() -> None:
     for _ in range(50):
         sent = 5_000.0 + rng.uniform(0, 100)
         probe = site_answer(offset, sent, one_way=rng.uniform(0.0005, 0.05))
-        window = narrow(window, probe)
+        window = narrow(window, probe.bounds)
         assert window.lo <= offset <= window.hi
     assert window is not None and window.half_width < 0.2  # random phases narrow it too
 
 
 def test_narrow_trusts_the_new_answer_when_the_site_clock_was_stepped() -> None:
-    before = narrow(None, site_answer(0.2, 100.0, 0.001))
-    after = narrow(before, site_answer(7.5, 101.3, 0.001))  # the site's clock jumped 7.3 s
+    before = narrow(None, site_answer(0.2, 100.0, 0.001).bounds)
+    after = narrow(before, site_answer(7.5, 101.3, 0.001).bounds)  # the site's clock jumped 7.3 s
     assert after == site_answer(7.5, 101.3, 0.001).bounds
     assert after.lo <= 7.5 <= after.hi
 
@@ -57,9 +58,9 @@ def test_narrow_trusts_the_new_answer_when_the_site_clock_was_stepped() -> None:
 def test_narrow_meets_in_the_gap_when_a_date_is_a_few_ms_stale() -> None:
     window = Window(0.500, 0.504)
     slightly_stale = Probe(sent=100.510, received=100.511, date_s=100)  # says offset ≤ 0.490
-    assert narrow(window, slightly_stale) == Window(pytest.approx(0.490), 0.500)
+    assert narrow(window, slightly_stale.bounds) == Window(pytest.approx(0.490), 0.500)
     stepped = Probe(sent=100.900, received=100.901, date_s=100)  # says offset ≤ 0.100
-    assert narrow(window, stepped) == stepped.bounds
+    assert narrow(window, stepped.bounds) == stepped.bounds
 
 
 def test_candidates_split_the_window_evenly() -> None:
@@ -67,34 +68,48 @@ def test_candidates_split_the_window_evenly() -> None:
     assert candidates(Window(-2.0, -1.0), 1) == pytest.approx([-1.5])
 
 
-@pytest.mark.parametrize("candidate", [0.0, 0.3, -0.3, 2.75, -2.999])
+@pytest.mark.parametrize("arrival", [0.0, 0.3, -0.3, 2.75, -2.999])
 def test_send_time_aims_the_arrival_at_the_next_tick_of_the_candidate_clock(
-    candidate: float,
+    arrival: float,
 ) -> None:
-    now, one_way = 10_000.37, 0.004
-    sent = send_time(candidate, not_before=now, one_way_s=one_way)
-    arrival_on_site_clock = sent + one_way + candidate
+    now = 10_000.37
+    sent = send_time(arrival, not_before=now)
+    arrival_on_site_clock = sent + arrival
     assert arrival_on_site_clock == pytest.approx(round(arrival_on_site_clock), abs=1e-6)
     assert now <= sent < now + 1
 
 
+def test_one_answer_bounds_the_arrival_offset_within_a_second() -> None:
+    offset, one_way = 1.25, 0.02
+    probe = site_answer(offset, sent=7_000.5, one_way=one_way)
+    assert probe.arrival_bounds.lo <= offset + one_way < probe.arrival_bounds.hi
+
+
 @pytest.mark.parametrize("offset", [0.0, 0.5, -1.25, 2.987, -2.001])
 @pytest.mark.parametrize("fan", [1, 4])
-def test_simulated_bisection_converges_to_the_round_trip(offset: float, fan: int) -> None:
-    """The estimator's loop on a simulated site: each round, `fan` probes at the candidates."""
-    one_way, now = 0.002, 50_000.0
+@pytest.mark.parametrize("one_way", [0.0005, 0.02])
+def test_simulated_bisection_finds_the_arrival_well_inside_the_round_trip(
+    offset: float, fan: int, one_way: float
+) -> None:
+    """The estimator's loop on a simulated site: each round, `fan` probes timed to arrive at
+    the candidates of the arrival window."""
+    now = 50_000.0
     probes = [site_answer(offset, now, one_way) for _ in range(fan)]
-    window = narrow(None, probes[0])
+    window, arrival = probes[0].bounds, probes[0].arrival_bounds
     for _ in range(12):
         now += 1.1
-        for c in candidates(window, fan):
-            probe = site_answer(offset, send_time(c, not_before=now, one_way_s=one_way), one_way)
+        for c in candidates(arrival, fan):
+            probe = site_answer(offset, send_time(c, not_before=now), one_way)
             probes.append(probe)
-            window = narrow(window, probe)
-    result = estimate(window, probes)
+            window, arrival = narrow(window, probe.bounds), narrow(arrival, probe.arrival_bounds)
+    result = estimate(window, arrival, probes)
     assert abs(result.offset_s - offset) <= result.uncertainty_s
     assert result.uncertainty_s <= 2 * one_way + 0.001
     assert result.rtt_s == pytest.approx(2 * one_way)
+    # Where a request sent now lands on the site's clock: known far better than the offset.
+    assert abs(result.arrival_s - (offset + one_way)) <= result.arrival_uncertainty_s + 1e-9
+    assert result.arrival_uncertainty_s <= 0.0002
+    assert result.one_way_s == pytest.approx(one_way, abs=2 * one_way + 0.001)
 
 
 def test_parse_date_reads_an_http_date() -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import logging
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -25,20 +27,27 @@ from autobook.domain.statuses import TaskStatus
 from autobook.engine import records
 from autobook.engine.attempt import Attempt, AttemptResult, describe_slot
 from autobook.engine.browsers import BrowserPool
-from autobook.engine.clock import ClockSyncError, estimate_offset
-from autobook.engine.steps import Progress, retrying
+from autobook.engine.clock import ClockEstimate, ClockSyncError, estimate_offset, refresh
+from autobook.engine.steps import Progress, StepNote, retrying
 from autobook.engine.timing import fire_staggered, site_now, wait_until
 from autobook.runtime import Runtime
 from autobook.sites.base import NotReleased, SiteError, SlotTaken, Transient
 from autobook.sites.registry import adapter_class
 
 STRIKE_SHOTS = 3  # staggered hold requests at the release; the first hold wins
-STRIKE_SPACING_S = 0.02
+# Aimed shots are spread across the arrival estimate's uncertainty, at least this far apart;
+# with no clock estimate they leave this far apart from the release by our own clock.
+MIN_SPACING_S = 0.0005
+UNAIMED_SPACING_S = 0.02
+LATE_WAKE_S = 0.002  # a shot's wake-up later than this is logged (after the strike)
 STRIKE_WINDOW_S = 10.0  # 409 load shedding / 422 not-yet retried this long after the release
 STRIKE_RETRY_GAP_S = (0.01, 0.05)  # jittered pause between retries inside the window
 WARM_BEFORE_S = 1.5  # one cheap request this long before the release keeps the socket open
 KEEP_WARM_EVERY_S = 20.0  # before that, one every so often: servers drop idle ones after ~60 s
 SNIPE_LEASE_AFTER = timedelta(minutes=5)  # the lease outlives the release by this much
+UNMEASURED = ClockEstimate(0.0, 0.0, 0.0)  # no clock sync: our own clock, unaimed shots
+
+log = logging.getLogger(__name__)
 
 
 async def run_snipe(
@@ -72,19 +81,25 @@ class Snipe(Attempt):
         existing = await self._existing()
         if existing is not None:
             return await self._booked(existing, "already_booked")
-        offset = await self._sync_clock()
+        clock = await self._sync_clock()
         if not records.move(self.runtime, self.job, TaskStatus.BOOKING):
             return AttemptResult("busy", self.job.status, "the task was stopped meanwhile",
                                  self.attempt_id)  # fmt: skip
-        await self._wait(offset)
-        hold = await self._strike(armed, offset)
-        if hold is None:
-            hold = await self._fallback()
+        await self._wait(clock.offset_s)
+        # From the last warm-up to the booking nothing but the race runs on the loop: the
+        # steps' database writes and progress output wait until it is over.
+        confirmation = None
+        async with self.steps.deferred():
+            clock = await self._warm(clock)
+            hold = await self._strike(armed, clock)
+            if hold is None:
+                hold = await self._fallback()
+            if hold is not None:
+                confirmation = await self._pay(hold)
         if hold is None:
             return self._settle("snipe_lost", TaskStatus.PENDING,
                                 "snipe lost: every wanted slot went at the release; watching "
                                 "for cancellations", wait=True)  # fmt: skip
-        confirmation = await self._pay(hold)
         if confirmation is None:
             return await self._dry_run_end(hold)
         return await self._booked(confirmation, "booked")
@@ -114,21 +129,19 @@ class Snipe(Attempt):
             )
         return wanted
 
-    async def _sync_clock(self) -> float:
-        """Measure the site's clock on the adapter's own client (the one the shots use), so
-        the probes open the connections the strike will find warm."""
+    async def _sync_clock(self) -> ClockEstimate:
+        """Measure the site's clock, and when a request sent now arrives, on the adapter's own
+        client (the one the shots use), so the probes open the connections the strike will
+        find warm. Unmeasurable: our own clock, and shots spread the old way."""
         async with self.steps.step("sync clock") as note:
             try:
                 async with self._probe_client() as client:
                     estimate = await estimate_offset(client, self.adapter.clock_url())
             except (ClockSyncError, httpx.HTTPError, SiteError) as exc:
                 note.detail = f"could not measure the site's clock ({exc}); using ours"
-                return 0.0
-            note.detail = (
-                f"site clock {estimate.offset_s * 1000:+.0f} ms "
-                f"(±{estimate.uncertainty_s * 1000:.0f} ms)"
-            )
-            return estimate.offset_s
+                return UNMEASURED
+            note.detail = describe_clock(estimate)
+            return estimate
 
     @contextlib.asynccontextmanager
     async def _probe_client(self) -> AsyncIterator[httpx.AsyncClient]:
@@ -141,24 +154,70 @@ class Snipe(Attempt):
             yield client
 
     async def _wait(self, offset: float) -> None:
-        """Wait until just before the release, keeping the connections open: a cheap request on
-        each every KEEP_WARM_EVERY_S (far below the minute most servers keep an idle connection)
-        and one round WARM_BEFORE_S before the release. The last stretch is waited inside the
-        strike, so no database write sits between the release and the shot."""
+        """Wait until WARM_BEFORE_S before the release, keeping the connections open with a
+        cheap request on each every KEEP_WARM_EVERY_S (far below the minute most servers keep
+        an idle connection). The last stretch is waited inside the strike, so no database
+        write sits between the release and the shot."""
         async with self.steps.step("wait") as note:
             warm_at = self.release_at - timedelta(seconds=WARM_BEFORE_S)
-            while site_now(offset) < warm_at:
-                ping_at = site_now(offset) + timedelta(seconds=KEEP_WARM_EVERY_S)
-                await wait_until(min(ping_at, warm_at), offset)
+            while (ping_at := site_now(offset) + timedelta(seconds=KEEP_WARM_EVERY_S)) < warm_at:
+                await wait_until(ping_at, offset)
                 try:
                     await self.adapter.warm(STRIKE_SHOTS)
                 except SiteError as exc:
-                    note.retries.append(f"warm-up request failed: {exc.message}")
-            note.detail = f"{WARM_BEFORE_S:g} s before the release on the site's clock"
+                    note.retries.append(f"keep-alive request failed: {exc.message}")
+            await wait_until(warm_at, offset)
+            note.detail = f"until {WARM_BEFORE_S:g} s before the release on the site's clock"
 
-    async def _strike(self, armed: list[Slot], offset: float) -> Hold | None:
+    async def _warm(self, clock: ClockEstimate) -> ClockEstimate:
+        """WARM_BEFORE_S before the release: one timed round of clock probes, one per shot at
+        once, on the adapter's client. It puts a request on each connection the shots will
+        take and narrows the arrival estimate at the site's last tick before the release."""
+        async with self.steps.step("warm") as note:
+            if clock is UNMEASURED or self.adapter.http_client() is None:
+                await self._warm_plain(note)
+                return clock
+            try:
+                async with self._probe_client() as client:
+                    clock = await refresh(client, self.adapter.clock_url(), clock,
+                                          probes=STRIKE_SHOTS)  # fmt: skip
+            except (ClockSyncError, httpx.HTTPError, SiteError) as exc:
+                note.retries.append(f"clock refresh failed ({exc})")
+                await self._warm_plain(note)
+                return clock
+            note.detail = f"{STRIKE_SHOTS} connections warm; {describe_clock(clock)}"
+        return clock
+
+    async def _warm_plain(self, note: StepNote) -> None:
+        try:
+            await self.adapter.warm(STRIKE_SHOTS)
+            note.detail = f"{STRIKE_SHOTS} warm-up requests"
+        except SiteError as exc:
+            note.retries.append(f"warm-up request failed: {exc.message}")
+
+    def _aim(self, clock: ClockEstimate) -> tuple[float, list[float]]:
+        """The arrival offset to aim with, and each shot's aimed arrival after the release (s).
+
+        The first shot arrives the configured margin after the release if the estimate is
+        right; the middle ones follow across its uncertainty. The arrival estimate's lower
+        bound is soft (a site stamps `Date` a little after the request arrived), so the last
+        shot is aimed by the clock offset's hard lower bound instead: it arrives after the
+        release whatever the latency, and is fired even after a win (a shot that arrived a
+        hair early may have been accepted, and nobody can tell from here)."""
+        if clock is UNMEASURED:
+            return 0.0, [i * UNAIMED_SPACING_S for i in range(STRIKE_SHOTS)]
+        margin = self.runtime.settings.snipe_margin_ms / 1000
+        spread = 2 * clock.arrival_uncertainty_s / max(STRIKE_SHOTS - 1, 1)
+        leads = [margin + i * max(spread, MIN_SPACING_S) for i in range(STRIKE_SHOTS)]
+        hard = clock.arrival_s - (clock.offset_s - clock.uncertainty_s) + margin
+        leads[-1] = max(leads[-1], hard)
+        return clock.arrival_s, leads
+
+    async def _strike(self, armed: list[Slot], clock: ClockEstimate) -> Hold | None:
         """Fire staggered holds at the best prepared slots (one each, best first: before the
-        release a site may not say which courts others already hold); keep one, drop the rest."""
+        release a site may not say which courts others already hold), aimed at when they
+        *arrive*; keep one, drop the rest."""
+        offset = clock.offset_s
         if not armed:  # the site lists nothing before its release (Estelle): list right at it
             await wait_until(self.release_at, offset)
             return None
@@ -180,12 +239,19 @@ class Snipe(Attempt):
                 finished.append(hold)
                 return hold
 
+        arrival, leads = self._aim(clock)
         async with self.steps.step("strike") as note:
             targets = [armed[i % len(armed)] for i in range(STRIKE_SHOTS)]
-            shots = await fire_staggered(
-                self.release_at, offset, [partial(shot, t) for t in targets],
-                spacing_s=STRIKE_SPACING_S, stop_when=lambda hold: hold is not None,
-            )  # fmt: skip
+            with _no_gc():  # a collection in the last second would delay the shots
+                shots = await fire_staggered(
+                    self.release_at, arrival, [partial(shot, t) for t in targets],
+                    leads_s=leads, stop_when=_won if clock is UNMEASURED else None,
+                )  # fmt: skip
+            late = max(s.late_s for s in shots)
+            if late > LATE_WAKE_S:  # said after the race, never during it
+                note.retries.append(f"woke up {late * 1000:.1f} ms late for a shot (busy machine)")
+                log.warning("attempt %s: snipe woke up %.1f ms late for a shot",
+                            self.attempt_id, late * 1000)  # fmt: skip
             errors = [s.error for s in shots if s.error is not None]
             if not finished:
                 if errors and all(isinstance(e, SiteError) for e in errors):
@@ -202,9 +268,11 @@ class Snipe(Attempt):
             for extra in finished[:-1]:
                 if extra.token != keep.token:
                     await self.adapter.release(extra)
-            first = (shots[0].fired_at - self.release_at).total_seconds() * 1000
+            aimed = ", ".join(
+                f"{(s.fired_at - self.release_at).total_seconds() * 1000:+.1f}" for s in shots
+            )
             note.detail = (
-                f"first shot {first:+.1f} ms from the release; held "
+                f"shots aimed to arrive at {aimed} ms from the release; held "
                 f"{describe_slot(keep.slot, self.info.zone)} with {len(shots)} shots"
             )
         return keep
@@ -224,3 +292,27 @@ class Snipe(Attempt):
                 if datetime.now(UTC) > deadline:
                     raise
                 await asyncio.sleep(random.uniform(*STRIKE_RETRY_GAP_S) * 4)
+
+
+def _won(hold: Hold | None) -> bool:
+    return hold is not None
+
+
+def describe_clock(clock: ClockEstimate) -> str:
+    return (
+        f"site clock {clock.offset_s * 1000:+.0f} ms (±{clock.uncertainty_s * 1000:.0f} ms); "
+        f"a request arrives {clock.one_way_s * 1000:.1f} ms after it is sent "
+        f"(±{clock.arrival_uncertainty_s * 1000:.1f} ms)"
+    )
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """No garbage collection pause inside the block (it is a second at most)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

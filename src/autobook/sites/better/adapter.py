@@ -156,7 +156,8 @@ class BetterAdapter(SiteAdapter):
         slots: list[Slot] = []
         for s in sessions:
             if s.id in courts:
-                slots += [_court_slot(s, c) for c in courts[s.id]]
+                taken = _taken_before_release(courts[s.id])
+                slots += [_court_slot(s, c, c.id in taken) for c in courts[s.id]]
             else:
                 slots.append(_session_slot(s))
         return slots
@@ -379,7 +380,15 @@ def _line_differs(line: CartLine, hold: Hold) -> str | None:
     return None
 
 
-def _court_slot(s: Session, court: Court) -> Slot:
+def _taken_before_release(courts: list[Court]) -> set[int]:
+    """Courts a snipe should not aim at: shown FULL, or, before the release (no status yet),
+    listed with no space while another court of the session has one. If every court shows
+    none, the listing says nothing about who holds what, and all stay in the running."""
+    spare = any(c.spaces for c in courts)
+    return {c.id for c in courts if c.status == FULL or (spare and c.spaces == 0)}
+
+
+def _court_slot(s: Session, court: Court, taken: bool = False) -> Slot:
     return Slot(
         site_id=str(court.id),
         starts_at=s.starts_at,
@@ -389,7 +398,7 @@ def _court_slot(s: Session, court: Court) -> Slot:
         bookable=s.status == BOOK and court.free_for_us,
         # A court already taken before the release will not be free at it: no release for it,
         # so a snipe never aims at it.
-        released_at=_opens_at(s) if court.status != FULL else None,
+        released_at=None if taken else _opens_at(s),
         extra={"session": s, "court": court},
     )
 
