@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 # Methods that stop at the pay button: a dry run, or a person taking over.
 STOP_AT_PAY = frozenset({PaymentMethod.NONE, PaymentMethod.HANDOFF})
 CARD_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.SAVED_CARD})
+FRESH_BASKET_S = 0.5  # a basket answer this recent is read back, not asked for again
 
 INFO = SiteInfo(
     name="better",
@@ -297,9 +298,11 @@ class BetterAdapter(SiteAdapter):
         return await self._confirmed(reference, hold)
 
     async def _basket_for(self, hold: Hold) -> Cart:
-        """The basket holding exactly this hold, read back once more just before paying (money
-        is final); a dropped or expired hold is a lost slot."""
-        cart = await self.api.cart("pay")
+        """The basket holding exactly this hold, read back just before paying (money is final);
+        a dropped or expired hold is a lost slot. The site's answer to the hold itself, or to
+        any basket change since, counts as that read while it is FRESH_BASKET_S old: right
+        after a snipe's strike, release → booked is then the hold plus the checkout call."""
+        cart = self.api.recent_cart(FRESH_BASKET_S) or await self.api.cart("pay")
         line = next((ln for ln in cart.lines if str(ln.id) == hold.token), None)
         if line is None:
             raise SlotTaken("the site dropped the hold before checkout", step="pay")
