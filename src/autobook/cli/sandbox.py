@@ -28,7 +28,7 @@ from autobook.sandbox.runner import SIM_CLASSES, Sandbox
     type=click.FloatRange(0, 5000),
     default=0,
     show_default=True,
-    help="Delay every answer this long, as if the sites were across the internet.",
+    help="Add this much to every round trip (half each way), as if the sites were far away.",
 )
 def sandbox(seed: str, host: str, base_port: int, latency_ms: float) -> None:
     """Run the simulators of the booking sites and print their URLs; Ctrl-C stops them."""

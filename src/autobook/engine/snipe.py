@@ -42,6 +42,8 @@ UNAIMED_SPACING_S = 0.02
 LATE_WAKE_S = 0.002  # a shot's wake-up later than this is logged (after the strike)
 STRIKE_WINDOW_S = 10.0  # 409 load shedding / 422 not-yet retried this long after the release
 STRIKE_RETRY_GAP_S = (0.01, 0.05)  # jittered pause between retries inside the window
+EARLY_RETRY_GAP_S = (0.001, 0.003)  # after "not released yet", right at the release …
+EARLY_RETRY_FOR_S = 0.25  # … until this long after it (a clock far off is not hammered)
 WARM_BEFORE_S = 1.5  # one cheap request this long before the release keeps the socket open
 KEEP_WARM_EVERY_S = 20.0  # before that, one every so often: servers drop idle ones after ~60 s
 SNIPE_LEASE_AFTER = timedelta(minutes=5)  # the lease outlives the release by this much
@@ -223,6 +225,7 @@ class Snipe(Attempt):
             return None
         want = self.job.want
         deadline = self.release_at + timedelta(seconds=STRIKE_WINDOW_S)
+        soon_after = self.release_at + timedelta(seconds=EARLY_RETRY_FOR_S)
         finished: list[Hold] = []
 
         async def shot(target: Slot) -> Hold | None:
@@ -231,10 +234,17 @@ class Snipe(Attempt):
                     hold = await self.adapter.hold(target, want)
                 except SlotTaken:
                     return None  # this one is gone; the other shots aim elsewhere
-                except (Transient, NotReleased):
+                except (Transient, NotReleased) as exc:
+                    if finished:
+                        return None  # another shot holds it: checkout waits for this one
                     if site_now(offset) > deadline:
                         raise
-                    await asyncio.sleep(random.uniform(*STRIKE_RETRY_GAP_S))
+                    # A hair early: again at once. Load shedding: back off a little, jittered.
+                    early = isinstance(exc, NotReleased) and site_now(offset) < soon_after
+                    gap = EARLY_RETRY_GAP_S if early else STRIKE_RETRY_GAP_S
+                    await asyncio.sleep(random.uniform(*gap))
+                    if finished:
+                        return None
                     continue
                 finished.append(hold)
                 return hold

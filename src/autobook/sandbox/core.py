@@ -179,7 +179,9 @@ class SimSite:
         self.competitors = Competitors()
         self.cancellations = Cancellations()
         self.rng = random.Random(seed)
-        self.latency_ms = 0.0  # every answer is held this long, as if the site were far away
+        # Every answer comes this much later, as if the site were far away: half of it on the
+        # way in (before the request "arrives" and is logged), half on the way back.
+        self.latency_ms = 0.0
         self.background = background_default()  # seed other people's bookings into days
         self.urls: dict[str, str] = {origin: "" for origin in self.origins}
         self.lock = threading.RLock()  # guards the site's in-memory state
@@ -281,6 +283,10 @@ class SimSite:
         """Anything a test wants to read about the site's state; subclasses extend it."""
         return {}
 
+    def actor_of(self, request: Request) -> str:
+        """Whose request this is (an account login), for the request's event; "" if unknown."""
+        return ""
+
 
 class SiteMiddleware(BaseHTTPMiddleware):
     def __init__(self, app: Any, site: SimSite) -> None:
@@ -292,14 +298,18 @@ class SiteMiddleware(BaseHTTPMiddleware):
         path = request.url.path
         if path.startswith(ADMIN_PREFIX):
             return await call_next(request)
+        if site.latency_ms > 0:
+            await asyncio.sleep(site.latency_ms / 2000)
         client = request.client
         conn = f"{client.host}:{client.port}" if client is not None else ""
-        event = site.events.record("request", method=request.method, path=path, conn=conn)
+        event = site.events.record(
+            "request", method=request.method, path=path, conn=conn, actor=site.actor_of(request)
+        )
         response = await self._with_faults(request, call_next)
         event.status = response.status_code
         response.headers["Date"] = site.date_header()
-        if site.latency_ms > 0:  # the request arrived at once; the answer travels back slowly
-            await asyncio.sleep(site.latency_ms / 1000)
+        if site.latency_ms > 0:
+            await asyncio.sleep(site.latency_ms / 2000)
         return response
 
     async def _with_faults(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
