@@ -261,10 +261,17 @@ def main() -> None:
                         help="trials per way (default 10: 20 engine snipes)")  # fmt: skip
     parser.add_argument("--max-skew", type=float, default=3.0, help="seconds, either way")
     parser.add_argument("--seed", type=int, default=None, help="for repeatable skews")
-    parser.add_argument("--head-to-head", action="store_true",
-                        help="the engine's snipe against bench/rival.py, one court per round")
-    parser.add_argument("--latency-ms", type=float, default=0.0,
-                        help="added to every round trip to the simulator (half each way)")
+    parser.add_argument(
+        "--head-to-head",
+        action="store_true",
+        help="the engine's snipe against bench/rival.py, one court per round",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="added to every round trip to the simulator (half each way)",
+    )
     parser.add_argument("--competitors", type=int, default=0, choices=range(0, 11),
                         metavar="0..10", help="bookers grabbing the free court 200 ms "
                         "after each release (default 0: all ways book, all are timed)")  # fmt: skip
