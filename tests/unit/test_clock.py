@@ -15,6 +15,7 @@ from autobook.engine.clock import (
     Window,
     candidates,
     estimate,
+    fast,
     narrow,
     parse_date,
     send_time,
@@ -102,7 +103,7 @@ def test_simulated_bisection_finds_the_arrival_well_inside_the_round_trip(
             probe = site_answer(offset, send_time(c, not_before=now), one_way)
             probes.append(probe)
             window, arrival = narrow(window, probe.bounds), narrow(arrival, probe.arrival_bounds)
-    result = estimate(window, arrival, probes)
+    result = estimate(window, arrival, probes, min(p.rtt for p in probes))
     assert abs(result.offset_s - offset) <= result.uncertainty_s
     assert result.uncertainty_s <= 2 * one_way + 0.001
     assert result.rtt_s == pytest.approx(2 * one_way)
@@ -110,6 +111,30 @@ def test_simulated_bisection_finds_the_arrival_well_inside_the_round_trip(
     assert abs(result.arrival_s - (offset + one_way)) <= result.arrival_uncertainty_s + 1e-9
     assert result.arrival_uncertainty_s <= 0.0002
     assert result.one_way_s == pytest.approx(one_way, abs=2 * one_way + 0.001)
+
+
+def test_answers_that_waited_at_the_site_do_not_move_the_arrival_estimate() -> None:
+    """A busy site stamps `Date` late: such answers are slower, and only the fast ones bound
+    the arrival (else the estimate would put arrivals later than they are: shots early)."""
+    rng = random.Random(3)
+    offset, one_way, now = -0.75, 0.001, 80_000.0
+    probes = [site_answer(offset, now, one_way)]
+    window, arrival = probes[0].bounds, probes[0].arrival_bounds
+    for _ in range(10):
+        now += 1.1
+        for c in candidates(arrival, 4):
+            busy = rng.random() < 0.4  # this answer waited 5-40 ms at the site before its Date
+            delay = rng.uniform(0.005, 0.04) if busy else 0.0
+            probes.append(site_answer(offset, send_time(c, not_before=now), one_way, delay))
+        min_rtt = min(p.rtt for p in probes)
+        arrival = None
+        for p in sorted(fast(probes, min_rtt), key=lambda p: p.sent):
+            arrival = narrow(arrival, p.arrival_bounds)
+        assert arrival is not None
+    for p in probes:
+        window = narrow(window, p.bounds)
+    result = estimate(window, arrival, probes, min(p.rtt for p in probes))
+    assert abs(result.arrival_s - (offset + one_way)) <= result.arrival_uncertainty_s + 1e-9
 
 
 def test_parse_date_reads_an_http_date() -> None:

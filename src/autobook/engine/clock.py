@@ -21,7 +21,9 @@ arrival offset `A` is the site's clock at a request's arrival minus our clock at
 (the offset plus the one-way latency and our own sending overhead). A site stamps `Date` as it
 answers, just after the request arrived, so `date_s <= sent + A < date_s + 1`
 (`Probe.arrival_bounds`): the upper bound is hard, the lower one soft by the site's time to
-answer (well under a millisecond for a cheap request). The rounds are timed to bisect this
+answer (well under a millisecond for a cheap request, but more when the site is busy: so
+only answers whose round trip is within FAST_SLACK_S of the fastest one count for it, a slow
+answer being one that waited somewhere). The rounds are timed to bisect this
 window, so it shrinks to the jitter of our own sending, however long the path: an offset alone
 can never be known better than half the round trip, an arrival much better.
 """
@@ -42,6 +44,7 @@ from autobook.engine.timing import sleep_until
 DEFAULT_PROBES = 24  # requests in all: 6 rounds of 4 reach a few ms even on a busy machine
 DEFAULT_FAN = 4  # probes per round; each round shrinks the window about fan + 1 times
 DEFAULT_TARGET_S = 0.0005  # stop once the arrival window's half-width is this small
+FAST_SLACK_S = 0.002  # an answer slower than the fastest by more than this bounds no arrival
 SEND_MARGIN_S = 0.05  # schedule no probe sooner than this, so none is late before it starts
 STALE_DATE_S = 0.05  # a conflict this small is a server's cached clock, not a stepped one
 # Ask caches for a fresh answer: a cached response keeps the Date of when it was made.
@@ -98,6 +101,7 @@ class ClockEstimate:
     probes: int = 0  # answers used
     arrival_s: float = 0.0  # site clock at a request's arrival minus local clock at its sending
     arrival_uncertainty_s: float = 0.0  # the arrival offset lies within arrival_s ± this
+    min_rtt_s: float = 0.0  # the fastest round trip seen
 
     @property
     def one_way_s(self) -> float:
@@ -148,12 +152,17 @@ def parse_date(value: str | None) -> int:
         raise ClockSyncError(f"the site's Date header is not a date: {value[:40]!r}") from None
 
 
-def estimate(window: Window, arrival: Window, probes: list[Probe]) -> ClockEstimate:
+def estimate(window: Window, arrival: Window, probes: list[Probe], min_rtt: float) -> ClockEstimate:
     rtt = statistics.median(p.rtt for p in probes)
     # The arrival offset cannot be below the clock offset (nothing arrives before it is sent).
     arrival = Window(max(arrival.lo, window.lo), max(arrival.hi, window.lo))
     return ClockEstimate(window.mid, window.half_width, rtt, len(probes), arrival.mid,
-                         arrival.half_width)  # fmt: skip
+                         arrival.half_width, min_rtt)  # fmt: skip
+
+
+def fast(probes: list[Probe], min_rtt: float) -> list[Probe]:
+    """The answers that came back about as fast as the fastest: they waited nowhere."""
+    return [p for p in probes if p.rtt <= min_rtt + FAST_SLACK_S]
 
 
 async def probe_once(client: httpx.AsyncClient, url: str, at: float | None = None) -> Probe | None:
@@ -193,14 +202,15 @@ async def estimate_offset(
     if not done:
         host = client.base_url.join(url).host or url
         raise ClockSyncError(f"no answer from {host} to measure its clock")
-    window, arrival = _fold(None, None, done)
+    window, arrival = _fold(None, done), _arrivals(None, done, min(p.rtt for p in done))
     while sent < probes and arrival.half_width > target_s:
         count = min(fan, probes - sent)
         sent += count
         new = await _timed_round(client, url, arrival, count)
         done += new
-        window, arrival = _fold(window, arrival, new)
-    return estimate(window, arrival, done)
+        window = _fold(window, new)
+        arrival = _arrivals(None, done, min(p.rtt for p in done))  # the fastest may be new
+    return estimate(window, arrival, done, min(p.rtt for p in done))
 
 
 async def refresh(
@@ -213,8 +223,8 @@ async def refresh(
     new = await _timed_round(client, url, arrival, probes)
     if not new:
         return before
-    window, arrival = _fold(window, arrival, new)
-    return estimate(window, arrival, new)
+    min_rtt = min([p.rtt for p in new] + ([before.min_rtt_s] if before.min_rtt_s else []))
+    return estimate(_fold(window, new), _arrivals(arrival, new, min_rtt), new, min_rtt)
 
 
 async def _timed_round(
@@ -230,11 +240,16 @@ async def _round(client: httpx.AsyncClient, url: str, times: list[float | None])
     return [p for p in results if p is not None]
 
 
-def _fold(
-    window: Window | None, arrival: Window | None, probes: list[Probe]
-) -> tuple[Window, Window]:
+def _fold(window: Window | None, probes: list[Probe]) -> Window:
     for probe in sorted(probes, key=lambda p: p.sent):
         window = narrow(window, probe.bounds)
+    assert window is not None
+    return window
+
+
+def _arrivals(arrival: Window | None, probes: list[Probe], min_rtt: float) -> Window:
+    """`arrival` narrowed by the fast ones of `probes` (unchanged if none is fast)."""
+    for probe in sorted(fast(probes, min_rtt), key=lambda p: p.sent):
         arrival = narrow(arrival, probe.arrival_bounds)
-    assert window is not None and arrival is not None
-    return window, arrival
+    assert arrival is not None  # the fastest probe of a first round is always fast
+    return arrival

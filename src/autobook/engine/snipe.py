@@ -43,7 +43,8 @@ LATE_WAKE_S = 0.002  # a shot's wake-up later than this is logged (after the str
 STRIKE_WINDOW_S = 10.0  # 409 load shedding / 422 not-yet retried this long after the release
 STRIKE_RETRY_GAP_S = (0.01, 0.05)  # jittered pause between retries inside the window
 EARLY_RETRY_GAP_S = (0.001, 0.003)  # after "not released yet", right at the release …
-EARLY_RETRY_FOR_S = 0.25  # … until this long after it (a clock far off is not hammered)
+EARLY_RETRY_FOR_S = 0.25  # … until this long after it, at most EARLY_RETRIES times a shot
+EARLY_RETRIES = 3  # (the last shot is aimed after the release anyway; nobody is hammered)
 WARM_BEFORE_S = 1.5  # one cheap request this long before the release keeps the socket open
 KEEP_WARM_EVERY_S = 20.0  # before that, one every so often: servers drop idle ones after ~60 s
 SNIPE_LEASE_AFTER = timedelta(minutes=5)  # the lease outlives the release by this much
@@ -229,6 +230,7 @@ class Snipe(Attempt):
         finished: list[Hold] = []
 
         async def shot(target: Slot) -> Hold | None:
+            quick = EARLY_RETRIES
             while True:
                 try:
                     hold = await self.adapter.hold(target, want)
@@ -241,7 +243,8 @@ class Snipe(Attempt):
                         raise
                     # A hair early: again at once. Load shedding: back off a little, jittered.
                     early = isinstance(exc, NotReleased) and site_now(offset) < soon_after
-                    gap = EARLY_RETRY_GAP_S if early else STRIKE_RETRY_GAP_S
+                    quick -= early
+                    gap = EARLY_RETRY_GAP_S if early and quick >= 0 else STRIKE_RETRY_GAP_S
                     await asyncio.sleep(random.uniform(*gap))
                     if finished:
                         return None
