@@ -51,6 +51,7 @@ class Side:
     first_ms: float | None = None  # release → first cart add arriving at or after it
     early: int = 0
     booked_ms: float | None = None
+    clock_error_ms: float | None = None  # the rival's: its offset estimate minus the skew
 
 
 @dataclass
@@ -105,7 +106,9 @@ async def one_round(runtime: Runtime, admin: httpx.AsyncClient, box: ExternalSan
         rnd.sides["engine"].outcome = f"crashed: {type(exc).__name__}"
     out, _ = await rival.communicate()
     try:
-        rnd.sides["rival"].outcome = json.loads(out.decode().strip().splitlines()[-1])["outcome"]
+        said = json.loads(out.decode().strip().splitlines()[-1])
+        rnd.sides["rival"].outcome = said["outcome"]
+        rnd.sides["rival"].clock_error_ms = said.get("offset_ms", 0.0) - skew * 1000
     except (ValueError, IndexError, KeyError):
         rnd.sides["rival"].outcome = "no answer"
     await asyncio.sleep(SETTLE_S)
@@ -133,8 +136,9 @@ def print_round(r: Round) -> None:
         f" ms {s.outcome:<10}"
         for n, s in r.sides.items()
     ]
-    print(f"round {r.run + 1:2d} skew {r.skew_s:+6.3f} s  winner {r.winner:<7} " + "  ".join(parts),
-          flush=True)  # fmt: skip
+    error = r.sides["rival"].clock_error_ms
+    print(f"round {r.run + 1:2d} skew {r.skew_s:+6.3f} s  winner {r.winner:<7} " + "  ".join(parts)
+          + f"  rival clock error {fmt(error, 1)} ms", flush=True)  # fmt: skip
 
 
 def report(rounds: list[Round], args: argparse.Namespace, machine_line: str) -> None:
