@@ -177,7 +177,7 @@ class Snipe(Attempt):
         once, on the adapter's client. It puts a request on each connection the shots will
         take and narrows the arrival estimate at the site's last tick before the release."""
         async with self.steps.step("warm") as note:
-            if clock is UNMEASURED or self.adapter.http_client() is None:
+            if not self._aimed(clock):
                 await self._warm_plain(note)
                 return clock
             try:
@@ -207,14 +207,19 @@ class Snipe(Attempt):
         shot is aimed by the clock offset's hard lower bound instead: it arrives after the
         release whatever the latency, and is fired even after a win (a shot that arrived a
         hair early may have been accepted, and nobody can tell from here)."""
-        if clock is UNMEASURED:
-            return 0.0, [i * UNAIMED_SPACING_S for i in range(STRIKE_SHOTS)]
+        if not self._aimed(clock):  # leave at the release by the site's clock, spaced
+            return clock.offset_s, [i * UNAIMED_SPACING_S for i in range(STRIKE_SHOTS)]
         margin = self.runtime.settings.snipe_margin_ms / 1000
         spread = 2 * clock.arrival_uncertainty_s / max(STRIKE_SHOTS - 1, 1)
         leads = [margin + i * max(spread, MIN_SPACING_S) for i in range(STRIKE_SHOTS)]
         hard = clock.arrival_s - (clock.offset_s - clock.uncertainty_s) + margin
         leads[-1] = max(leads[-1], hard)
         return clock.arrival_s, leads
+
+    def _aimed(self, clock: ClockEstimate) -> bool:
+        """Shots are aimed at their arrival when the clock was measured on the client they go
+        out on; where holds go through the browser, the probes say nothing of their path."""
+        return clock is not UNMEASURED and self.adapter.http_client() is not None
 
     async def _strike(self, armed: list[Slot], clock: ClockEstimate) -> Hold | None:
         """Fire staggered holds at the best prepared slots (one each, best first: before the
@@ -258,7 +263,7 @@ class Snipe(Attempt):
             with _no_gc():  # a collection in the last second would delay the shots
                 shots = await fire_staggered(
                     self.release_at, arrival, [partial(shot, t) for t in targets],
-                    leads_s=leads, stop_when=_won if clock is UNMEASURED else None,
+                    leads_s=leads, stop_when=None if self._aimed(clock) else _won,
                 )  # fmt: skip
             late = max(s.late_s for s in shots)
             if late > LATE_WAKE_S:  # said after the race, never during it
