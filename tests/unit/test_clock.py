@@ -10,6 +10,8 @@ import random
 import pytest
 
 from autobook.engine.clock import (
+    DRIFT,
+    ClockEstimate,
     ClockSyncError,
     Probe,
     Window,
@@ -145,3 +147,14 @@ def test_parse_date_reads_an_http_date() -> None:
 def test_parse_date_refuses_a_missing_or_garbled_header(value: str | None) -> None:
     with pytest.raises(ClockSyncError, match="Date header"):
         parse_date(value)
+
+
+def test_an_estimate_widens_with_the_time_the_two_clocks_had_to_drift() -> None:
+    """A snipe measures minutes before the release; before it narrows the estimate again, the
+    windows make room for the drift since, so a drifted truth is not excluded."""
+    est = ClockEstimate(0.5, 0.001, 0.002, 24, 0.501, 0.0003, 0.0015, measured_at=1_000.0)
+    offset, arrival = est.windows(now=1_000.0)
+    assert (offset.half_width, arrival.half_width) == pytest.approx((0.001, 0.0003))
+    offset, arrival = est.windows(now=1_600.0)  # ten minutes later
+    assert offset.half_width == pytest.approx(0.001 + 600 * DRIFT)
+    assert arrival.lo <= 0.501 - 0.1 and arrival.hi >= 0.501 + 0.1

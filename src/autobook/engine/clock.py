@@ -46,6 +46,7 @@ DEFAULT_FAN = 4  # probes per round; each round shrinks the window about fan + 1
 DEFAULT_TARGET_S = 0.0005  # stop once the arrival window's half-width is this small
 FAST_SLACK_S = 0.002  # an answer slower than the fastest by more than this bounds no arrival
 SEND_MARGIN_S = 0.05  # schedule no probe sooner than this, so none is late before it starts
+DRIFT = 2e-4  # two clocks may drift apart this fast (quartz: tens of ppm; NTP slews a few more)
 STALE_DATE_S = 0.05  # a conflict this small is a server's cached clock, not a stepped one
 # Ask caches for a fresh answer: a cached response keeps the Date of when it was made.
 PROBE_HEADERS = {"Cache-Control": "no-cache"}
@@ -102,15 +103,19 @@ class ClockEstimate:
     arrival_s: float = 0.0  # site clock at a request's arrival minus local clock at its sending
     arrival_uncertainty_s: float = 0.0  # the arrival offset lies within arrival_s ± this
     min_rtt_s: float = 0.0  # the fastest round trip seen
+    measured_at: float = 0.0  # local time of the last probe
 
     @property
     def one_way_s(self) -> float:
         """Sending → arrival: the one-way latency plus our own sending overhead."""
         return self.arrival_s - self.offset_s
 
-    def windows(self) -> tuple[Window, Window]:
-        """(offset, arrival) windows, to narrow further with `refresh`."""
-        off, arr = self.uncertainty_s, self.arrival_uncertainty_s
+    def windows(self, now: float | None = None) -> tuple[Window, Window]:
+        """(offset, arrival) windows at `now`, to narrow further with `refresh`: widened by
+        how far the two clocks may have drifted apart since they were measured."""
+        since = (now or time.time()) - self.measured_at if self.measured_at else 0.0
+        drift = max(since, 0.0) * DRIFT
+        off, arr = self.uncertainty_s + drift, self.arrival_uncertainty_s + drift
         return (Window(self.offset_s - off, self.offset_s + off),
                 Window(self.arrival_s - arr, self.arrival_s + arr))  # fmt: skip
 
@@ -157,7 +162,7 @@ def estimate(window: Window, arrival: Window, probes: list[Probe], min_rtt: floa
     # The arrival offset cannot be below the clock offset (nothing arrives before it is sent).
     arrival = Window(max(arrival.lo, window.lo), max(arrival.hi, window.lo))
     return ClockEstimate(window.mid, window.half_width, rtt, len(probes), arrival.mid,
-                         arrival.half_width, min_rtt)  # fmt: skip
+                         arrival.half_width, min_rtt, max(p.received for p in probes))  # fmt: skip
 
 
 def fast(probes: list[Probe], min_rtt: float) -> list[Probe]:
@@ -217,8 +222,9 @@ async def refresh(
     client: httpx.AsyncClient, url: str, before: ClockEstimate, *, probes: int = DEFAULT_FAN
 ) -> ClockEstimate:
     """One more timed round of `probes` requests at once, at the site's next tick: it narrows
-    the estimate (or follows a clock that was stepped meanwhile), and puts a request on that
-    many keep-alive connections. The estimate is unchanged if every probe failed."""
+    the estimate (widened first by the drift since it was made, so a drift is followed, and a
+    clock stepped meanwhile too), and puts a request on that many keep-alive connections. The
+    estimate is unchanged if every probe failed."""
     window, arrival = before.windows()
     new = await _timed_round(client, url, arrival, probes)
     if not new:

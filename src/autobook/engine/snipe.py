@@ -88,7 +88,7 @@ class Snipe(Attempt):
         if not records.move(self.runtime, self.job, TaskStatus.BOOKING):
             return AttemptResult("busy", self.job.status, "the task was stopped meanwhile",
                                  self.attempt_id)  # fmt: skip
-        await self._wait(clock.offset_s)
+        clock = await self._wait(clock)
         # From the last warm-up to the booking nothing but the race runs on the loop: the
         # steps' database writes and progress output wait until it is over.
         confirmation = None
@@ -156,47 +156,51 @@ class Snipe(Attempt):
         async with httpx.AsyncClient(timeout=10) as client:
             yield client
 
-    async def _wait(self, offset: float) -> None:
+    async def _wait(self, clock: ClockEstimate) -> ClockEstimate:
         """Wait until WARM_BEFORE_S before the release, keeping the connections open with a
-        cheap request on each every KEEP_WARM_EVERY_S (far below the minute most servers keep
-        an idle connection). The last stretch is waited inside the strike, so no database
-        write sits between the release and the shot."""
+        request on each every KEEP_WARM_EVERY_S (far below the minute most servers keep an
+        idle connection): a timed clock round where shots are aimed, so the estimate follows
+        any drift of the two clocks over the minutes of waiting. The last stretch is waited
+        inside the strike, so no database write sits between the release and the shot."""
         async with self.steps.step("wait") as note:
             warm_at = self.release_at - timedelta(seconds=WARM_BEFORE_S)
-            while (ping_at := site_now(offset) + timedelta(seconds=KEEP_WARM_EVERY_S)) < warm_at:
-                await wait_until(ping_at, offset)
-                try:
-                    await self.adapter.warm(STRIKE_SHOTS)
-                except SiteError as exc:
-                    note.retries.append(f"keep-alive request failed: {exc.message}")
-            await wait_until(warm_at, offset)
-            note.detail = f"until {WARM_BEFORE_S:g} s before the release on the site's clock"
-
-    async def _warm(self, clock: ClockEstimate) -> ClockEstimate:
-        """WARM_BEFORE_S before the release: one timed round of clock probes, one per shot at
-        once, on the adapter's client. It puts a request on each connection the shots will
-        take and narrows the arrival estimate at the site's last tick before the release."""
-        async with self.steps.step("warm") as note:
-            if not self._aimed(clock):
-                await self._warm_plain(note)
-                return clock
-            try:
-                async with self._probe_client() as client:
-                    clock = await refresh(client, self.adapter.clock_url(), clock,
-                                          probes=STRIKE_SHOTS)  # fmt: skip
-            except (ClockSyncError, httpx.HTTPError, SiteError) as exc:
-                note.retries.append(f"clock refresh failed ({exc})")
-                await self._warm_plain(note)
-                return clock
-            note.detail = f"{STRIKE_SHOTS} connections warm; {describe_clock(clock)}"
+            rounds = 0
+            while (
+                ping_at := site_now(clock.offset_s) + timedelta(seconds=KEEP_WARM_EVERY_S)
+            ) < warm_at:
+                await wait_until(ping_at, clock.offset_s)
+                clock = await self._keep_warm(clock, note)
+                rounds += 1
+            await wait_until(warm_at, clock.offset_s)
+            note.detail = (f"until {WARM_BEFORE_S:g} s before the release on the site's clock; "
+                           f"{rounds} keep-alive rounds")  # fmt: skip
         return clock
 
-    async def _warm_plain(self, note: StepNote) -> None:
+    async def _keep_warm(self, clock: ClockEstimate, note: StepNote) -> ClockEstimate:
+        """A request on each of the shots' connections: a timed clock round where the shots are
+        aimed (it narrows the estimate too), else the adapter's plain warm-up."""
+        if not self._aimed(clock):
+            try:
+                await self.adapter.warm(STRIKE_SHOTS)
+                note.detail = f"{STRIKE_SHOTS} warm-up requests"
+            except SiteError as exc:
+                note.retries.append(f"warm-up request failed: {exc.message}")
+            return clock
         try:
-            await self.adapter.warm(STRIKE_SHOTS)
-            note.detail = f"{STRIKE_SHOTS} warm-up requests"
-        except SiteError as exc:
-            note.retries.append(f"warm-up request failed: {exc.message}")
+            async with self._probe_client() as client:
+                return await refresh(client, self.adapter.clock_url(), clock, probes=STRIKE_SHOTS)
+        except (ClockSyncError, httpx.HTTPError, SiteError) as exc:
+            note.retries.append(f"clock refresh failed ({exc})")
+            return clock
+
+    async def _warm(self, clock: ClockEstimate) -> ClockEstimate:
+        """WARM_BEFORE_S before the release: one more keep-alive round, whose timed probes
+        land at the site's last tick before the release."""
+        async with self.steps.step("warm") as note:
+            clock = await self._keep_warm(clock, note)
+            if self._aimed(clock):
+                note.detail = f"{STRIKE_SHOTS} connections warm; {describe_clock(clock)}"
+        return clock
 
     def _aim(self, clock: ClockEstimate) -> tuple[float, list[float]]:
         """The arrival offset to aim with, and each shot's aimed arrival after the release (s).
