@@ -42,6 +42,7 @@ SETTLE_S = 1.0
 PASSWORD = "Duel-pass-1"
 CART_ADD = "/api/activities/cart/add"
 SIDES = ("engine", "rival")
+VERBOSE = False  # print what the site saw around each release (`bench.race --verbose`)
 
 
 @dataclass
@@ -114,7 +115,22 @@ async def one_round(runtime: Runtime, admin: httpx.AsyncClient, box: ExternalSan
     await asyncio.sleep(SETTLE_S)
     events = (await admin.get("/_sandbox/events", params={"since": since})).json()
     read_log(rnd, key, events)
+    if VERBOSE:
+        print_timeline(rnd, events)
     return rnd
+
+
+def print_timeline(rnd: Round, events: list[dict[str, Any]]) -> None:
+    """What the site saw from 50 ms before the release to 300 ms after, for reading a round."""
+    at = rnd.release.timestamp()
+    who = {s.login: n for n, s in rnd.sides.items()}
+    for e in events:
+        if -0.05 <= e["t"] - at <= 0.3 and e["kind"] != "release_hold":
+            reason = e["detail"].get("reason", "") if e["kind"] == "rejected" else ""
+            print(
+                f"    {(e['t'] - at) * 1000:+8.1f} ms {who.get(e['actor'], e['actor']):<8} "
+                f"{e['kind']:<9} {e['method']} {e['path']} {e['status'] or ''} {reason}"
+            )
 
 
 def read_log(rnd: Round, key: str, events: list[dict[str, Any]]) -> None:

@@ -280,6 +280,7 @@ def main() -> None:
     box = ExternalSandbox(args.latency_ms).start()
     try:
         if args.head_to_head:
+            head_to_head.VERBOSE = args.verbose
             rounds = asyncio.run(head_to_head.duel(box, args))
         else:
             trials = asyncio.run(bench(box, args))
