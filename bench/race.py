@@ -267,6 +267,11 @@ def main() -> None:
         help="the engine's snipe against bench/rival.py, one court per round",
     )
     parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="head to head: print what the site saw around each release",
+    )
+    parser.add_argument(
         "--latency-ms",
         type=float,
         default=0.0,
