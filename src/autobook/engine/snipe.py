@@ -15,7 +15,7 @@ import contextlib
 import gc
 import logging
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -39,6 +39,7 @@ STRIKE_SHOTS = 3  # staggered hold requests at the release; the first hold wins
 # with no clock estimate they leave this far apart from the release by our own clock.
 MIN_SPACING_S = 0.0005
 UNAIMED_SPACING_S = 0.02
+ALWAYS_FIRE_WITHIN_S = 0.005  # the last shot is fired even after a win when due this soon
 LATE_WAKE_S = 0.002  # a shot's wake-up later than this is logged (after the strike)
 STRIKE_WINDOW_S = 10.0  # 409 load shedding / 422 not-yet retried this long after the release
 STRIKE_RETRY_GAP_S = (0.01, 0.05)  # jittered pause between retries inside the window
@@ -209,8 +210,8 @@ class Snipe(Attempt):
         right; the middle ones follow across its uncertainty. The arrival estimate's lower
         bound is soft (a site stamps `Date` a little after the request arrived), so the last
         shot is aimed by the clock offset's hard lower bound instead: it arrives after the
-        release whatever the latency, and is fired even after a win (a shot that arrived a
-        hair early may have been accepted, and nobody can tell from here)."""
+        release whatever the latency; when that is soon, it is fired even after a win (a shot
+        that arrived a hair early may have been accepted, and nobody can tell from here)."""
         if not self._aimed(clock):  # leave at the release by the site's clock, spaced
             return clock.offset_s, [i * UNAIMED_SPACING_S for i in range(STRIKE_SHOTS)]
         margin = self.runtime.settings.snipe_margin_ms / 1000
@@ -219,6 +220,16 @@ class Snipe(Attempt):
         hard = clock.arrival_s - (clock.offset_s - clock.uncertainty_s) + margin
         leads[-1] = max(leads[-1], hard)
         return clock.arrival_s, leads
+
+    def _skip_after_win(
+        self, clock: ClockEstimate, leads: list[float]
+    ) -> Callable[..., bool] | None:
+        """Whether a won hold skips the shots not fired yet: unaimed, always; aimed, only when
+        the last shot is due more than ALWAYS_FIRE_WITHIN_S after the first (a wide clock
+        estimate on a busy machine or a far site), since checkout waits for every shot."""
+        if self._aimed(clock) and leads[-1] - leads[0] <= ALWAYS_FIRE_WITHIN_S:
+            return None
+        return _won
 
     def _aimed(self, clock: ClockEstimate) -> bool:
         """Shots are aimed at their arrival when the clock was measured on the client they go
@@ -267,7 +278,7 @@ class Snipe(Attempt):
             with _no_gc():  # a collection in the last second would delay the shots
                 shots = await fire_staggered(
                     self.release_at, arrival, [partial(shot, t) for t in targets],
-                    leads_s=leads, stop_when=None if self._aimed(clock) else _won,
+                    leads_s=leads, stop_when=self._skip_after_win(clock, leads),
                 )  # fmt: skip
             late = max(s.late_s for s in shots)
             if late > LATE_WAKE_S:  # said after the race, never during it
