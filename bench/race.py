@@ -15,6 +15,10 @@ add or web "Book now") at or after the release, which over the engine's 2×N sni
 Asserts nothing; loopback only; N trials per way, each bounded by the engine's own timeouts.
 
     uv run python -m bench.race [--runs 10] [--max-skew 3] [--seed N] [--competitors 0]
+    uv run python -m bench.race --head-to-head [--runs 20] [--latency-ms 20]
+
+`--head-to-head` races the engine's snipe against an independent sniper instead
+(bench/head_to_head.py, bench/rival.py), `--runs` rounds of one contested court.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from autobook.chromium import launch_options
 from autobook.engine.browsers import BrowserPool
 from autobook.engine.snipe import run_snipe
 from autobook.runtime import Runtime
+from bench import head_to_head
 from bench.baseline import BaselineBot, CardDetails, Target
 from bench.support import (
     ExternalSandbox,
@@ -256,17 +261,40 @@ def main() -> None:
                         help="trials per way (default 10: 20 engine snipes)")  # fmt: skip
     parser.add_argument("--max-skew", type=float, default=3.0, help="seconds, either way")
     parser.add_argument("--seed", type=int, default=None, help="for repeatable skews")
+    parser.add_argument(
+        "--head-to-head",
+        action="store_true",
+        help="the engine's snipe against bench/rival.py, one court per round",
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="head to head: print what the site saw around each release",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="added to every round trip to the simulator (half each way)",
+    )
     parser.add_argument("--competitors", type=int, default=0, choices=range(0, 11),
                         metavar="0..10", help="bookers grabbing the free court 200 ms "
                         "after each release (default 0: all ways book, all are timed)")  # fmt: skip
     args = parser.parse_args()
     machine_line = machine()
-    box = ExternalSandbox().start()
+    box = ExternalSandbox(args.latency_ms).start()
     try:
-        trials = asyncio.run(bench(box, args))
+        if args.head_to_head:
+            head_to_head.VERBOSE = args.verbose
+            rounds = asyncio.run(head_to_head.duel(box, args))
+        else:
+            trials = asyncio.run(bench(box, args))
     finally:
         box.stop()
-    report(trials, args, machine_line)
+    if args.head_to_head:
+        head_to_head.report(rounds, args, machine_line)
+    else:
+        report(trials, args, machine_line)
 
 
 if __name__ == "__main__":

@@ -366,13 +366,15 @@ class ExternalSandbox:
     """The simulators in their own process (`autobook sandbox`), as real sites would be: no
     shared interpreter lock between the site and the engine, which matters for timing tests."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency_ms: float = 0.0) -> None:
         self.process: subprocess.Popen[str] | None = None
         self._urls: dict[str, dict[str, str]] = {}
+        self.latency_ms = latency_ms  # every answer of the sites delayed this long
 
     def start(self) -> ExternalSandbox:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autobook", "sandbox", "--port", "0"],
+            [sys.executable, "-m", "autobook", "sandbox", "--port", "0",
+             "--latency-ms", str(self.latency_ms)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
         assert self.process.stdout is not None

@@ -171,6 +171,14 @@ class Settings(BaseSettings):
         validation_alias=_env("PRE_LOGIN_MINUTES", "AUTOBOOK_PRE_LOGIN_MINUTES"),
         description="Minutes before a release a snipe logs in, prepares and syncs the clock.",
     )
+    snipe_margin_ms: float = Field(
+        1.0,
+        ge=0,
+        le=1000,
+        validation_alias=_env("AUTOBOOK_SNIPE_MARGIN_MS"),
+        description="A snipe's first shot is aimed to reach the site this long after the "
+        "release, by the site's clock; the others follow across the estimate's uncertainty.",
+    )
     notify_urls: str = Field(
         "",
         validation_alias=_env("AUTOBOOK_NOTIFY_URLS"),

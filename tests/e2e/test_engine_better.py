@@ -244,7 +244,9 @@ def test_hold_dropped_during_checkout_sends_the_task_back(
     task, result = run_with_faults(rt, sim, {"drop_cart_rate": 1.0}, CREDIT, "credit")
 
     ended_as(rt, task, result, "slot_taken", TaskStatus.PENDING)
-    assert "dropped the hold" in result.message
+    # Right after the hold its own answer is the basket read back, so the checkout call is
+    # the one that finds the basket empty.
+    assert "dropped the hold" in result.message or "hold was lost" in result.message
     assert sim_events(api_base, "booking") == []
 
 

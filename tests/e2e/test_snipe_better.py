@@ -112,6 +112,13 @@ def _snipe_round(runtime: Runtime, admin: httpx.Client, day_offset: int, rivals:
             e["kind"] == "booking" and e["slot"] == p["key"] and e["actor"] == p["login"]
             for e in events
         )
+        # When the site took our hold, by its clock (it decides a request a moment after the
+        # request arrived).
+        p["held"] = [
+            datetime.fromisoformat(e["at"]) >= at
+            for e in events
+            if e["kind"] == "hold" and e["slot"] == p["key"] and e["actor"] == p["login"]
+        ]
         p["status"] = task_row(runtime, p["task"]).status
         p["decoy_taken"] = any(e["kind"] == "booking" and e["slot"] == decoy for e in events)
         steps = steps_of(runtime, _last_attempt(runtime, p["task"]))
@@ -120,10 +127,13 @@ def _snipe_round(runtime: Runtime, admin: httpx.Client, day_offset: int, rivals:
 
 
 def _shots_after_release(results: list[dict]) -> None:
+    """A cart add reached the site after the release, by its clock; or, when the shot aimed
+    by the clock's hard bounds was skipped because a win came first (a busy machine widens
+    that bound), the shot that won was taken by the site after the release."""
     missing = [(p["key"], round(p["skew"], 2), p["steps"], p["adds"]) for p in results
-               if p["first_ms"] is None]  # fmt: skip
+               if p["first_ms"] is None and not (p["held"] and all(p["held"]))]  # fmt: skip
     assert not missing, f"no cart request reached the site after the release: {missing}"
-    assert all(p["first_ms"] >= 0 for p in results)  # by the site's clock
+    assert all(p["first_ms"] >= 0 for p in results if p["first_ms"] is not None)
 
 
 def _all_won(results: list[dict]) -> None:

@@ -13,8 +13,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from autobook.engine.clock import ClockEstimate, ClockSyncError, estimate_offset
-from autobook.engine.timing import site_now, wait_until
+from autobook.engine.clock import ClockEstimate, ClockSyncError, estimate_offset, refresh
+from autobook.engine.timing import site_now, sleep_until, wait_until
 from autobook.sandbox.runner import Sandbox
 
 PROBE_PATH = "/api/activities/venues"  # any cheap GET the site stamps with its Date
@@ -23,10 +23,15 @@ ROUNDING_S = 1e-5  # the simulator rounds its clock to microseconds before trunc
 
 
 @pytest.fixture(scope="module")
-def api_url() -> Iterator[str]:
-    box = Sandbox.create(["better"], seed="demo").start()
-    yield box.url("better", "api")
-    box.stop()
+def box() -> Iterator[Sandbox]:
+    sandbox = Sandbox.create(["better"], seed="demo").start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def api_url(box: Sandbox) -> str:
+    return box.url("better", "api")
 
 
 def skewed_estimate(api_url: str, skew: float) -> ClockEstimate:
@@ -64,6 +69,35 @@ def test_a_request_timed_by_the_estimate_reaches_the_site_after_the_instant(api_
 
     instant, arrived = asyncio.run(run())
     assert arrived >= instant
+
+
+@pytest.mark.parametrize("latency_ms", [0, 20])
+def test_arrival_is_measured_and_a_shot_aimed_by_it_arrives_after_the_instant(
+    box: Sandbox, latency_ms: int
+) -> None:
+    """Aimed by the arrival estimate the way a snipe aims its last shot (the clock's hard lower
+    bound plus the measured arrival), a request reaches the site after the instant, also when
+    every answer takes 20 ms; the arrival window reaches into what the offset allows."""
+    box.sites["better"].latency_ms = latency_ms
+
+    async def run() -> tuple[ClockEstimate, float, float]:
+        async with httpx.AsyncClient(base_url=box.url("better", "api"), timeout=10) as client:
+            (await client.post("/_sandbox/clock", json={"offset_s": 0.6180})).raise_for_status()
+            est = await estimate_offset(client, PROBE_PATH)
+            est = await refresh(client, PROBE_PATH, est, probes=3)
+            instant = site_now(est.offset_s) + timedelta(seconds=1)
+            await sleep_until(instant.timestamp() - (est.offset_s - est.uncertainty_s))
+            await client.get("/api/activities/venues", params={"marker": "aimed"})
+            events = (await client.get("/_sandbox/events", params={"kind": "request"})).json()
+            return est, instant.timestamp(), events[-1]["t"]
+
+    try:
+        est, instant, arrived = asyncio.run(run())
+    finally:
+        box.sites["better"].latency_ms = 0
+    assert arrived >= instant
+    assert est.offset_s - est.uncertainty_s <= est.arrival_s + est.arrival_uncertainty_s
+    assert est.rtt_s >= latency_ms / 1000
 
 
 def test_no_date_header_is_a_clear_error(api_url: str) -> None:

@@ -23,7 +23,14 @@ from autobook.sandbox.runner import SIM_CLASSES, Sandbox
     show_default=True,
     help="First port; each origin of each site takes the next one. 0: any free ports.",
 )
-def sandbox(seed: str, host: str, base_port: int) -> None:
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(0, 5000),
+    default=0,
+    show_default=True,
+    help="Add this much to every round trip (half each way), as if the sites were far away.",
+)
+def sandbox(seed: str, host: str, base_port: int, latency_ms: float) -> None:
     """Run the simulators of the booking sites and print their URLs; Ctrl-C stops them."""
     try:
         box = Sandbox.create(list(SIM_CLASSES), seed=seed)
@@ -31,7 +38,7 @@ def sandbox(seed: str, host: str, base_port: int) -> None:
         raise click.ClickException(f"--seed: {seed!r} is not a known data set ({exc})") from None
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        box.start(host, base_port)
+        box.start(host, base_port, latency_ms=latency_ms)
         for name, origins in box.urls().items():
             for origin, url in origins.items():
                 click.echo(f"{name:<8} {origin:<8} {url}")

@@ -59,9 +59,10 @@ class StepLog:
         self.progress = progress
         self.seq = 0
         self.current = ""  # the running step, for error messages
+        self._held: list[tuple[str, str, datetime, int, StepNote]] | None = None
 
     def _emit(self, event: StepEvent) -> None:
-        if self.progress is not None:
+        if self.progress is not None and self._held is None:
             self.progress(event)
 
     def _write(self, name: str, status: str, started: datetime, ms: int, note: StepNote) -> None:
@@ -86,7 +87,24 @@ class StepLog:
         self, name: str, status: str, started: datetime, ms: int, note: StepNote
     ) -> None:
         """The write off the event loop: a snipe or another attempt may be timing a shot."""
+        if self._held is not None:
+            self._held.append((name, status, started, ms, note))
+            return
         await asyncio.to_thread(self._write, name, status, started, ms, note)
+
+    @asynccontextmanager
+    async def deferred(self) -> AsyncIterator[None]:
+        """Hold the steps' writes (and progress output) until the block ends: a snipe's last
+        second, its shots and its checkout run with no database write or I/O on the way, not
+        even in a thread competing for the interpreter. Written in order afterwards, whatever
+        the block raised."""
+        self._held = []
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            for entry in held:
+                await asyncio.to_thread(self._write, *entry)
 
     @asynccontextmanager
     async def step(self, name: str) -> AsyncIterator[StepNote]:

@@ -75,6 +75,7 @@ class Shot(Generic[T]):
 
     index: int
     fired_at: datetime
+    late_s: float = 0.0  # how late the wake-up for it was (a busy machine, a blocked loop)
     result: T | None = None
     error: BaseException | None = None
 
@@ -86,23 +87,25 @@ async def fire_staggered(
     *,
     spacing_s: float = DEFAULT_SPACING_S,
     lead_s: float = 0.0,
+    leads_s: Sequence[float] | None = None,
     stop_when: Callable[[T], bool] | None = None,
 ) -> list[Shot[T]]:
-    """Start `attempts[i]` when the site clock reads `instant_utc + lead_s + i * spacing_s`.
+    """Start `attempts[i]` when the site clock reads `instant_utc + lead_s + i * spacing_s`
+    (or `instant_utc + leads_s[i]`, rising, when given).
 
     Once a finished attempt satisfies `stop_when` (a hold was won, or the slot is full), the
     attempts not fired yet are skipped. Attempts already in flight are awaited, not cancelled:
     a cancelled request may still have taken a hold on the site, and the caller must see every
     hold to release the duplicates. Returns the fired attempts in order, errors included.
     """
-    offsets = stagger(len(attempts), spacing_s, lead_s)
+    offsets = list(leads_s) if leads_s is not None else stagger(len(attempts), spacing_s, lead_s)
     shots: list[Shot[T]] = []
     tasks: list[asyncio.Task[T]] = []
     for index, (attempt, offset) in enumerate(zip(attempts, offsets, strict=True)):
-        await wait_until(instant_utc + timedelta(seconds=offset), offset_s)
+        late = await wait_until(instant_utc + timedelta(seconds=offset), offset_s)
         if stop_when is not None and _any_satisfies(tasks, stop_when):
             break
-        shots.append(Shot(index, site_now(offset_s)))
+        shots.append(Shot(index, site_now(offset_s), late))
         tasks.append(asyncio.create_task(_call(attempt)))
         await asyncio.sleep(0)  # let it put its request on the wire before the next wait
     outcomes = await asyncio.gather(*tasks, return_exceptions=True)

@@ -77,6 +77,7 @@ class Event:
     actor: str = ""  # account login, "competitor-2", "canceller", …
     slot: str = ""
     reference: str = ""
+    conn: str = ""  # requests: the client's "host:port", one per TCP connection
     detail: dict[str, Any] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
@@ -179,6 +180,9 @@ class SimSite:
         self.competitors = Competitors()
         self.cancellations = Cancellations()
         self.rng = random.Random(seed)
+        # Every answer comes this much later, as if the site were far away: half of it on the
+        # way in (before the request "arrives" and is logged), half on the way back.
+        self.latency_ms = 0.0
         self.background = background_default()  # seed other people's bookings into days
         self.urls: dict[str, str] = {origin: "" for origin in self.origins}
         self.lock = threading.RLock()  # guards the site's in-memory state
@@ -280,6 +284,10 @@ class SimSite:
         """Anything a test wants to read about the site's state; subclasses extend it."""
         return {}
 
+    def actor_of(self, request: Request) -> str:
+        """Whose request this is (an account login), for the request's event; "" if unknown."""
+        return ""
+
 
 class SiteMiddleware(BaseHTTPMiddleware):
     def __init__(self, app: Any, site: SimSite) -> None:
@@ -291,11 +299,19 @@ class SiteMiddleware(BaseHTTPMiddleware):
         path = request.url.path
         if path.startswith(ADMIN_PREFIX):
             return await call_next(request)
-        event = site.events.record("request", method=request.method, path=path,
-                                   query=request.url.query)  # fmt: skip
+        if site.latency_ms > 0:
+            await asyncio.sleep(site.latency_ms / 2000)
+        client = request.client
+        conn = f"{client.host}:{client.port}" if client is not None else ""
+        event = site.events.record(
+            "request", method=request.method, path=path, query=request.url.query, conn=conn,
+            actor=site.actor_of(request),
+        )
         response = await self._with_faults(request, call_next)
         event.status = response.status_code
         response.headers["Date"] = site.date_header()
+        if site.latency_ms > 0:
+            await asyncio.sleep(site.latency_ms / 2000)
         return response
 
     async def _with_faults(self, request: Request, call_next: RequestResponseEndpoint) -> Response:

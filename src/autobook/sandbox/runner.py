@@ -18,6 +18,8 @@ from fastapi import FastAPI
 
 from autobook.sandbox.core import SimSite
 
+KEEP_ALIVE_S = 75
+
 # Stable site name → "module:Class". The class builds one app per origin it serves.
 SIM_CLASSES: dict[str, str] = {
     "better": "autobook.sandbox.better.site:BetterSim",
@@ -52,6 +54,8 @@ class ServerThread:
             lifespan="on",
             access_log=False,
             date_header=False,  # the site sets its own Date from its (skewable) clock
+            # nginx's default: idle keep-alive connections survive a minute, as on most sites
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True, name=f"sim-{self.port}")
@@ -119,10 +123,14 @@ class Sandbox:
             box.sites[name] = site
         return box
 
-    def start(self, host: str = "127.0.0.1", base_port: int = 0) -> Sandbox:
-        """Start every origin; ports count up from `base_port`, or are free ones when 0."""
+    def start(
+        self, host: str = "127.0.0.1", base_port: int = 0, *, latency_ms: float = 0.0
+    ) -> Sandbox:
+        """Start every origin; ports count up from `base_port`, or are free ones when 0.
+        `latency_ms` delays every answer of every site (a site across the internet)."""
         port = base_port
         for name, site in self.sites.items():
+            site.latency_ms = latency_ms
             ports: dict[str, int] = {}
             for origin in site.origins:
                 ports[origin] = port or free_port(host)

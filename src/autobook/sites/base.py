@@ -26,6 +26,7 @@ from autobook.domain.booking import (
 )
 
 if TYPE_CHECKING:
+    import httpx
     from playwright.async_api import BrowserContext, Page
 
 
@@ -219,8 +220,15 @@ class SiteAdapter(ABC):
         """A cheap URL on the site whose `Date` header tells the site's clock (snipes)."""
         return self.ctx.url(self.info.url_settings[0])
 
-    async def warm(self) -> None:  # noqa: B027 - a no-op where there is nothing to warm
-        """One cheap request just before a release, so the strike finds its socket open."""
+    def http_client(self) -> httpx.AsyncClient | None:
+        """The client `hold` sends on, for a snipe's clock probes and warm-ups: one client for
+        the whole snipe, so the shots go out on connections the probes opened. None where
+        holds go through the browser (the snipe then probes with a client of its own)."""
+        return None
+
+    async def warm(self, connections: int = 1) -> None:  # noqa: B027 - nothing to warm
+        """Cheap requests before a release, `connections` at once, so that many keep-alive
+        connections are open for the staggered shots at the strike."""
 
     async def confirmation_page(self, confirmation: Confirmation) -> Page | None:
         """A browser page showing the confirmation, for the screenshot; None if there is none."""

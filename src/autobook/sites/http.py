@@ -10,6 +10,12 @@ import httpx
 from autobook.sites.base import SiteChanged, Transient
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# Idle connections are kept this long (httpx's default is 5 s): a snipe opens its connections
+# minutes before the release and keeps them warm with a request every `engine.snipe` interval,
+# so the strike goes out on a connection whose TCP and TLS handshakes are long done.
+KEEP_ALIVE_S = 120.0
+LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10,
+                      keepalive_expiry=KEEP_ALIVE_S)  # fmt: skip
 BROWSER_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0 Safari/537.36"
@@ -21,6 +27,7 @@ def new_client(base_url: str, headers: dict[str, str] | None = None) -> httpx.As
         base_url=base_url,
         headers={"User-Agent": BROWSER_UA, "Accept": "application/json", **(headers or {})},
         timeout=TIMEOUT,
+        limits=LIMITS,
         follow_redirects=False,
     )
 

@@ -176,6 +176,11 @@ class BetterSim(SimSite):
         )
         return app
 
+    def actor_of(self, request: Request) -> str:
+        user_id = self.state.tokens.get(api.bearer(request) or "")
+        user = self.state.users.get(user_id) if user_id is not None else None
+        return user.email if user is not None else ""
+
     def state_summary(self) -> dict[str, Any]:
         state = self.state
         return {

@@ -14,6 +14,8 @@ from dataclasses import replace
 from datetime import datetime, time
 from typing import TYPE_CHECKING, ClassVar
 
+import httpx
+
 from autobook.domain.booking import (
     Activity,
     Confirmation,
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
 # Methods that stop at the pay button: a dry run, or a person taking over.
 STOP_AT_PAY = frozenset({PaymentMethod.NONE, PaymentMethod.HANDOFF})
 CARD_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.SAVED_CARD})
+FRESH_BASKET_S = 0.5  # a basket answer this recent is read back, not asked for again
 
 INFO = SiteInfo(
     name="better",
@@ -113,6 +116,15 @@ class BetterAdapter(SiteAdapter):
             self._web = BetterWeb(self.ctx, self.ctx.url("better_web"), self.api.token)
         return self._web
 
+    def http_client(self) -> httpx.AsyncClient:
+        return self.api.client
+
+    def clock_url(self) -> str:
+        return self.api.clock_url
+
+    async def warm(self, connections: int = 1) -> None:
+        await self.api.ping(connections)
+
     # --- login ----------------------------------------------------------------------------
     async def login(self, saved_state: str | None) -> str | None:
         if saved_state:
@@ -154,7 +166,8 @@ class BetterAdapter(SiteAdapter):
         slots: list[Slot] = []
         for s in sessions:
             if s.id in courts:
-                slots += [_court_slot(s, c) for c in courts[s.id]]
+                taken = _taken_before_release(courts[s.id])
+                slots += [_court_slot(s, c, c.id in taken) for c in courts[s.id]]
             else:
                 slots.append(_session_slot(s))
         return slots
@@ -294,9 +307,11 @@ class BetterAdapter(SiteAdapter):
         return await self._confirmed(reference, hold)
 
     async def _basket_for(self, hold: Hold) -> Cart:
-        """The basket holding exactly this hold, read back once more just before paying (money
-        is final); a dropped or expired hold is a lost slot."""
-        cart = await self.api.cart("pay")
+        """The basket holding exactly this hold, read back just before paying (money is final);
+        a dropped or expired hold is a lost slot. The site's answer to the hold itself, or to
+        any basket change since, counts as that read while it is FRESH_BASKET_S old: right
+        after a snipe's strike, release → booked is then the hold plus the checkout call."""
+        cart = self.api.recent_cart(FRESH_BASKET_S) or await self.api.cart("pay")
         line = next((ln for ln in cart.lines if str(ln.id) == hold.token), None)
         if line is None:
             raise SlotTaken("the site dropped the hold before checkout", step="pay")
@@ -377,7 +392,15 @@ def _line_differs(line: CartLine, hold: Hold) -> str | None:
     return None
 
 
-def _court_slot(s: Session, court: Court) -> Slot:
+def _taken_before_release(courts: list[Court]) -> set[int]:
+    """Courts a snipe should not aim at: shown FULL, or, before the release (no status yet),
+    listed with no space while another court of the session has one. If every court shows
+    none, the listing says nothing about who holds what, and all stay in the running."""
+    spare = any(c.spaces for c in courts)
+    return {c.id for c in courts if c.status == FULL or (spare and c.spaces == 0)}
+
+
+def _court_slot(s: Session, court: Court, taken: bool = False) -> Slot:
     return Slot(
         site_id=str(court.id),
         starts_at=s.starts_at,
@@ -387,7 +410,7 @@ def _court_slot(s: Session, court: Court) -> Slot:
         bookable=s.status == BOOK and court.free_for_us,
         # A court already taken before the release will not be free at it: no release for it,
         # so a snipe never aims at it.
-        released_at=_opens_at(s) if court.status != FULL else None,
+        released_at=None if taken else _opens_at(s),
         extra={"session": s, "court": court},
     )
 

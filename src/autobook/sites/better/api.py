@@ -7,6 +7,8 @@ appears in an error message.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import date
 from typing import Any
 
@@ -38,7 +40,11 @@ class BetterApi:
 
     def __init__(self, api_url: str, web_url: str) -> None:
         self.client = new_client(api_url.rstrip("/"), {"Origin": web_url.rstrip("/")})
+        self.clock_url = api_url.rstrip("/")  # the API's root: any answer carries a Date
         self.token: str | None = None
+        # The latest basket the site answered with, and when (monotonic): every change to the
+        # basket goes through this session, so a basket read a moment ago is the basket now.
+        self.last_cart: tuple[Cart, float] | None = None
 
     def use_token(self, token: str) -> None:
         self.token = token
@@ -46,6 +52,13 @@ class BetterApi:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+    async def ping(self, connections: int) -> None:
+        """`connections` GETs of the API root at once: each takes (or opens) its own keep-alive
+        connection, so the shots that follow find that many warm. Any answer will do."""
+        await asyncio.gather(
+            *(send(self.client, "GET", self.clock_url, step="warm") for _ in range(connections))
+        )
 
     # --- auth -----------------------------------------------------------------------------
     async def login(self, username: str, password: str) -> int | None:
@@ -123,6 +136,13 @@ class BetterApi:
     async def cart(self, step: str) -> Cart:
         return await self._cart("GET", "/activities/cart", step)
 
+    def recent_cart(self, max_age_s: float) -> Cart | None:
+        """The basket as the site last answered it, if that was at most `max_age_s` ago."""
+        if self.last_cart is None:
+            return None
+        cart, at = self.last_cart
+        return cart if time.monotonic() - at <= max_age_s else None
+
     async def cart_remove(self, line_ids: list[int], step: str) -> Cart:
         body = {"cart_item_ids": line_ids}
         return await self._cart("POST", "/activities/cart/remove", step, json=body)
@@ -138,8 +158,11 @@ class BetterApi:
         return [int(i) for i in found if isinstance(i, int | str) and str(i).isdigit()]
 
     async def _cart(self, method: str, path: str, step: str, **kwargs: Any) -> Cart:
+        self.last_cart = None  # whatever happens next, the basket may have changed
         response = await send(self.client, method, path, step=step, **kwargs)
-        return models.cart(await self._json(response, step), step=step)
+        cart = models.cart(await self._json(response, step), step=step)
+        self.last_cart = (cart, time.monotonic())
+        return cart
 
     # --- paying ---------------------------------------------------------------------------
     async def apply_credits(self, pence: int) -> Cart:
@@ -147,6 +170,7 @@ class BetterApi:
             "credits_to_reserve": [{"amount": pence, "type": "general"}],
             "cart_source": SOURCE,
         }
+        self.last_cart = None
         response = await send(self.client, "POST", "/credits/apply", json=body, step="pay")
         return models.cart(await self._json(response, "pay", declines=True), step="pay")
 
@@ -159,6 +183,7 @@ class BetterApi:
             "completed_waivers": [],
             "selected_user_id": None,
         }
+        self.last_cart = None  # paid or not, the basket is not what it was
         response = await send(self.client, "POST", "/checkout/complete", json=body, step="pay")
         data = await self._json(response, "pay", declines=True)
         return str(field(data, "complete_order_id", step="pay"))

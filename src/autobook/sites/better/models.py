@@ -55,6 +55,7 @@ class Court:
     price: str | None
     start: time | None = None  # `starts_at.format_24_hour`, when the listing gives it
     in_basket: bool = False  # held by this account already (shown FULL to everyone)
+    spaces: int | None = None  # `spaces`, when the listing gives a count
 
     @property
     def free_for_us(self) -> bool:
@@ -157,7 +158,12 @@ def court(item: dict[str, Any], *, step: str) -> Court:
         price=_price(item.get("price")),
         start=_opt_clock(_nested(item, "starts_at.format_24_hour")),
         in_basket=_in_basket(item.get("booking")),
+        spaces=_count(item.get("spaces")),
     )
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _in_basket(booking: Any) -> bool:
