@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from autobook.web.api import (
     accounts,
+    booking,
     bookings,
     logs,
     notifications,
@@ -25,6 +26,17 @@ api_router = APIRouter(
     dependencies=[Depends(api_token), Depends(printable_input)],
     responses=ERROR_RESPONSES,
 )
-_ROUTERS = (accounts, payment_profiles, tokens, tasks, bookings, logs, stats, sites, notifications)
+_ROUTERS = (
+    accounts,
+    payment_profiles,
+    tokens,
+    tasks,
+    bookings,
+    logs,
+    stats,
+    sites,
+    notifications,
+    booking,
+)
 for _module in _ROUTERS:
     api_router.include_router(_module.router)
