@@ -9,8 +9,8 @@ from autobook.db.models import HandoffSession
 
 
 def confirmation_details(row: HandoffSession) -> dict[str, Any] | None:
-    found = row.confirmation or None
-    if not found:
+    found = row.confirmation or {}
+    if "confirmationNumber" not in found:  # only what was chosen so far: not booked yet
         return None
     keys = ("confirmationNumber", "appointmentTime", "provider", "service")
     return {key: found.get(key) for key in keys}
