@@ -45,14 +45,17 @@ def service(runtime: Runtime) -> Iterator[httpx.Client]:
     """The app with its handoff service on loopback; an API client with a bearer token."""
     thread = ServerThread(create_app(runtime.settings, runtime=runtime, handoffs=True))
     thread.start()
-    with transaction(runtime.sessions) as session:
-        token = create_token(session, name="handoff tests")[1]
     try:
-        with httpx.Client(base_url=thread.url, timeout=30,
-                          headers={"Authorization": f"Bearer {token}"}) as client:  # fmt: skip
+        with api_client(runtime, thread.url) as client:
             yield client
     finally:
         thread.stop()
+
+
+def api_client(runtime: Runtime, url: str) -> httpx.Client:
+    with transaction(runtime.sessions) as session:
+        token = create_token(session, name="handoff tests")[1]
+    return httpx.Client(base_url=url, timeout=30, headers={"Authorization": f"Bearer {token}"})
 
 
 @dataclass
