@@ -26,7 +26,7 @@ from engine_support import clinic_thursday
 
 SECRET = "callback-secret-for-tests"
 POLL_S = 0.2
-PATIENCE_S = 60.0  # a bound so a broken run ends; never an assertion on speed
+PATIENCE_S = 30.0  # a bound so a broken run ends; never an assertion on speed
 FINAL = {"completed", "failed", "abandoned", "cancelled"}
 
 
