@@ -11,6 +11,7 @@ def page_routers() -> list[APIRouter]:
     from autobook.web.ui import (
         bookings,
         dashboard,
+        handoffs,
         imports,
         logs,
         settings,
@@ -22,6 +23,6 @@ def page_routers() -> list[APIRouter]:
     )
 
     # tasks_form before tasks: `/tasks/new` must not be read as `/tasks/{task_id}`.
-    modules = (dashboard, tasks_form, tasks, bookings, imports, logs, settings,
+    modules = (dashboard, tasks_form, tasks, bookings, handoffs, imports, logs, settings,
                settings_login, settings_notify, settings_tokens)  # fmt: skip
     return [module.router for module in modules]
