@@ -76,8 +76,9 @@ async def walk_to_payment(
 
 
 async def outcome_on(widget: Widget) -> tuple[PageOutcome, bool]:
-    """What the page shows now, and whether it is still the payment form."""
-    seen = await look(widget.page)
+    """What the page shows now (seed 004's indicators plus the clinic profile's), and
+    whether it is still the payment form."""
+    seen = await look(widget.page, profile_for(widget.url).outcome)
     at_payment = seen.outcome is Outcome.UNKNOWN and await widget.at_payment()
     return seen, at_payment
 
