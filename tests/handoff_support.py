@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from fastapi import FastAPI
 
 from autobook.db.auth import create_token
 from autobook.db.session import transaction
@@ -43,11 +44,21 @@ def handoff_runtime(runtime: Runtime, box: Sandbox, **settings: Any) -> Runtime:
 @contextmanager
 def service(runtime: Runtime) -> Iterator[httpx.Client]:
     """The app with its handoff service on loopback; an API client with a bearer token."""
-    thread = ServerThread(create_app(runtime.settings, runtime=runtime, handoffs=True))
+    with served(runtime) as (client, _app):
+        yield client
+
+
+@contextmanager
+def served(runtime: Runtime) -> Iterator[tuple[httpx.Client, FastAPI]]:
+    """`service`, with the app (its `state.handoffs` is the running handoff service)."""
+    app = create_app(runtime.settings, runtime=runtime, handoffs=True)
+    thread = ServerThread(app)
+    # Links the API hands out (a live handoff's page) point at this server.
+    runtime.settings = runtime.settings.model_copy(update={"public_url": thread.url})
     thread.start()
     try:
         with api_client(runtime, thread.url) as client:
-            yield client
+            yield client, app
     finally:
         thread.stop()
 

@@ -164,3 +164,9 @@ def update_session(session: Session, session_id: str, **changes: Any) -> None:
         .values(updated_at=utcnow(), **changes)
         .execution_options(synchronize_session=False)
     )  # fmt: skip
+
+
+def by_token_hash(session: Session, token_hash: str) -> HandoffSession | None:
+    return session.scalars(
+        select(HandoffSession).where(HandoffSession.token_hash == token_hash)
+    ).first()

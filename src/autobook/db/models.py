@@ -293,6 +293,9 @@ class HandoffSession(Timestamps, Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[datetime | None]
     mode: Mapped[str | None] = mapped_column(String(8))  # url | live, once at the payment page
+    # Live handoff: sha256 of the token in /handoff/{token} (the token itself is never stored
+    # in clear: the URL is only in `handoff_url_enc`).
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     last_activity_at: Mapped[datetime | None]  # the page last changed (or the session began)
     screenshot: Mapped[str | None] = mapped_column(String(200))  # masked, under screenshots/
     # Which service process drives the session, until when: another one takes it over after a

@@ -9,10 +9,12 @@ the held time go and closes.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autobook.db import handoffs as repo
 from autobook.db.models import HandoffSession
@@ -32,11 +34,14 @@ from autobook.sites.clinic.adapter import ClinicAdapter
 from autobook.sites.clinic.browser import Patient, Widget
 from autobook.sites.clinic.handoff import HeldPage, let_go, walk_to_payment, widget_on
 
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
 log = logging.getLogger(__name__)
 
 St = SessionState
-NO_LIVE_HANDOFF = ("this clinic's page keeps the booking in the browser, not in its URL: it "
-                   "needs a live handoff, which this autobook cannot do yet")  # fmt: skip
+LIVE_PATH = "/handoff/"  # autobook's own page showing the held tab (web/handoff_live.py)
+PHONE = {"width": 390, "height": 844}  # the held tab's size in a live handoff
 
 
 @dataclass
@@ -71,8 +76,11 @@ def load(runtime: Runtime, session_id: str) -> HandoffSession:
         return row
 
 
-async def drive(runtime: Runtime, browser: AccountBrowser, lease: Lease) -> None:
-    """A session taken from the queue (already moved to navigating): steps, handoff, watch."""
+async def drive(
+    runtime: Runtime, browser: AccountBrowser, lease: Lease, live: dict[str, Page]
+) -> None:
+    """A session taken from the queue (already moved to navigating): steps, handoff, watch.
+    A live handoff's tab is in `live` (by session id) while it is watched."""
     row = await asyncio.to_thread(load, runtime, lease.session_id)
     request = SessionRequest.from_json(row.request)
     widget = widget_on(await browser.page(), request.booking_url,
@@ -85,14 +93,23 @@ async def drive(runtime: Runtime, browser: AccountBrowser, lease: Lease) -> None
     except SiteError as exc:
         await asyncio.to_thread(_failed_navigation, runtime, lease.session_id, exc)
         return
+    if not held.url_carries_session:  # the person will use this very tab, on a phone
+        await widget.page.set_viewport_size(PHONE)
     if not await asyncio.to_thread(_ready, runtime, lease.session_id, held, request):
         await let_go(widget)  # cancelled while the steps were done
         return
     await _shoot(runtime, widget, lease.session_id, "payment")
-    await watch(runtime, widget, lease, held.url_carries_session)
+    if not held.url_carries_session:
+        live[lease.session_id] = widget.page
+    try:
+        await watch(runtime, widget, lease, held.url_carries_session)
+    finally:
+        live.pop(lease.session_id, None)
 
 
-async def resume(runtime: Runtime, browser: AccountBrowser, lease: Lease) -> None:
+async def resume(
+    runtime: Runtime, browser: AccountBrowser, lease: Lease, live: dict[str, Page]
+) -> None:
     """After a restart: the payment page's URL opened again (URL handoff only: a live tab
     died with the process that held it) and the watch carried on."""
     row = await asyncio.to_thread(load, runtime, lease.session_id)
@@ -120,21 +137,27 @@ def _patient(request: SessionRequest) -> Patient:
 
 
 def _ready(runtime: Runtime, session_id: str, held: HeldPage, request: SessionRequest) -> bool:
-    """navigating → ready_for_handoff with the URL (encrypted: it is the booking) and what
-    was chosen, for the confirmation details."""
+    """navigating → ready_for_handoff with the handoff URL (encrypted: it is the booking) and
+    what was chosen, for the confirmation details. Where the page's URL carries the booking
+    the person gets it; elsewhere autobook's own live page, under an unguessable token."""
+    changes: dict[str, Any] = {"mode": HandoffMode.URL.value}
+    url = held.url
     if not held.url_carries_session:
-        # A live handoff needs autobook's own page; until it exists, say so plainly.
-        move(runtime, session_id, St.FAILED, St.NAVIGATING, outcome=SessionOutcome.ERROR.value,
-             error_message=NO_LIVE_HANDOFF)  # fmt: skip
-        return False
+        token = secrets.token_urlsafe(24)
+        url = f"{LIVE_PATH}{token}"  # the API puts AUTOBOOK_PUBLIC_URL before it
+        changes = {"mode": HandoffMode.LIVE.value, "token_hash": token_digest(token)}
     at = datetime.combine(request.day, request.at, ClinicAdapter.info.zone)
     chosen = {"appointmentTime": at.isoformat(), "provider": held.provider,
               "service": held.service}  # fmt: skip
     return move(
         runtime, session_id, St.READY_FOR_HANDOFF, St.NAVIGATING,
-        handoff_url_enc=runtime.vault.encrypt(held.url), mode=HandoffMode.URL.value,
-        confirmation={"chosen": chosen}, last_activity_at=datetime.now(UTC),
+        handoff_url_enc=runtime.vault.encrypt(url), confirmation={"chosen": chosen},
+        last_activity_at=datetime.now(UTC), **changes,
     )  # fmt: skip
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _failed_navigation(runtime: Runtime, session_id: str, exc: SiteError) -> None:

@@ -16,6 +16,7 @@ import os
 import socket
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from autobook.db import handoffs as repo
 from autobook.db.session import transaction
@@ -25,6 +26,9 @@ from autobook.handoff.callbacks import Deliveries
 from autobook.handoff.moves import advance
 from autobook.handoff.runner import Lease, drive, resume
 from autobook.runtime import Runtime
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,7 @@ class HandoffService:
         self.lease_s = max(MIN_LEASE_S, 5 * self.settings.handoff_poll_s)
         self.pool = BrowserPool()
         self.running: dict[str, asyncio.Task[None]] = {}
+        self.live: dict[str, Page] = {}  # held tabs a person uses through /handoff/{token}
         self.deliveries = Deliveries(runtime)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -115,7 +120,7 @@ class HandoffService:
         async def run() -> None:
             browser = self.pool.account(session_id)
             try:
-                await how(self.runtime, browser, self._lease(session_id))  # type: ignore[operator]
+                await how(self.runtime, browser, self._lease(session_id), self.live)  # type: ignore[operator]
             except Exception as exc:  # the browser or the page broke: the session ends failed
                 log.exception("booking session %s broke", session_id)
                 await asyncio.to_thread(self._broke, session_id, exc)

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from autobook.config import Settings, get_settings
 from autobook.handoff.service import HandoffService
 from autobook.runtime import Runtime, open_runtime
-from autobook.web import docs, health
+from autobook.web import docs, handoff_live, health
 from autobook.web.api import api_router
 from autobook.web.errors import install_error_handlers
 from autobook.web.hygiene import RequestHygiene
@@ -61,7 +61,7 @@ def create_app(
             )
         sessions = None
         if run_handoffs:
-            service = HandoffService(app.state.runtime)
+            service = app.state.handoffs = HandoffService(app.state.runtime)
             sessions = asyncio.create_task(service.run(stop))
         try:
             yield
@@ -88,7 +88,9 @@ def create_app(
     app.state.login_limiter = LoginRateLimiter()
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (health.router, docs.router, auth.router, *page_routers(), api_router):
+    routers = (health.router, docs.router, auth.router, handoff_live.router, *page_routers(),
+               api_router)  # fmt: skip
+    for router in routers:
         app.include_router(router)
     # Added last = outermost: headers go on every response, even the last-resort 500.
     app.add_middleware(RequestHygiene)

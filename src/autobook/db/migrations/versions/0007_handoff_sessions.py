@@ -23,6 +23,8 @@ UTC_DT = autobook.db.models.UTCDateTime
 def upgrade() -> None:
     with op.batch_alter_table("handoff_sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("mode", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("token_hash", sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint("uq_handoff_sessions_token_hash", ["token_hash"])
         batch_op.add_column(sa.Column("last_activity_at", UTC_DT(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("screenshot", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("lease_owner", sa.String(length=64), nullable=True))
@@ -75,6 +77,8 @@ def downgrade() -> None:
     op.drop_table("handoff_transitions")
     with op.batch_alter_table("handoff_sessions", schema=None) as batch_op:
         batch_op.drop_index("ix_handoff_sessions_state")
+        batch_op.drop_constraint("uq_handoff_sessions_token_hash", type_="unique")
+        batch_op.drop_column("token_hash")
         batch_op.drop_column("lease_until")
         batch_op.drop_column("lease_owner")
         batch_op.drop_column("screenshot")
