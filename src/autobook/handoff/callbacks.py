@@ -5,7 +5,8 @@ The body is signed with HMAC-SHA256 over its exact bytes with
 `X-Autobook-Event-Id`, the body's `eventId`, so a receiver can drop a repeat. A 2xx answer is
 delivered; anything else is tried again after `AUTOBOOK_HANDOFF_CALLBACK_RETRY_S`, doubling,
 until the retries have spanned at least 10 minutes. Every attempt is logged, in the log and on
-the event's row. A delivery is claimed before it is sent, so two services never send one twice.
+the event's row. A delivery is claimed before it is sent, so two services never send one twice,
+and a session's events go out in the order they happened (one waits for the one before).
 """
 
 from __future__ import annotations
@@ -63,14 +64,21 @@ class Deliveries:
         now = datetime.now(UTC)
         claimed = []
         with transaction(self.runtime.sessions) as session:
+            # Every pending event (due or waiting for a retry), oldest first: a session's
+            # events go out in order, each only once the one before it was delivered.
             rows = session.execute(
                 select(HandoffCallback.id, HandoffCallback.next_attempt_at,
-                       HandoffCallback.body, HandoffSession.callback_url)
+                       HandoffCallback.body, HandoffSession.callback_url,
+                       HandoffCallback.session_id)
                 .join(HandoffSession, HandoffSession.id == HandoffCallback.session_id)
-                .where(HandoffCallback.next_attempt_at <= now)
-                .order_by(HandoffCallback.id).limit(BATCH)
+                .where(HandoffCallback.next_attempt_at.is_not(None))
+                .order_by(HandoffCallback.id)
             ).all()  # fmt: skip
-            for callback_id, due_at, body, url in rows:
+            first = {}
+            for row in rows:
+                first.setdefault(row.session_id, row)
+            due = [r for r in first.values() if r.next_attempt_at <= now][:BATCH]
+            for callback_id, due_at, body, url, _session in due:
                 won = session.execute(
                     update(HandoffCallback)
                     .where(HandoffCallback.id == callback_id,
