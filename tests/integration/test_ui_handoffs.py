@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from test_ui_helpers import signed_in
+from test_ui_helpers import add_task, set_status, signed_in
 
 from autobook.config import Settings
 from autobook.db import handoffs as repo
@@ -71,3 +71,26 @@ def test_a_session_page_has_the_timeline_and_the_outcome(
 def test_unknown_or_malformed_ids(client: TestClient) -> None:
     assert client.get("/handoffs/12345678-0000-4000-8000-00000000ffff").status_code == 404
     assert client.get("/handoffs/not-an-id").status_code in (404, 422)
+
+
+def test_a_task_awaiting_payment_shows_its_session_and_the_open_link(
+    client: TestClient, runtime: Runtime
+) -> None:
+    task = add_task(runtime)
+    set_status(runtime, task, "awaiting_payment")
+    sid = "12345678-0000-4000-8000-000000000002"
+    with transaction(runtime.sessions) as session:
+        row = repo.create_session(session, session_id=sid, booking_url="https://c.example/book",
+                                  request={}, callback_url=None, task_id=task,
+                                  url_ttl=timedelta(minutes=15))  # fmt: skip
+        row.state, row.mode = "monitoring", "url"
+        row.handoff_url_enc = runtime.vault.encrypt("https://c.example/book/s/abc/step/5")
+    answer = client.get(f"/tasks/{task}")
+    page = answer.text
+    assert answer.status_code == 200
+    assert "waiting for a person to pay" in client.get("/").text  # the dashboard's line
+    handoff = page[page.index('data-testid="task-handoff"'):]
+    assert f'href="/handoffs/{sid}"' in handoff and "monitoring" in handoff
+    assert 'hx-get="/tasks/' in page  # watched live while the person may pay
+    session_page = client.get(f"/handoffs/{sid}").text
+    assert "https://c.example/book/s/abc/step/5" in session_page  # to send the person again

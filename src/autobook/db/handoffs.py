@@ -170,3 +170,11 @@ def by_token_hash(session: Session, token_hash: str) -> HandoffSession | None:
     return session.scalars(
         select(HandoffSession).where(HandoffSession.token_hash == token_hash)
     ).first()
+
+
+def latest_for_task(session: Session, task_id: int) -> HandoffSession | None:
+    """The task's newest booking session (a task paid by handoff opens one per hold)."""
+    return session.scalars(
+        select(HandoffSession).where(HandoffSession.task_id == task_id)
+        .order_by(HandoffSession.created_at.desc()).limit(1)
+    ).first()  # fmt: skip

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from autobook.db import handoffs as repo
+from autobook.domain.handoff import HandoffMode
 from autobook.domain.release import LONDON
 from autobook.handoff.status import confirmation_details
+from autobook.runtime import Runtime
 from autobook.web.deps import CurrentAdmin, SessionDep
 from autobook.web.ui.common import render
 
@@ -55,8 +57,14 @@ def _one(
     request: Request, session: SessionDep, admin: CurrentAdmin, session_id: str, name: str
 ) -> Response:
     row = repo.get_session(session, session_id)
+    link = None
+    if row.handoff_url_enc and row.completed_at is None:  # the link to send a person again
+        runtime: Runtime = request.app.state.runtime
+        link = runtime.vault.decrypt(row.handoff_url_enc)
+        if row.mode == HandoffMode.LIVE:
+            link = f"{runtime.settings.base_url}{link}"
     return render(
         request, name, user=admin, active="handoffs", s=row, zone=LONDON, poll=POLL,
         timeline=repo.timeline(session, session_id), details=confirmation_details(row),
-        final=row.completed_at is not None,
+        final=row.completed_at is not None, link=link,
     )  # fmt: skip
