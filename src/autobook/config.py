@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -213,6 +214,58 @@ class Settings(BaseSettings):
         "https://www.googleapis.com/calendar/v3",
         validation_alias=_env("AUTOBOOK_GOOGLE_CALENDAR_URL"),
         description="Google Calendar's REST API.",
+    # --- booking sessions handed to a person (seed 004, `handoff/`) ---
+    handoff_allowed_hosts: str = Field(
+        "app.joinmoxie.com",
+        validation_alias=_env("AUTOBOOK_HANDOFF_ALLOWED_HOSTS"),
+        description="Comma-separated host names (host:port allowed) a booking session's "
+        "bookingUrl may be on; any other is refused, so callers cannot make autobook browse "
+        "internal addresses. The host of AUTOBOOK_CLINIC_URL is always allowed.",
+    )
+    handoff_concurrency: int = Field(
+        5,
+        ge=1,
+        le=64,
+        validation_alias=_env("AUTOBOOK_HANDOFF_CONCURRENCY"),
+        description="Booking sessions with a live browser at once; more wait in 'created'.",
+    )
+    handoff_inactivity_s: float = Field(
+        600,
+        gt=0,
+        le=86400,
+        validation_alias=_env("AUTOBOOK_HANDOFF_INACTIVITY_S"),
+        description="Seconds the payment page may stay unchanged before the session is "
+        "abandoned (outcome timeout).",
+    )
+    handoff_url_ttl_s: float = Field(
+        900,
+        gt=0,
+        le=86400,
+        validation_alias=_env("AUTOBOOK_HANDOFF_URL_TTL_S"),
+        description="Seconds after a session's creation its handoff URL expires (then: "
+        "abandoned, outcome timeout).",
+    )
+    handoff_poll_s: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        validation_alias=_env("AUTOBOOK_HANDOFF_POLL_S"),
+        description="How often the payment page is looked at for an outcome.",
+    )
+    handoff_callback_secret: str | None = Field(
+        None,
+        validation_alias=_env("AUTOBOOK_HANDOFF_CALLBACK_SECRET"),
+        description="HMAC-SHA256 key of the X-Autobook-Signature header on callbacks; "
+        "sessions with a callbackUrl need it.",
+        repr=False,
+    )
+    handoff_callback_retry_s: float = Field(
+        30,
+        gt=0,
+        le=3600,
+        validation_alias=_env("AUTOBOOK_HANDOFF_CALLBACK_RETRY_S"),
+        description="First wait before a failed callback is sent again; it doubles each time "
+        "until the retries span at least 10 minutes (and 20 times this).",
     )
 
     @field_validator("log_level")
@@ -270,6 +323,14 @@ class Settings(BaseSettings):
             "gym": self.gym_url,
             "clinic": self.clinic_url,
         }
+
+    @property
+    def handoff_hosts(self) -> frozenset[str]:
+        """Hosts (lower case, with :port where given) a booking session may browse."""
+        hosts = {h.strip().lower() for h in self.handoff_allowed_hosts.split(",") if h.strip()}
+        if self.clinic_url:
+            hosts.add(urlsplit(self.clinic_url).netloc.lower())
+        return frozenset(hosts)
 
     @property
     def trusted_proxy_list(self) -> list[str]:

@@ -147,8 +147,10 @@ def test_handoff_leaves_the_payment_step_open(rt: Runtime, clinic: httpx.Client)
     with transaction(rt.sessions) as db:
         [handoff] = db.query(HandoffSession).filter(HandoffSession.task_id == task).all()
         url = rt.vault.decrypt(handoff.handoff_url_enc or "")
-    assert handoff.state == "ready_for_handoff"
+    assert (handoff.state, handoff.mode) == ("ready_for_handoff", "url")
+    assert ended_as(rt, task, result, "handoff", TaskStatus.AWAITING_PAYMENT)
     assert url == f"{str(clinic.base_url).rstrip('/')}/book/s/{hold['reference']}/step/5"
+    assert url in result.message  # for the notification; the log line leaves it out
     assert httpx.get(url).status_code == 200  # a person can open it, no cookie needed
 
 

@@ -79,8 +79,10 @@ def test_only_a_worker_that_is_looking_can_start_booking() -> None:
     assert sources_of(S.BOOKING) <= {S.SCHEDULED, S.CHECKING}
 
 
-def test_success_comes_only_from_a_worker() -> None:
-    assert sources_of(S.SUCCEEDED) <= {S.CHECKING, S.BOOKING}
+def test_success_comes_only_from_a_worker_or_a_person_who_paid() -> None:
+    # awaiting_payment: a handed-off payment page, ended by what its session detects.
+    assert sources_of(S.SUCCEEDED) <= {S.CHECKING, S.BOOKING, S.AWAITING_PAYMENT}
+    assert sources_of(S.AWAITING_PAYMENT) == {S.BOOKING}
 
 
 def test_a_booking_in_progress_is_not_interrupted_by_the_user() -> None:

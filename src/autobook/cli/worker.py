@@ -13,6 +13,7 @@ import signal
 import click
 
 from autobook.cli.common import echo_note, load_settings, opened_runtime
+from autobook.handoff.service import HandoffService
 from autobook.logs import setup_logging
 from autobook.worker.containment import supervise
 from autobook.worker.distributed import DistributedWorker, is_distributed
@@ -51,4 +52,7 @@ async def _run(loop: Worker | DistributedWorker) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    # Booking sessions (seed 004) run here too; leases keep two workers off one session.
+    sessions = asyncio.create_task(HandoffService(loop.runtime).run(stop))
     await supervise(loop.runtime, loop.name, loop.run, stop)  # a loop that dies is restarted
+    await sessions

@@ -306,12 +306,13 @@ class SystemLog(Base):
 
 
 class HandoffSession(Timestamps, Base):
-    """Seed 004: steps 1–4 automated, the payment page handed to a person, outcome watched."""
+    """Seed 004: steps 1–4 automated, the payment page handed to a person, outcome watched.
+    `state` moves only by compare-and-set (`db/handoffs.py`); each move is a `HandoffTransition`."""
 
     __tablename__ = "handoff_sessions"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))
-    state: Mapped[str] = mapped_column(String(24), default="created")
+    state: Mapped[str] = mapped_column(String(24), default="created", index=True)
     outcome: Mapped[str | None] = mapped_column(String(24))
     booking_url: Mapped[str] = mapped_column(String(500))
     request: Mapped[dict[str, Any]] = mapped_column(default=dict)  # date, time, lead, service…
@@ -321,6 +322,48 @@ class HandoffSession(Timestamps, Base):
     confirmation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error_message: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[datetime | None]
+    mode: Mapped[str | None] = mapped_column(String(8))  # url | live, once at the payment page
+    # Live handoff: sha256 of the token in /handoff/{token} (the token itself is never stored
+    # in clear: the URL is only in `handoff_url_enc`).
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    last_activity_at: Mapped[datetime | None]  # the page last changed (or the session began)
+    screenshot: Mapped[str | None] = mapped_column(String(200))  # masked, under screenshots/
+    # Which service process drives the session, until when: another one takes it over after a
+    # restart only once this has passed.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+
+
+class HandoffTransition(Base):
+    """One state change of a booking session, timestamped: the session's timeline."""
+
+    __tablename__ = "handoff_transitions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("handoff_sessions.id", ondelete="CASCADE"), index=True
+    )
+    from_state: Mapped[str] = mapped_column(String(24))
+    to_state: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class HandoffCallback(Base):
+    """One event to POST to a session's callback URL, with every delivery attempt logged."""
+
+    __tablename__ = "handoff_callbacks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)  # UUID, sent in the body
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("handoff_sessions.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(24))
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)  # exactly what is signed and sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)  # None: done or given up
+    delivered_at: Mapped[datetime | None]
+    log: Mapped[list[Any]] = mapped_column(default=list)  # [{at, status, error}]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AppointmentType(Base):

@@ -15,6 +15,7 @@ class TaskStatus(StrEnum):
     SCHEDULED = "scheduled"  # a snipe waiting for its release instant
     CHECKING = "checking"  # a worker is looking for availability
     BOOKING = "booking"  # a worker holds a slot and is checking out
+    AWAITING_PAYMENT = "awaiting_payment"  # held at the payment page for a person to pay
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     STOPPED = "stopped"  # paused by the user; resumable
@@ -40,7 +41,11 @@ TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
         {S.PENDING, S.SCHEDULED, S.BOOKING, S.SUCCEEDED, S.FAILED, S.STOPPED, S.EXPIRED}
     ),
     # From booking, only the worker's outcome moves a task: a stop waits for it to finish.
-    S.BOOKING: frozenset({S.SUCCEEDED, S.FAILED, S.PENDING, S.SCHEDULED, S.EXPIRED}),
+    S.BOOKING: frozenset(
+        {S.SUCCEEDED, S.FAILED, S.PENDING, S.SCHEDULED, S.EXPIRED, S.AWAITING_PAYMENT}
+    ),
+    # Handed to a person (payment `handoff`): the outcome their session detects ends it.
+    S.AWAITING_PAYMENT: frozenset({S.SUCCEEDED, S.FAILED, S.EXPIRED, S.CANCELLED}),
     S.FAILED: frozenset({S.PENDING, S.CANCELLED}),
     S.STOPPED: frozenset({S.PENDING, S.CANCELLED}),
     S.SUCCEEDED: frozenset(),

@@ -15,6 +15,7 @@ from autobook.db.models import (
     Attempt,
     Booking,
     HandoffSession,
+    HandoffTransition,
     PaymentProfile,
     SiteAccount,
     Task,
@@ -23,13 +24,12 @@ from autobook.db.models import (
 from autobook.db.session import transaction
 from autobook.db.syslog import write_log
 from autobook.db.tasks import transition
-from autobook.domain.booking import Card, Confirmation, Credentials, Payment, Want
+from autobook.domain.booking import Card, Confirmation, Credentials, Hold, Payment, Want
 from autobook.domain.statuses import BookingStatus, TaskStatus
 from autobook.domain.tasks import PaymentMethod
 from autobook.notify import NotifyEvent, notify
 from autobook.runtime import Runtime
 
-HANDOFF_TTL = timedelta(minutes=10)  # seed 004: a handoff page abandoned this long is lost
 CLAIMABLE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
 HELD = (TaskStatus.CHECKING, TaskStatus.BOOKING)  # statuses in which a worker holds the lease
 
@@ -302,21 +302,37 @@ def load_seats(runtime: Runtime, task_id: int) -> list[Seat]:
         ]
 
 
-def open_handoff(runtime: Runtime, job: Job, url: str) -> str:
-    """A handoff session (seed 004) holding the encrypted URL a person opens to pay."""
+def open_handoff(
+    runtime: Runtime, job: Job, url: str, hold: Hold, *, url_carries_session: bool
+) -> datetime:
+    """A booking session (seed 004) at ready_for_handoff with the encrypted URL a person
+    opens to pay, leased to nobody: the handoff service takes it over and watches it. When
+    the handoff URL expires."""
+    now = utcnow()
+    expires = now + timedelta(seconds=runtime.settings.handoff_url_ttl_s)
+    slot = hold.slot
+    chosen = {"appointmentTime": slot.starts_at.isoformat(), "provider": slot.court,
+              "service": slot.extra.get("service") or job.want.activity}  # fmt: skip
     with transaction(runtime.sessions) as session:
         handoff = HandoffSession(
             id=str(uuid.uuid4()),
             task_id=job.task_id,
             state="ready_for_handoff",
-            booking_url=url.split("?", 1)[0][:500],
+            booking_url=runtime.settings.clinic_url or url.split("?", 1)[0][:500],
             request={"venue": job.want.venue, "day": job.want.day.isoformat(),
                      "times": [t.strftime("%H:%M") for t in job.want.times]},
             handoff_url_enc=runtime.vault.encrypt(url),
-            handoff_expires_at=utcnow() + HANDOFF_TTL,
+            handoff_expires_at=expires,
+            mode="url" if url_carries_session else "live",
+            confirmation={"chosen": chosen},
+            last_activity_at=now,
+            created_at=now,
+            updated_at=now,
         )  # fmt: skip
         session.add(handoff)
-        return handoff.id
+        session.add(HandoffTransition(session_id=handoff.id, from_state="",
+                                      to_state="ready_for_handoff", at=now))  # fmt: skip
+    return expires
 
 
 def set_booking_screenshot(runtime: Runtime, booking_id: int, name: str) -> None:

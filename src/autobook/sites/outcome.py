@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -50,6 +50,31 @@ REFERENCE_RE = re.compile(
     re.I,
 )
 
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """What tells success from failure on a page: seed 004's defaults, which a site adapter
+    (or a clinic's profile, `sites/clinic/profiles.py`) may extend with its own words."""
+
+    success_paths: tuple[str, ...] = SUCCESS_PATHS
+    success_texts: tuple[str, ...] = SUCCESS_TEXTS
+    success_selectors: tuple[str, ...] = SUCCESS_SELECTORS
+    failure_paths: tuple[str, ...] = FAILURE_PATHS
+    failure_texts: tuple[str, ...] = FAILURE_TEXTS
+    failure_selectors: tuple[str, ...] = FAILURE_SELECTORS
+
+    def plus(self, **more: tuple[str, ...]) -> Indicators:
+        """These indicators with `more` of each kind added (texts matched without case)."""
+        changes = {}
+        for name, extra in more.items():
+            words = tuple(w.casefold() for w in extra) if name.endswith("_texts") else extra
+            changes[name] = (*getattr(self, name), *words)
+        return replace(self, **changes)
+
+
+SEED_004 = Indicators()
+
 POLL_S = 0.25  # how often a page is looked at while the site answers
 DEFAULT_WAIT_S = 20.0  # a payment provider may take a while; after that the page is unknown
 
@@ -70,6 +95,7 @@ def classify(
     failure_element: bool = False,
     reference: str | None = None,
     alert: str = "",
+    indicators: Indicators = SEED_004,
 ) -> PageOutcome:
     """The outcome a page shows: its URL path, its visible text, and whether a success or a
     failure element is on it. `reference` is the text of a `.confirmation-number`, if any;
@@ -77,18 +103,19 @@ def classify(
     path = urlsplit(url).path.lower()
     flat = " ".join(text.split())
     lowered = flat.casefold()
-    failure_text = next((t for t in FAILURE_TEXTS if t in lowered), None)
+    ind = indicators
+    failure_text = next((t for t in ind.failure_texts if t in lowered), None)
     if SESSION_GONE_RE.search(flat) and not failure_text:
         return PageOutcome(Outcome.SESSION_GONE, _excerpt(flat, SESSION_GONE_RE), url=url)
     success = (
-        any(p in path for p in SUCCESS_PATHS)
-        or any(t in lowered for t in SUCCESS_TEXTS)
+        any(p in path for p in ind.success_paths)
+        or any(t in lowered for t in ind.success_texts)
         or success_element
     )
     if success and not failure_text:
         ref = (reference or "").strip() or _reference(flat)
         return PageOutcome(Outcome.SUCCESS, "", ref, url)
-    if failure_text or failure_element or any(p in path for p in FAILURE_PATHS):
+    if failure_text or failure_element or any(p in path for p in ind.failure_paths):
         words = " ".join(alert.split())
         for pattern, outcome in ((SLOT_GONE_RE, Outcome.SLOT_UNAVAILABLE),
                                  (EXPIRED_CARD_RE, Outcome.EXPIRED)):  # fmt: skip
@@ -100,29 +127,30 @@ def classify(
     return PageOutcome(Outcome.UNKNOWN, "the page shows no confirmation and no error", url=url)
 
 
-async def look(page: Page) -> PageOutcome:
+async def look(page: Page, indicators: Indicators = SEED_004) -> PageOutcome:
     """Classify what `page` shows now; UNKNOWN while it is between two documents."""
     from playwright.async_api import Error as PlaywrightError  # only adapters load Playwright
 
     try:
-        return await _look(page)
+        return await _look(page, indicators)
     except PlaywrightError:  # navigating: the old document went before it could be read
         return PageOutcome(Outcome.UNKNOWN, "the page was still loading", url=page.url)
 
 
-async def _look(page: Page) -> PageOutcome:
+async def _look(page: Page, ind: Indicators) -> PageOutcome:
     numbers = page.locator(SUCCESS_SELECTORS[0])
     reference = await numbers.first.text_content() if await numbers.count() else None
     text = await page.locator("body").inner_text(timeout=2_000)
-    boxes = page.locator(", ".join((*FAILURE_SELECTORS, "[role=alert]")))
+    boxes = page.locator(", ".join((*ind.failure_selectors, "[role=alert]")))
     alert = " ".join([t for t in await boxes.all_inner_texts() if t.strip()])
     return classify(
         page.url,
         text,
-        success_element=await page.locator(", ".join(SUCCESS_SELECTORS)).count() > 0,
-        failure_element=await _any_visible(page.locator(", ".join(FAILURE_SELECTORS))),
+        success_element=await page.locator(", ".join(ind.success_selectors)).count() > 0,
+        failure_element=await _any_visible(page.locator(", ".join(ind.failure_selectors))),
         reference=reference,
         alert=alert,
+        indicators=ind,
     )
 
 

@@ -18,8 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from autobook.config import Settings, get_settings
+from autobook.handoff.service import HandoffService
 from autobook.runtime import Runtime, open_runtime
-from autobook.web import docs, favicon, health
+from autobook.web import docs, favicon, handoff_live, health
 from autobook.web.api import api_router
 from autobook.web.errors import install_error_handlers
 from autobook.web.hygiene import RequestHygiene
@@ -37,9 +38,15 @@ MAX_BODY_BYTES = 1024 * 1024  # nothing the API takes is near this; larger bodie
 
 
 def create_app(
-    settings: Settings | None = None, *, runtime: Runtime | None = None, worker: bool = False
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    worker: bool = False,
+    handoffs: bool | None = None,
 ) -> FastAPI:
-    """The app; with `worker`, the booking worker runs in the same process (embedded mode)."""
+    """The app; with `worker`, the booking worker runs in the same process (embedded mode),
+    and so do booking sessions (`handoffs`, by default where the worker is)."""
+    run_handoffs = worker if handoffs is None else handoffs
     settings = settings or (runtime.settings if runtime else get_settings())
 
     @asynccontextmanager
@@ -53,12 +60,18 @@ def create_app(
             loop = asyncio.create_task(
                 supervise(app.state.runtime, embedded.name, embedded.run, stop)
             )
+        sessions = None
+        if run_handoffs:
+            service = app.state.handoffs = HandoffService(app.state.runtime)
+            sessions = asyncio.create_task(service.run(stop))
         try:
             yield
         finally:
             stop.set()
             if loop is not None:
                 await loop
+            if sessions is not None:
+                await sessions
             if opened is not None:
                 opened.close()
 
@@ -76,8 +89,8 @@ def create_app(
     app.state.login_limiter = LoginRateLimiter()
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (health.router, favicon.router, docs.router, auth.router, *page_routers(),
-                   *public_routers(), api_router):  # fmt: skip
+    for router in (health.router, favicon.router, docs.router, auth.router, handoff_live.router,
+                   *page_routers(), *public_routers(), api_router):  # fmt: skip
         app.include_router(router)
     # Added last = outermost: headers go on every response, even the last-resort 500.
     app.add_middleware(RequestHygiene)

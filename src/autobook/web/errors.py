@@ -25,7 +25,7 @@ from autobook.web.templating import TEMPLATES
 _SOURCES = {"body", "query", "path", "header", "cookie"}
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 _QUOTED = re.compile(r"'([^']*)'")
-_FIELD_MESSAGE = re.compile(r"^([a-z_][a-z0-9_.]*): (.+)$", re.DOTALL)
+_FIELD_MESSAGE = re.compile(r"^([a-z_][a-zA-Z0-9_.]*): (.+)$", re.DOTALL)  # camelCase: seed 004
 
 
 def error_entry(field: str | None, message: str) -> dict[str, str | None]:
@@ -86,6 +86,14 @@ def split_field(message: str) -> tuple[str | None, str]:
     return (match.group(1), match.group(2)) if match else (None, message)
 
 
+SEED_004_PREFIX = "/api/v1/booking/"
+
+
+def _one_line(entries: list[dict[str, str | None]]) -> str:
+    return "; ".join(f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"])
+                     for e in entries)  # fmt: skip
+
+
 def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -97,7 +105,10 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     if is_api(request) or request.url.path in ("/health", "/openapi.json"):
-        return JSONResponse({"detail": entries}, status_code=status_code, headers=headers)
+        body: dict[str, object] = {"detail": entries}
+        if request.url.path.startswith(SEED_004_PREFIX):  # seed 004's shape: success, error
+            body = {"success": False, "error": _one_line(entries), **body}
+        return JSONResponse(body, status_code=status_code, headers=headers)
     return TEMPLATES.TemplateResponse(
         request,
         "error.html",

@@ -2,7 +2,8 @@
 
 The step-5 URL is the handoff: it carries the session, so a person can open it in any browser
 and pay. Payment failures re-render the payment page with `.error-message`; success redirects
-to `/book/s/{id}/confirmation`.
+to `/book/s/{id}/confirmation`; a reload shows the last refusal above the form. "Cancel
+booking" lets the held time go.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from autobook.sandbox.clinic.web import (
     SessionDep,
     confirmation_url,
     guard,
+    message_page,
     render,
     see_other,
     step_url,
@@ -71,7 +73,21 @@ def submit_contact(
 
 @router.get("/book/s/{sid}/step/5")
 def payment_page(request: Request, session: SessionDep) -> Response:
-    return guard(session, 5) or _payment(request, session)
+    """The payment form; after a refused card it still says so above the form, until the next
+    attempt (so whoever reloads the page, in any browser, sees what happened)."""
+    refused = session.last_payment if session.last_payment in (DECLINED, EXPIRED) else ""
+    return guard(session, 5) or _payment(request, session, last_failure=refused)
+
+
+@router.post("/book/s/{sid}/cancel")
+def cancel(request: Request, desk: DeskDep, session: SessionDep) -> Response:
+    """"Cancel booking": the held time goes back at once and the visit ends."""
+    if redirect := guard(session, 5):
+        return redirect
+    with desk.site.lock:
+        desk.release_hold(session, "cancelled_by_guest")
+        session.status = "expired"
+    return message_page(request, 200, "Booking Cancelled", "This time is no longer held for you.")
 
 
 @router.post("/book/s/{sid}/step/5")
@@ -123,13 +139,14 @@ def _payment(
     session: WidgetSession,
     *,
     failure: str = "",
+    last_failure: str = "",
     field_errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     summary = _summary(session) if session.start else {"session": session, "deposit": DEPOSIT_PENCE}
     return render(
         request, "step_payment.html", status=status, step=5, failure=failure,
-        field_errors=field_errors or {}, held_until=session.expires_at,
+        last_failure=last_failure, field_errors=field_errors or {}, held_until=session.expires_at,
         **summary,
     )  # fmt: skip
 

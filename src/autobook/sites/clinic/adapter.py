@@ -264,6 +264,10 @@ class ClinicAdapter(SiteAdapter):
                 raise SlotTaken(f"step {PAY}: the payment page is gone ({seen.reason})", step=PAY)
         if method is PaymentMethod.HANDOFF:
             hold.extra["handoff_url"] = widget.page.url
+            # A page that keeps its steps in memory stays on the booking page's URL.
+            hold.extra["url_carries_session"] = (
+                widget.page.url.rstrip("/") != self.booking_url.rstrip("/")
+            )
             return None
         if method is PaymentMethod.NONE:
             return None

@@ -8,7 +8,10 @@ TOML file named by `AUTOBOOK_CLINIC_PROFILES`, keyed by the start of its booking
     tick = ["j'accepte"]
     graphql = "https://graphql.example.com/v1/graphql"
 
-Every key of `browser.Hints` may be given; the longest matching URL wins.
+Every key of `browser.Hints` may be given; the longest matching URL wins. Outcome words the
+clinic's pages use besides seed 004's (`sites.outcome.Indicators`) are lists:
+`success_texts`, `success_paths`, `success_selectors`, `failure_texts`, `failure_paths`,
+`failure_selectors`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 from autobook.sites.base import ConfigError
 from autobook.sites.clinic.browser import Hints
+from autobook.sites.outcome import SEED_004, Indicators
 
 ENV = "AUTOBOOK_CLINIC_PROFILES"
 
@@ -30,6 +34,7 @@ ENV = "AUTOBOOK_CLINIC_PROFILES"
 class Profile:
     hints: Hints = field(default_factory=Hints)
     graphql: str | None = None
+    outcome: Indicators = SEED_004  # what a handed-off page's outcome looks like here
 
 
 def profile_for(booking_url: str) -> Profile:
@@ -54,8 +59,15 @@ def _profile(url: str, values: Any, path: Path) -> Profile:
     known = {f.name for f in dataclasses.fields(Hints)}
     if not isinstance(values, dict):
         raise ConfigError(f"{ENV}: [{url}] in {path} must be a table")
-    unknown = set(values) - known - {"graphql"}
+    kinds = {f.name for f in dataclasses.fields(Indicators)}
+    unknown = set(values) - known - kinds - {"graphql"}
     if unknown:
         raise ConfigError(f"{ENV}: [{url}] in {path}: unknown keys {', '.join(sorted(unknown))}")
     hints = {k: tuple(v) if k == "tick" else v for k, v in values.items() if k in known}
-    return Profile(Hints(**hints), values.get("graphql"))
+    more = {k: v for k, v in values.items() if k in kinds}
+    bad = [k for k, v in more.items() if not (isinstance(v, list) and all(
+        isinstance(w, str) and w.strip() for w in v))]  # fmt: skip
+    if bad:
+        raise ConfigError(f"{ENV}: [{url}] in {path}: {bad[0]} must be a list of texts")
+    outcome = SEED_004.plus(**{k: tuple(v) for k, v in more.items()})
+    return Profile(Hints(**hints), values.get("graphql"), outcome)

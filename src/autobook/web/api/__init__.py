@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from autobook.web.api import (
     accounts,
     appointments,
+    booking,
     bookings,
     logs,
     notifications,
@@ -27,6 +28,6 @@ api_router = APIRouter(
     responses=ERROR_RESPONSES,
 )
 _ROUTERS = (accounts, payment_profiles, tokens, tasks, bookings, logs, stats, sites, notifications,
-            appointments)  # fmt: skip
+            appointments, booking)  # fmt: skip
 for _module in _ROUTERS:
     api_router.include_router(_module.router)

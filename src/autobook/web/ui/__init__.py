@@ -14,6 +14,7 @@ def page_routers() -> list[APIRouter]:
         appointments_settings,
         bookings,
         dashboard,
+        handoffs,
         imports,
         logs,
         settings,
@@ -25,7 +26,7 @@ def page_routers() -> list[APIRouter]:
     )
 
     # tasks_form before tasks: `/tasks/new` must not be read as `/tasks/{task_id}`.
-    modules = (dashboard, tasks_form, tasks, bookings, imports, logs, settings,
+    modules = (dashboard, tasks_form, tasks, bookings, handoffs, imports, logs, settings,
                settings_login, settings_notify, settings_tokens,
                appointments_settings, appointments_admin, appointments_google)  # fmt: skip
     return [module.router for module in modules]

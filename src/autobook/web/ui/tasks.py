@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
 from autobook.config import Settings
+from autobook.db.handoffs import latest_for_task
 from autobook.db.models import PaymentProfile
 from autobook.db.taskrepo import (
     delete_task,
@@ -70,7 +71,9 @@ def task_context(session: Session, settings: Settings, task_id: int) -> dict[str
         "can_stop": taskview.can_stop(task),
         "can_resume": taskview.can_resume(task),
         "can_delete": taskview.can_delete(task),
-        "live": TaskStatus(task.status) in ACTIVE,
+        # A task handed to a person (seed 004) shows its booking session, watched live.
+        "handoff": latest_for_task(session, task_id),
+        "live": TaskStatus(task.status) in (*ACTIVE, TaskStatus.AWAITING_PAYMENT),
         "poll": POLL,
     }
 

@@ -63,6 +63,7 @@ def next_action(settings: Settings, task: Task, now: datetime) -> str:
         return "check at the next cycle"
     return {
         S.BOOKING: "booking now",
+        S.AWAITING_PAYMENT: "waiting for a person to pay (handoff)",
         S.SUCCEEDED: "done: booked",
         S.FAILED: "resume to try again",
         S.STOPPED: "paused: resume to continue",

@@ -1,0 +1,108 @@
+"""Live handoff end to end in real Chromium, on the clinic simulator's six-step widget (its
+booking lives in the page's memory, not in its URL, as on the real Moxie widget): a person on
+a phone-sized browser context opens autobook's `/handoff/{token}` page, sees the held payment
+page, taps into the card fields, types the card and taps Book Appointment. The outcome is
+detected, and the card number is in no log line, database row or file."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, expect
+
+from autobook.runtime import Runtime
+from autobook.sandbox.runner import Sandbox
+from engine_support import SQLITE_ONLY, sandbox_fixture, sim_events, sim_fixture
+from handoff_support import handoff_runtime, served, start_body, wait_for
+
+pytestmark = [pytest.mark.e2e, SQLITE_ONLY]
+
+box = sandbox_fixture("clinic", "empty")
+moxie = sim_fixture("clinic", origin="moxie", seed="empty")
+PAGE = "/booking/lumen-skin-clinic"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def held_box(app: FastAPI, session_id: str, label: str) -> dict[str, float]:
+    """Where the held tab shows the field (what the person sees in the picture)."""
+    service = app.state.handoffs
+    page = service.live[session_id]
+    loop = service.running[session_id].get_loop()
+    found = page.get_by_label(label).or_(page.get_by_role("button", name=label)).first
+    return asyncio.run_coroutine_threadsafe(found.bounding_box(), loop).result(15)
+
+
+def tap_on_picture(person: Page, app: FastAPI, session_id: str, label: str) -> None:
+    """Scroll the held tab (by the person's wheel) until the field shows, then tap it."""
+    for _ in range(10):
+        where = held_box(app, session_id, label)
+        if where["y"] + where["height"] < 800:
+            break
+        screen = person.locator("#screen").bounding_box()
+        assert screen is not None
+        person.mouse.move(screen["x"] + 50, screen["y"] + 50)
+        person.mouse.wheel(0, 300)
+        person.wait_for_timeout(300)
+    picture = person.locator("#screen")
+    scale = picture.evaluate("img => img.clientWidth / img.naturalWidth")
+    picture.click(position={"x": (where["x"] + where["width"] / 2) * scale,
+                            "y": (where["y"] + where["height"] / 2) * scale})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("card", "state", "outcome"),
+    [
+        ("4111111111111111", "completed", "success"),
+        ("4000000000000002", "failed", "payment_failed"),
+    ],
+)
+def test_a_person_pays_in_the_held_tab_from_a_phone(
+    runtime: Runtime, box: Sandbox, moxie: httpx.Client, browser: Browser,
+    caplog: pytest.LogCaptureFixture, card: str, state: str, outcome: str,
+) -> None:  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    rt = handoff_runtime(runtime, box)
+    with served(rt) as (api, app):
+        body: dict[str, Any] = start_body(f"{moxie.base_url}{PAGE}")
+        sid = api.post("/api/v1/booking/start", json=body).json()["sessionId"]
+        ready = wait_for(api, sid, {"ready_for_handoff"})
+        assert ready["state"] == "ready_for_handoff", ready
+        handoff = api.get(f"/api/v1/booking/{sid}/handoff-url").json()
+        assert "/handoff/" in handoff["handoffUrl"]
+
+        phone = browser.new_context(**PHONE)
+        try:
+            person = phone.new_page()
+            person.goto(handoff["handoffUrl"])
+            expect(person.locator("body")).to_contain_text("autobook's browser")
+            expect(person.locator("#state")).to_contain_text("Connected")
+            frames = re.compile(r"^data:image/jpeg;base64,")
+            expect(person.locator("#screen")).to_have_attribute("src", frames)
+            for label, typed in (("Card number", card), ("Expiration", "12/30"), ("CVC", "123")):
+                tap_on_picture(person, app, sid, label)
+                person.keyboard.type(typed)
+            tap_on_picture(person, app, sid, "Book appointment")
+            status = wait_for(api, sid, set())
+        finally:
+            phone.close()
+
+    assert (status["state"], status["outcome"]) == (state, outcome), status
+    booked = sim_events(str(moxie.base_url), "booking")
+    if outcome == "success":
+        assert status["confirmationDetails"]["confirmationNumber"] == booked[0]["reference"]
+    else:
+        assert booked == []
+    # The card number is nowhere autobook writes: log, database, data folder.
+    assert card not in caplog.text
+    folder = Path(rt.settings.data_dir)
+    db_file = Path(rt.settings.sqlalchemy_url.removeprefix("sqlite:///"))
+    for path in [db_file, *folder.rglob("*")]:
+        if path.is_file():
+            assert card.encode() not in path.read_bytes(), path
