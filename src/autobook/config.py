@@ -214,6 +214,7 @@ class Settings(BaseSettings):
         "https://www.googleapis.com/calendar/v3",
         validation_alias=_env("AUTOBOOK_GOOGLE_CALENDAR_URL"),
         description="Google Calendar's REST API.",
+    )
     # --- booking sessions handed to a person (seed 004, `handoff/`) ---
     handoff_allowed_hosts: str = Field(
         "app.joinmoxie.com",
