@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,10 +19,12 @@ from httpx import Response
 from sqlalchemy import update
 
 from autobook.config import Settings
+from autobook.db.handoffs import create_session
 from autobook.db.models import Attempt, AttemptStep, Booking, Task
 from autobook.db.notify_urls import write_notify_urls
 from autobook.db.session import transaction
 from autobook.db.syslog import write_log
+from autobook.domain.handoff import SessionState
 from autobook.runtime import Runtime
 
 PASSWORD = "Pl8ypus-site-secret"
@@ -81,8 +84,14 @@ def _seed(api: TestClient, runtime: Runtime) -> dict[str, Any]:
         write_log(session, level="ERROR", source="Worker", task_id=tid,
                   message=f"notify {NOTIFY_URL} failed; card {CARD_NUMBER}")  # fmt: skip
         assert session.get(Attempt, aid_attempt) is not None
+        # a booking session waiting for its person (seed 004), for the /booking/{sessionId} GETs
+        handoff = create_session(session, session_id="6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c", request={},
+                                 booking_url="https://app.joinmoxie.com/booking/lumen",
+                                 callback_url=None, url_ttl=timedelta(minutes=15))  # fmt: skip
+        handoff.state = SessionState.READY_FOR_HANDOFF.value
+        handoff.handoff_url_enc = runtime.vault.encrypt("https://app.joinmoxie.com/booking/pay")
     ids = {"account_id": aid, "profile_id": pid, "task_id": tid, "booking_id": bid,
-           "site": "better"}  # fmt: skip
+           "site": "better", "sessionId": "6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c"}  # fmt: skip
     return ids
 
 
