@@ -145,7 +145,12 @@ def test_sandbox_prints_every_origin_and_stops_on_ctrl_c(tmp_path: Path) -> None
         for _name, _origin, url in lines:
             assert httpx.get(url + "/", timeout=10).status_code < 500
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
+        try:  # generous: a loaded CI machine starts and stops seven servers slowly
+            code = proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            pytest.fail(f"the sandbox did not stop on Ctrl-C:\n{proc.stdout.read()[-3000:]}")
+        assert code == 0
 
 
 def test_demo_starts_the_sandbox_seeds_and_serves_the_dashboard(tmp_path: Path) -> None:
