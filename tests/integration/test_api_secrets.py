@@ -43,6 +43,8 @@ def _closed_port() -> int:
 
 NOTIFY_URL = f"json://bot:{NOTIFY_TOKEN}@127.0.0.1:{_closed_port()}/{NOTIFY_TOKEN}"
 
+SESSION_ID = "6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c"  # the API wants a UUID's length
+
 
 def _leaks(text: str, secrets: list[str]) -> list[str]:
     """Each secret as a whole token (a digit run inside a longer one, like a timestamp's
@@ -85,13 +87,13 @@ def _seed(api: TestClient, runtime: Runtime) -> dict[str, Any]:
                   message=f"notify {NOTIFY_URL} failed; card {CARD_NUMBER}")  # fmt: skip
         assert session.get(Attempt, aid_attempt) is not None
         # a booking session waiting for its person (seed 004), for the /booking/{sessionId} GETs
-        handoff = create_session(session, session_id="6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c", request={},
+        handoff = create_session(session, session_id=SESSION_ID, request={},
                                  booking_url="https://app.joinmoxie.com/booking/lumen",
                                  callback_url=None, url_ttl=timedelta(minutes=15))  # fmt: skip
         handoff.state = SessionState.READY_FOR_HANDOFF.value
         handoff.handoff_url_enc = runtime.vault.encrypt("https://app.joinmoxie.com/booking/pay")
     ids = {"account_id": aid, "profile_id": pid, "task_id": tid, "booking_id": bid,
-           "site": "better", "sessionId": "6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c"}  # fmt: skip
+           "site": "better", "sessionId": SESSION_ID}  # fmt: skip
     return ids
 
 
