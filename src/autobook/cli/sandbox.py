@@ -43,13 +43,22 @@ def sandbox(seed: str, host: str, base_port: int, latency_ms: float) -> None:
             for origin, url in origins.items():
                 click.echo(f"{name:<8} {origin:<8} {url}")
         echo_note("sandbox running; press Ctrl-C to stop")
-        threading.Event().wait()
+        _sleep_until_signalled()
     except (RuntimeError, OSError) as exc:
         raise click.ClickException(f"--host/--port: could not start: {exc}") from None
     except KeyboardInterrupt:
         echo_note("stopping")
     finally:
         box.stop()
+
+
+def _sleep_until_signalled() -> None:
+    """Block until Ctrl-C or SIGTERM raises here. The wait is timed: Linux may hand the signal
+    to a server thread, and an endless wait in the main thread would then never wake up to
+    run Python's handler."""
+    idle = threading.Event()
+    while not idle.wait(0.5):
+        pass
 
 
 def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
