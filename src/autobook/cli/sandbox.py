@@ -36,6 +36,9 @@ def sandbox(seed: str, host: str, base_port: int, latency_ms: float) -> None:
         box = Sandbox.create(list(SIM_CLASSES), seed=seed)
     except (KeyError, ValueError) as exc:
         raise click.ClickException(f"--seed: {seed!r} is not a known data set ({exc})") from None
+    # Ctrl-C even when started with SIGINT ignored (a background job of a script, a test
+    # runner's worker): an inherited "ignore" would otherwise leave it running for good.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         box.start(host, base_port, latency_ms=latency_ms)
