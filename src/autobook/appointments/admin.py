@@ -84,10 +84,20 @@ class TypeIn(BaseModel):
     active: bool = True
 
 
+def _wall_clock(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("a time on the owner's clock, without a UTC offset")
+    return value
+
+
+# Rules are in the owner's time zone; an offset would make them incomparable with the rest.
+WallTime = Annotated[time, AfterValidator(_wall_clock)]
+
+
 class RuleIn(BaseModel):
     day_of_week: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    start_time: time
-    end_time: time
+    start_time: WallTime
+    end_time: WallTime
 
     @model_validator(mode="after")
     def _order(self) -> RuleIn:
@@ -100,8 +110,8 @@ class OverrideIn(BaseModel):
     """A date opened from start to end instead of its weekday's rules, or closed (no times)."""
 
     day: Date
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: WallTime | None = None
+    end_time: WallTime | None = None
 
     @model_validator(mode="after")
     def _pair(self) -> OverrideIn:
