@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -15,7 +16,8 @@ from test_web_helpers import make_token
 from autobook.config import Settings
 from autobook.db.models import Attempt, AttemptStep, Booking, Task
 from autobook.db.session import make_engine, transaction
-from autobook.runtime import Runtime
+from autobook.runtime import Runtime, open_runtime
+from autobook.vault import generate_key
 from autobook.web.app import create_app
 from conftest import _empty_tables
 from engine_support import add_account, add_card, add_task
@@ -54,6 +56,20 @@ def empty_tables(settings: Settings) -> None:
     engine = make_engine(settings.sqlalchemy_url)
     _empty_tables(engine)
     engine.dispose()
+
+
+@contextmanager
+def module_runtime(db_url: str, data_dir: Path) -> Iterator[Runtime]:
+    """A runtime on emptied tables for a whole module of cases that write nothing (or only
+    what the module set up): the `runtime` fixture's start, paid once instead of per case."""
+    settings = Settings(AUTOBOOK_DATA_DIR=data_dir, DATABASE_URL=db_url,
+                        ENCRYPTION_KEY=generate_key())  # fmt: skip
+    empty_tables(settings)
+    runtime = open_runtime(settings, migrate=False)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
 
 
 def force_status(runtime: Runtime, task_id: int, status: str) -> None:

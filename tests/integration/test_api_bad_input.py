@@ -10,15 +10,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_support import GYM_TASK, add_booking, add_task, api_client, empty_tables
+from api_support import GYM_TASK, add_booking, add_task, api_client, module_runtime
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from autobook.config import Settings
 from autobook.db.models import Booking, Task
 from autobook.db.session import transaction
-from autobook.runtime import Runtime, open_runtime
-from autobook.vault import generate_key
+from autobook.runtime import Runtime
 from autobook.web.app import MAX_BODY_BYTES, create_app
 
 SQLI = "'; DROP TABLE tasks; --"
@@ -157,12 +156,8 @@ def _counts(runtime: Runtime) -> tuple[int, int, list[str]]:
 @pytest.fixture(scope="module")
 def shared(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     """One runtime for the whole table: no case writes anything (each one checks that)."""
-    settings = Settings(AUTOBOOK_DATA_DIR=tmp_path_factory.mktemp("data"), DATABASE_URL=db_url,
-                        ENCRYPTION_KEY=generate_key())  # fmt: skip
-    empty_tables(settings)
-    runtime = open_runtime(settings, migrate=False)
-    yield runtime
-    runtime.close()
+    with module_runtime(db_url, tmp_path_factory.mktemp("data")) as runtime:
+        yield runtime
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from api_support import GYM_TASK, add_account, add_attempt, add_booking, add_task, empty_tables
+from api_support import GYM_TASK, add_account, add_attempt, add_booking, add_task, module_runtime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -21,8 +21,7 @@ from schemathesis.checks import not_a_server_error
 from test_web_helpers import make_token
 
 from autobook.config import Settings
-from autobook.runtime import Runtime, open_runtime
-from autobook.vault import generate_key
+from autobook.runtime import Runtime
 from autobook.web.app import create_app
 
 MAX_EXAMPLES = 12
@@ -39,16 +38,16 @@ OPERATIONS = [
 @pytest.fixture(scope="module")
 def fuzzed(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     """A runtime with a few rows, so generated ids sometimes name something."""
-    config = Settings(AUTOBOOK_DATA_DIR=tmp_path_factory.mktemp("data"), DATABASE_URL=db_url,
-                      ENCRYPTION_KEY=generate_key())  # fmt: skip
-    empty_tables(config)
-    runtime = open_runtime(config, migrate=False)
+    with module_runtime(db_url, tmp_path_factory.mktemp("data")) as runtime:
+        yield _with_rows(runtime)
+
+
+def _with_rows(runtime: Runtime) -> Runtime:
     account = add_account(runtime, "gym", "fuzz@example.com", "fuzz-pass-1")
     task = add_task(runtime, **GYM_TASK, account_ids=[account])
     add_attempt(runtime, task, "no_slot")
     add_booking(runtime, task_id=task, account_id=account)
-    yield runtime
-    runtime.close()
+    return runtime
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from api_support import module_runtime
 from fastapi.testclient import TestClient
 from test_web_helpers import make_token, row_counts
 
 from autobook.config import Settings
 from autobook.db.accounts import create_account, create_payment_profile
+from autobook.db.models import SiteAccount
 from autobook.db.session import transaction
 from autobook.domain.accounts import AccountCreate, PaymentProfileCreate
 from autobook.runtime import Runtime
@@ -198,8 +200,8 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def api(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
+def _seed(runtime: Runtime) -> tuple[int, str]:
+    """An account, a card and an API token: what the cases refer to."""
     with transaction(runtime.sessions) as session:
         existing = {**ACCOUNT, "login": "existing@example.com"}
         account = create_account(
@@ -209,11 +211,49 @@ def api(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
             session, data=PaymentProfileCreate.model_validate(CARD), vault=runtime.vault
         )
         account_id = account.id
+    return account_id, make_token(runtime)
+
+
+def _client(settings: Settings, runtime: Runtime) -> TestClient:
     app = create_app(settings, runtime=runtime)
-    app.state.existing_account = account_id
-    with TestClient(app, raise_server_exceptions=False) as c:
-        c.headers["Authorization"] = f"Bearer {make_token(runtime)}"
-        yield c
+    app.state.existing_account, token = _seed(runtime)
+    client = TestClient(app, raise_server_exceptions=False)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+@pytest.fixture
+def api(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
+    """A fresh app, for the cases that write or change the app."""
+    with _client(settings, runtime) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def shared(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    with module_runtime(db_url, tmp_path_factory.mktemp("data")) as runtime:
+        yield runtime
+
+
+@pytest.fixture(scope="module")
+def shared_client(shared: Runtime) -> Iterator[TestClient]:
+    """One app for the whole table of bad input: no case writes anything (each one checks
+    that), so a fresh app per case would only pay its start again."""
+    with _client(shared.settings, shared) as client:
+        yield client
+
+
+@pytest.fixture
+def bad_api(shared_client: TestClient, shared: Runtime) -> TestClient:
+    """The shared app, with no cookies from the last case, and its rows back in place if a
+    test using the `runtime` fixture emptied the tables in between (xdist may interleave)."""
+    shared_client.cookies.clear()
+    with transaction(shared.sessions) as session:
+        present = session.get(SiteAccount, shared_client.app.state.existing_account)
+    if present is None:
+        shared_client.app.state.existing_account, token = _seed(shared)
+        shared_client.headers["Authorization"] = f"Bearer {token}"
+    return shared_client
 
 
 def _fields(response: Any) -> list[str | None]:
@@ -233,8 +273,8 @@ def _must_not_echo(request: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize(("method", "path", "request_kw", "status", "field"), CASES)
 def test_bad_input_is_a_clear_4xx_and_writes_nothing(
-    api: TestClient,
-    runtime: Runtime,
+    bad_api: TestClient,
+    shared: Runtime,
     method: str,
     path: str,
     request_kw: dict[str, Any],
@@ -244,14 +284,14 @@ def test_bad_input_is_a_clear_4xx_and_writes_nothing(
     kwargs = {**request_kw}
     if callable(kwargs.get("content")):
         kwargs["content"] = kwargs["content"]()  # a generator: sent chunked, no Content-Length
-    before = row_counts(runtime)
-    path = path.replace("{account}", str(api.app.state.existing_account))
-    response = api.request(method, path, follow_redirects=False, **kwargs)
+    before = row_counts(shared)
+    path = path.replace("{account}", str(bad_api.app.state.existing_account))
+    response = bad_api.request(method, path, follow_redirects=False, **kwargs)
     assert response.status_code == status, response.text[:500]
     assert field in _fields(response), response.text[:500]
     for value in _must_not_echo(request_kw):
         assert value not in response.text
-    assert row_counts(runtime) == before
+    assert row_counts(shared) == before
 
 
 @pytest.mark.parametrize("value", [SQLI, XSS, "Robert'); DROP TABLE payment_profiles;--"])
