@@ -40,6 +40,68 @@ def pytest_report_header() -> str:
     return f"clock: {now:%Y-%m-%d %H:%M %Z} (Europe/London)"
 
 
+# The tests that take 20 s or more (seconds from `scripts/test`'s slowest-durations list on
+# this 2-core machine). xdist's worksteal hands each worker one contiguous share of the list
+# and cannot take back a test that has started: a long one reached last stretches the whole
+# run. So the long ones are spread over the shares (longest first, each to the lightest) and
+# put at their starts.
+LONG_TESTS = {
+    "test_three_workers_book_200_tasks": 150,
+    "test_killed_at_each_point_then_restarted_books_exactly_once[before_pay": 68,
+    "test_killed_at_each_point_then_restarted_books_exactly_once[after_pay": 56,
+    "test_a_watched_session_is_watched_again_after_a_kill": 52,
+    "test_killed_at_each_point_then_restarted_books_exactly_once[after_record": 52,
+    "test_two_guests_submit_one_slot_at_once[postgresql": 48,
+    "test_killed_at_each_point_then_restarted_books_exactly_once[after_hold": 45,
+    "test_engine_clinic.py::test_snipes_the_midnight_release": 42,
+    "test_snipes_fire_after_the_release_and_win": 41,
+    "test_killed_at_each_point_then_restarted_books_exactly_once[after_claim": 40,
+    "test_two_guests_submit_one_slot_at_once[sqlite": 39,
+    "test_eight_at_once_run_five_at_a_time": 38,
+    "test_demo_starts_the_sandbox_seeds_and_serves": 33,
+    "test_a_dead_workers_listings_are_taken_over": 32,
+    "test_every_admin_page_passes_axe[phone": 32,
+    "test_books_by_card_once_with_the_preferred_provider": 31,
+    "test_a_handoff_task_ends_with_what_the_person_did": 25,
+    "test_a_person_pays_on_the_handoff_url[": 25,
+    "test_generated_payloads_get_one_answer": 23,
+    "test_holds_fired_together_take_turns_and_keep_one": 23,
+    "test_site_changed_fails_with_screenshot_html_and_selector": 23,
+    "test_a_failing_listing_is_logged_once_and_its_recovery_once": 22,
+    "test_every_admin_page_passes_axe[desktop": 22,
+    "test_an_expired_session_is_slot_taken": 21,
+}
+
+
+def _long_estimate(item: pytest.Item) -> int:
+    return next((s for name, s in LONG_TESTS.items() if name in item.nodeid), 0)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers < 2:
+        return
+    long = sorted((i for i in items if _long_estimate(i)), key=_long_estimate, reverse=True)
+    rest = [i for i in items if not _long_estimate(i)]
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for item in long:
+        lightest = loads.index(min(loads))
+        shares[lightest].append(item)
+        loads[lightest] += _long_estimate(item)
+    # The share sizes worksteal cuts: len(pending) // nodes_remaining, in turn.
+    order: list[pytest.Item] = []
+    remaining = len(items)
+    for w, share in enumerate(shares):
+        size = remaining // (workers - w)
+        take = max(0, size - len(share))
+        order += share + rest[:take]
+        rest = rest[take:]
+        remaining -= size
+    items[:] = order + rest
+
+
 # Module scope, not session: the sync API keeps an event loop running in the main thread while
 # it is open, and `asyncio.run` (the engine's tests) refuses to start inside one.
 @pytest.fixture(scope="module")
