@@ -126,8 +126,11 @@ def _payment(method: PaymentMethod, profile: PaymentProfile | None, runtime: Run
         return Payment(method)
     vault = runtime.vault
     cvv = vault.decrypt(profile.cvv_enc) if profile.cvv_enc else None
+    # Handoff: the person types the card; only the profile's name and billing address are
+    # filled in for them, so its card number is never decrypted.
+    number = vault.decrypt(profile.card_number_enc) if method is PaymentMethod.CARD else ""
     card = Card(
-        number=vault.decrypt(profile.card_number_enc),
+        number=number,
         expiry_month=profile.expiry_month,
         expiry_year=profile.expiry_year,
         cvv=cvv,
@@ -136,7 +139,8 @@ def _payment(method: PaymentMethod, profile: PaymentProfile | None, runtime: Run
         city=profile.city,
         postcode=profile.postcode,
     )
-    return Payment(method, card=card if method is PaymentMethod.CARD else None, cvv=cvv)
+    billed = method in (PaymentMethod.CARD, PaymentMethod.HANDOFF)
+    return Payment(method, card=card if billed else None, cvv=cvv)
 
 
 def last_start(want: Want, zone: ZoneInfo) -> datetime:
@@ -356,7 +360,8 @@ def _site_url(runtime: Runtime, job: Job, url: str | None) -> str:
         return url.split("?", 1)[0][:500]
     urls = runtime.settings.site_urls()
     cls = adapter_class(job.site)
-    return next((u for key in cls.info.url_settings if (u := urls.get(key))), job.site)[:500]
+    keys = sorted(cls.info.url_settings, key=lambda key: not key.endswith("_web"))
+    return next((u for key in keys if (u := urls.get(key))), job.site)[:500]
 
 
 def held_json(hold: Hold) -> dict[str, Any]:
