@@ -8,7 +8,8 @@ mistakes that happen anyway (an exception that quotes a form, an f-string with a
 - `Bearer …` credentials and autobook API tokens (`abk_…`);
 - Fernet tokens (`gAAAAA…`) and Fernet keys (43 url-safe base64 characters and `=`);
 - `password=…`-style pairs (password, secret, token, key, cvv, … in `k=v`, `k: v`, JSON and
-  Python-repr forms) and the password in `scheme://user:password@host` URLs.
+  Python-repr forms) and the password in `scheme://user:password@host` URLs;
+- the token of a live handoff link (`/handoff/<token>`): the link is the booking.
 The system log (`db/syslog.py`) passes its messages through the same `redact`.
 """
 
@@ -44,6 +45,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"""(?i)\b({_SECRET_NAMES})(["']?\s*[:=]\s*){_VALUE}"""), r"\1\2[redacted]"),
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [redacted]"),
     (re.compile(r"\babk_[A-Za-z0-9_-]+"), "[redacted token]"),
+    (re.compile(r"/handoff/(?!\[redacted)[A-Za-z0-9_-]{8,}"), "/handoff/[redacted]"),
     (re.compile(r"gAAAAA[A-Za-z0-9_-]+=*"), "[redacted ciphertext]"),
     (re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}=(?![A-Za-z0-9_=-])"), "[redacted key]"),
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*):[^/\s@]*@"), r"\1:[redacted]@"),

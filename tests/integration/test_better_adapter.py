@@ -135,7 +135,9 @@ def test_registry_gives_the_adapter_and_its_site_facts() -> None:
     assert [(a.key, a.duration_minutes) for a in info.activities] == [
         ("badminton-40min", 40), ("badminton-60min", 60),
     ]  # fmt: skip
-    assert [m.value for m in info.payment_methods] == ["benefit", "credit", "saved_card", "card"]
+    assert [m.value for m in info.payment_methods] == [
+        "benefit", "credit", "saved_card", "card", "handoff",
+    ]
     # 22:00 London, 7 days ahead: 22:00 GMT in winter, 21:00 UTC in summer
     assert info.release.release_at(date(2027, 1, 20), time(20)) == datetime(
         2027, 1, 13, 22, tzinfo=UTC

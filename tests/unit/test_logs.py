@@ -55,6 +55,8 @@ MASKED = [
     (f"ENCRYPTION_OLD_KEYS={KEY},{KEY}", KEY),
     (f"stored {FERNET_TOKEN}", FERNET_TOKEN),
     ("postgresql://autobook:pgpass123@db/autobook", "pgpass123"),
+    ('"GET /handoff/33esV1XoD-tt0nvwDqxl85aB-3JtxM0T/ws HTTP/1.1"', "33esV1XoD-tt0nvwDqxl85aB"),
+    ("pay here: https://autobook.example/handoff/k2P_9qRs-X1yZ", "k2P_9qRs-X1yZ"),
 ]
 
 
@@ -83,6 +85,7 @@ UNTOUCHED = [
     "tokens left: 3",  # a word that contains "token" but is not a pair
     "the password was wrong",
     "a key question",
+    "GET /handoffs/live 200",
 ]
 
 

@@ -7,6 +7,7 @@ person, watched, and ends completed, failed, abandoned or cancelled. Every move 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
@@ -133,3 +134,11 @@ class SessionRequest:
             provider=data.get("provider"),
             callback_url=data.get("callbackUrl"),
         )
+
+
+LIVE_PATH = "/handoff/"  # autobook's own page showing a held tab (web/handoff_live.py)
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a live handoff's token: its SHA-256 (the token itself never is)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

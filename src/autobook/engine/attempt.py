@@ -322,25 +322,27 @@ class Attempt:
 
     async def _handoff_end(self, hold: Hold) -> AttemptResult:
         """Steps 1–4 done, the payment page is left for a person (seed 004): the task waits in
-        awaiting_payment until its booking session sees them pay (or not)."""
+        awaiting_payment until its booking session sees them pay (or not). A page whose URL
+        carries the booking is handed over by that URL; a checkout bound to this browser's
+        login (`live_handoff`) is shown live on autobook's own page."""
         name = await self._screenshot_current("handoff")
         handoff = getattr(self.adapter, "handoff_url", None)
         url = handoff(hold) if handoff is not None else None
-        if url is None:
+        if url is None and not self.adapter.live_handoff:
             result = self._settle("handoff", TaskStatus.SUCCEEDED,
                                   "payment handed to a person: the slot is held on the payment "
                                   "page")  # fmt: skip
             result.screenshot = name
             return result
-        expires = records.open_handoff(
+        expires, link = records.open_handoff(
             self.runtime, self.job, url, hold,
-            url_carries_session=bool(hold.extra.get("url_carries_session", True)),
+            url_carries_session=bool(hold.extra.get("url_carries_session", url is not None)),
         )  # fmt: skip
         waiting = "payment handed to a person: waiting for them to pay on the payment page"
         result = self._settle("handoff", TaskStatus.AWAITING_PAYMENT, waiting)
         # The link itself only in the notification (and to the command line's user): it is
         # the booking, so it stays out of the log.
-        result.message = f"{waiting}, until {expires:%H:%M} UTC: {url}"
+        result.message = f"{waiting}, until {expires:%H:%M} UTC: {link}"
         result.screenshot = name
         return result
 

@@ -4,9 +4,11 @@ only), claim it, and record what happened — attempt, booking, final status —
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -24,11 +26,13 @@ from autobook.db.models import (
 from autobook.db.session import transaction
 from autobook.db.syslog import write_log
 from autobook.db.tasks import transition
-from autobook.domain.booking import Card, Confirmation, Credentials, Hold, Payment, Want
+from autobook.domain.booking import Card, Confirmation, Credentials, Hold, Payment, Slot, Want
+from autobook.domain.handoff import LIVE_PATH, token_digest
 from autobook.domain.statuses import BookingStatus, TaskStatus
 from autobook.domain.tasks import PaymentMethod
 from autobook.notify import NotifyEvent, notify
 from autobook.runtime import Runtime
+from autobook.sites.registry import adapter_class
 
 CLAIMABLE = (TaskStatus.PENDING, TaskStatus.SCHEDULED)
 HELD = (TaskStatus.CHECKING, TaskStatus.BOOKING)  # statuses in which a worker holds the lease
@@ -122,8 +126,11 @@ def _payment(method: PaymentMethod, profile: PaymentProfile | None, runtime: Run
         return Payment(method)
     vault = runtime.vault
     cvv = vault.decrypt(profile.cvv_enc) if profile.cvv_enc else None
+    # Handoff: the person types the card; only the profile's name and billing address are
+    # filled in for them, so its card number is never decrypted.
+    number = vault.decrypt(profile.card_number_enc) if method is PaymentMethod.CARD else ""
     card = Card(
-        number=vault.decrypt(profile.card_number_enc),
+        number=number,
         expiry_month=profile.expiry_month,
         expiry_year=profile.expiry_year,
         cvv=cvv,
@@ -132,7 +139,8 @@ def _payment(method: PaymentMethod, profile: PaymentProfile | None, runtime: Run
         city=profile.city,
         postcode=profile.postcode,
     )
-    return Payment(method, card=card if method is PaymentMethod.CARD else None, cvv=cvv)
+    billed = method in (PaymentMethod.CARD, PaymentMethod.HANDOFF)
+    return Payment(method, card=card if billed else None, cvv=cvv)
 
 
 def last_start(want: Want, zone: ZoneInfo) -> datetime:
@@ -303,27 +311,37 @@ def load_seats(runtime: Runtime, task_id: int) -> list[Seat]:
 
 
 def open_handoff(
-    runtime: Runtime, job: Job, url: str, hold: Hold, *, url_carries_session: bool
-) -> datetime:
-    """A booking session (seed 004) at ready_for_handoff with the encrypted URL a person
-    opens to pay, leased to nobody: the handoff service takes it over and watches it. When
-    the handoff URL expires."""
+    runtime: Runtime, job: Job, url: str | None, hold: Hold, *, url_carries_session: bool
+) -> tuple[datetime, str]:
+    """A booking session (seed 004) at ready_for_handoff, leased to nobody: the handoff service
+    takes it over and watches it. With `url` (the payment page's own, carrying the booking)
+    the person gets that; without, the held checkout is shown live on autobook's own page
+    under an unguessable token, of which only the hash is stored. When the handoff URL
+    expires, and the URL to give the person."""
     now = utcnow()
     expires = now + timedelta(seconds=runtime.settings.handoff_url_ttl_s)
     slot = hold.slot
     chosen = {"appointmentTime": slot.starts_at.isoformat(), "provider": slot.court,
               "service": slot.extra.get("service") or job.want.activity}  # fmt: skip
+    live = url is None or not url_carries_session
+    token_hash = None
+    stored = url or ""
+    if live:
+        token = secrets.token_urlsafe(24)
+        token_hash, stored = token_digest(token), f"{LIVE_PATH}{token}"
+    request = {"venue": job.want.venue, "day": job.want.day.isoformat(),
+               "times": [t.strftime("%H:%M") for t in job.want.times], "hold": held_json(hold)}
     with transaction(runtime.sessions) as session:
         handoff = HandoffSession(
             id=str(uuid.uuid4()),
             task_id=job.task_id,
             state="ready_for_handoff",
-            booking_url=runtime.settings.clinic_url or url.split("?", 1)[0][:500],
-            request={"venue": job.want.venue, "day": job.want.day.isoformat(),
-                     "times": [t.strftime("%H:%M") for t in job.want.times]},
-            handoff_url_enc=runtime.vault.encrypt(url),
+            booking_url=runtime.settings.clinic_url or _site_url(runtime, job, url),
+            request=request,
+            handoff_url_enc=runtime.vault.encrypt(stored),
             handoff_expires_at=expires,
-            mode="url" if url_carries_session else "live",
+            mode="live" if live else "url",
+            token_hash=token_hash,
             confirmation={"chosen": chosen},
             last_activity_at=now,
             created_at=now,
@@ -332,7 +350,35 @@ def open_handoff(
         session.add(handoff)
         session.add(HandoffTransition(session_id=handoff.id, from_state="",
                                       to_state="ready_for_handoff", at=now))  # fmt: skip
-    return expires
+    return expires, (f"{runtime.settings.base_url}{stored}" if live else stored)
+
+
+def _site_url(runtime: Runtime, job: Job, url: str | None) -> str:
+    """What the session is booked on, for the pages: the payment page without its query, or
+    the site's web address."""
+    if url:
+        return url.split("?", 1)[0][:500]
+    urls = runtime.settings.site_urls()
+    cls = adapter_class(job.site)
+    keys = sorted(cls.info.url_settings, key=lambda key: not key.endswith("_web"))
+    return next((u for key in keys if (u := urls.get(key))), job.site)[:500]
+
+
+def held_json(hold: Hold) -> dict[str, Any]:
+    """What a live handoff needs to find the hold again after a fresh login."""
+    slot = hold.slot
+    extra = {k: v for k, v in hold.extra.items() if isinstance(v, str | int | float | bool)}
+    return {"token": hold.token, "siteId": slot.site_id, "startsAt": slot.starts_at.isoformat(),
+            "endsAt": slot.ends_at.isoformat(), "court": slot.court, "price": hold.price,
+            "extra": extra}  # fmt: skip
+
+
+def hold_from_json(data: dict[str, Any]) -> Hold:
+    starts = datetime.fromisoformat(data["startsAt"])
+    slot = Slot(site_id=data["siteId"], starts_at=starts,
+                ends_at=datetime.fromisoformat(data["endsAt"]), court=data.get("court"),
+                price=data.get("price"), bookable=True)  # fmt: skip
+    return Hold(slot, data["token"], data.get("price"), dict(data.get("extra") or {}))
 
 
 def set_booking_screenshot(runtime: Runtime, booking_id: int, name: str) -> None:

@@ -4,16 +4,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from autobook.db import handoffs as repo
-from autobook.db.models import HandoffCallback, HandoffSession, utcnow
+from autobook.db.models import Booking, HandoffCallback, HandoffSession, Task, utcnow
 from autobook.db.syslog import write_log
 from autobook.db.tasks import transition
 from autobook.domain.handoff import CALLBACK_STATES, FINAL, SessionState
-from autobook.domain.statuses import TaskStatus
+from autobook.domain.statuses import BookingStatus, TaskStatus
 from autobook.handoff.status import status_body
 
 
@@ -62,8 +63,32 @@ def settle_task(session: Session, row: HandoffSession) -> None:
         note = f"the person did not pay ({row.outcome}): {row.error_message or row.state}"
     if transition(session, row.task_id, TaskStatus.AWAITING_PAYMENT, target,
                   error=None if target is TaskStatus.SUCCEEDED else note):  # fmt: skip
+        if target is TaskStatus.SUCCEEDED:
+            record_booking(session, row, number)
         write_log(session, level="INFO" if target is TaskStatus.SUCCEEDED else "WARN",
                   source="Handoff", message=note, task_id=row.task_id)  # fmt: skip
+
+
+def record_booking(session: Session, row: HandoffSession, reference: str | None) -> None:
+    """The booking the person paid for, as the task's: what was held and the site's number."""
+    task = session.get(Task, row.task_id)
+    if task is None:
+        return
+    confirmation = row.confirmation or {}
+    chosen = confirmation.get("chosen", confirmation)  # the details, once the outcome is in
+    held = (row.request or {}).get("hold") or {}
+    starts = held.get("startsAt") or chosen.get("appointmentTime")
+    if not starts:
+        return
+    ends = held.get("endsAt")
+    account = task.accounts[0].id if task.accounts else None
+    session.add(Booking(
+        task_id=task.id, account_id=account, site=task.site, venue=task.venue,
+        sub_location=task.sub_location, court=held.get("court") or chosen.get("provider"),
+        reference=reference, price=held.get("price"), starts_at=datetime.fromisoformat(starts),
+        ends_at=datetime.fromisoformat(ends) if ends else None,
+        status=BookingStatus.CONFIRMED.value, booked_at=utcnow(),
+    ))  # fmt: skip
 
 
 def queue_callback(session: Session, row: HandoffSession) -> HandoffCallback:

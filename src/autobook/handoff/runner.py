@@ -1,5 +1,7 @@
-"""One booking session in its own browser context: the clinic's steps up to payment, then the
-watch until an outcome, a timeout or a cancel. The context is closed when the session ends.
+"""One booking session in its own browser context: the clinic's steps up to payment (or, for a
+task paid by handoff on a site whose checkout is bound to its login, the task's hold taken
+over after a fresh login), then the watch until an outcome, a timeout or a cancel. The context
+is closed when the session ends.
 
 Every state change is a compare-and-set (`handoff.moves.advance`), so a DELETE that lands
 while the browser works wins cleanly: the runner sees the session is no longer its own, lets
@@ -9,7 +11,6 @@ the held time go and closes.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -20,18 +21,21 @@ from autobook.db import handoffs as repo
 from autobook.db.models import HandoffSession
 from autobook.db.session import transaction
 from autobook.domain.handoff import (
+    LIVE_PATH,
     HandoffMode,
     SessionOutcome,
     SessionRequest,
     SessionState,
+    token_digest,
 )
 from autobook.engine.browsers import AccountBrowser, masked_screenshot
 from autobook.handoff.moves import advance
+from autobook.handoff.walkers import ClinicHeld, Held, take_over_task
 from autobook.handoff.watch import Watch
 from autobook.runtime import Runtime
 from autobook.sites.base import ConfigError, NotReleased, SiteError, SlotTaken
 from autobook.sites.clinic.adapter import ClinicAdapter
-from autobook.sites.clinic.browser import Patient, Widget
+from autobook.sites.clinic.browser import Patient
 from autobook.sites.clinic.handoff import HeldPage, let_go, walk_to_payment, widget_on
 
 if TYPE_CHECKING:
@@ -40,7 +44,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 St = SessionState
-LIVE_PATH = "/handoff/"  # autobook's own page showing the held tab (web/handoff_live.py)
 PHONE = {"width": 390, "height": 844}  # the held tab's size in a live handoff
 
 
@@ -98,21 +101,35 @@ async def drive(
     if not await asyncio.to_thread(_ready, runtime, lease.session_id, held, request):
         await let_go(widget)  # cancelled while the steps were done
         return
-    await _shoot(runtime, widget, lease.session_id, "payment")
-    if not held.url_carries_session:
-        live[lease.session_id] = widget.page
+    await _hand_over(runtime, ClinicHeld(widget), lease, live if not held.url_carries_session
+                     else None)  # fmt: skip
+
+
+async def _hand_over(
+    runtime: Runtime, held: Held, lease: Lease, live: dict[str, Page] | None
+) -> None:
+    """The payment page shot (masked), shown live if `live`, watched until the end."""
+    await _shoot(runtime, held, lease.session_id, "payment")
+    if live is not None:
+        live[lease.session_id] = held.page
     try:
-        await watch(runtime, widget, lease, held.url_carries_session)
+        await watch(runtime, held, lease, live is None)
     finally:
-        live.pop(lease.session_id, None)
+        if live is not None:
+            live.pop(lease.session_id, None)
 
 
 async def resume(
     runtime: Runtime, browser: AccountBrowser, lease: Lease, live: dict[str, Page]
 ) -> None:
-    """After a restart: the payment page's URL opened again (URL handoff only: a live tab
-    died with the process that held it) and the watch carried on."""
+    """A session nobody drives: after a restart, the payment page's URL opened again (URL
+    handoff) and watched on; a task's live handoff (its checkout bound to the login) taken
+    over in this browser, which is how a task's session starts at all. A clinic's live tab
+    died with the process that held it."""
     row = await asyncio.to_thread(load, runtime, lease.session_id)
+    if row.mode == HandoffMode.LIVE and row.task_id is not None:
+        await _take_over(runtime, browser, lease, live, row)
+        return
     if row.mode != HandoffMode.URL or row.handoff_url_enc is None:
         await asyncio.to_thread(move, runtime, lease.session_id, St.FAILED, None,
                                 outcome=SessionOutcome.ERROR.value,
@@ -121,14 +138,41 @@ async def resume(
         return
     widget = widget_on(await browser.page(), row.booking_url)
     await widget.page.goto(runtime.vault.decrypt(row.handoff_url_enc))
-    await watch(runtime, widget, lease, True)
+    await watch(runtime, ClinicHeld(widget), lease, True)
 
 
-async def watch(runtime: Runtime, widget: Widget, lease: Lease, reload: bool) -> None:
-    watcher = Watch(runtime, widget, lease, reload=reload, shoot=_shoot)
+async def _take_over(
+    runtime: Runtime, browser: AccountBrowser, lease: Lease, live: dict[str, Page],
+    row: HandoffSession,
+) -> None:  # fmt: skip
+    """The task's hold opened afresh on a phone-sized tab for the person to pay on live. A
+    lost basket ends the session slot_unavailable; a basket holding another court, date or
+    time ends it with an error (that line is given back; nothing was paid)."""
+    await (await browser.page()).set_viewport_size(PHONE)
+    try:
+        held = await take_over_task(runtime, browser, row)
+    except SiteError as exc:
+        await asyncio.to_thread(_failed_take_over, runtime, lease.session_id, exc)
+        return
+    try:
+        await _hand_over(runtime, held, lease, live)
+    finally:
+        await held.close()
+
+
+def _failed_take_over(runtime: Runtime, session_id: str, exc: SiteError) -> None:
+    gone = isinstance(exc, SlotTaken)
+    outcome = SessionOutcome.SLOT_UNAVAILABLE if gone else SessionOutcome.ERROR
+    why = f"{exc.kind}: {exc}"
+    log.info("booking session %s: the hold could not be handed over: %s", session_id, why)
+    move(runtime, session_id, St.FAILED, None, outcome=outcome.value, error_message=why)
+
+
+async def watch(runtime: Runtime, held: Held, lease: Lease, reload: bool) -> None:
+    watcher = Watch(runtime, held, lease, reload=reload, shoot=_shoot)
     ended = await watcher.run()
     if ended in (St.CANCELLED, St.ABANDONED):
-        await let_go(widget)
+        await held.let_go()
 
 
 def _patient(request: SessionRequest) -> Patient:
@@ -156,10 +200,6 @@ def _ready(runtime: Runtime, session_id: str, held: HeldPage, request: SessionRe
     )  # fmt: skip
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _failed_navigation(runtime: Runtime, session_id: str, exc: SiteError) -> None:
     if isinstance(exc, SlotTaken | NotReleased):
         outcome = SessionOutcome.SLOT_UNAVAILABLE
@@ -170,12 +210,12 @@ def _failed_navigation(runtime: Runtime, session_id: str, exc: SiteError) -> Non
     move(runtime, session_id, St.FAILED, St.NAVIGATING, outcome=outcome.value, error_message=why)
 
 
-async def _shoot(runtime: Runtime, widget: Widget, session_id: str, label: str) -> None:
+async def _shoot(runtime: Runtime, held: Held, session_id: str, label: str) -> None:
     """A screenshot of the page with the card fields masked, named on the session."""
     name = f"handoff-{session_id}-{label}.png"
     try:
-        await masked_screenshot(widget.page, runtime.settings.screenshots_dir / name,
-                                ClinicAdapter.info.sensitive_selectors)  # fmt: skip
+        await masked_screenshot(held.page, runtime.settings.screenshots_dir / name,
+                                held.sensitive)  # fmt: skip
     except Exception as exc:  # a screenshot is a trace, never a reason to fail the session
         log.warning("booking session %s: no screenshot (%s)", session_id, exc)
         return

@@ -24,8 +24,7 @@ from autobook.db import handoffs as repo
 from autobook.db.session import transaction
 from autobook.domain.handoff import FINAL, SessionOutcome, SessionState
 from autobook.handoff.moves import advance
-from autobook.sites.clinic.browser import Widget
-from autobook.sites.clinic.handoff import outcome_on
+from autobook.handoff.walkers import Held
 from autobook.sites.outcome import Outcome, PageOutcome
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 St = SessionState
-Shoot = Callable[["Runtime", Widget, str, str], Awaitable[None]]
+Shoot = Callable[["Runtime", Held, str, str], Awaitable[None]]
 UNKNOWN_NOTE = ("the page shows no confirmation and no error (see the screenshot): check with "
                 "the clinic before booking again")  # fmt: skip
 # Page outcome → the session's end.
@@ -50,14 +49,14 @@ ENDINGS: dict[Outcome, tuple[St, SessionOutcome]] = {
 
 class Watch:
     def __init__(
-        self, runtime: Runtime, widget: Widget, lease: Lease, *, reload: bool, shoot: Shoot
+        self, runtime: Runtime, held: Held, lease: Lease, *, reload: bool, shoot: Shoot
     ) -> None:
         self.runtime = runtime
-        self.widget = widget
+        self.held = held
         self.lease = lease
         self.reload = reload
         self.shoot = shoot
-        self.url = widget.page.url  # the payment page
+        self.url = held.page.url  # the payment page
         self.settings = runtime.settings
         self.seen: tuple[str, str] | None = None  # what the page showed last (URL, outcome)
         self.unknown = False
@@ -83,21 +82,21 @@ class Watch:
             await asyncio.sleep(self.settings.handoff_poll_s)
 
     async def _look(self) -> PageOutcome:
-        page = self.widget.page
+        page = self.held.page
         if self.reload:
             try:
                 await page.goto(self.url, wait_until="domcontentloaded")
             except Exception as exc:  # the site did not answer this time: look again later
                 log.info("booking session %s: reload failed (%s)", self.session_id, exc)
                 return PageOutcome(Outcome.UNKNOWN, "the page did not load")
-        seen, at_payment = await outcome_on(self.widget)
+        seen, at_payment = await self.held.look()
         now_showing = (page.url, seen.outcome.value)
         if now_showing != self.seen:
             self.seen = now_showing
             await asyncio.to_thread(self._touch)
         if seen.outcome is Outcome.UNKNOWN and not at_payment and not self.unknown:
             self.unknown = True
-            await self.shoot(self.runtime, self.widget, self.session_id, "unknown")
+            await self.shoot(self.runtime, self.held, self.session_id, "unknown")
             await asyncio.to_thread(self._note_unknown)
         return seen
 

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     import httpx
     from playwright.async_api import BrowserContext, Page
 
+    from autobook.sites.outcome import PageOutcome
+
 
 class SiteBrowser(Protocol):
     """What an adapter may ask of the account's browser (the engine's `AccountBrowser`)."""
@@ -215,6 +217,22 @@ class SiteAdapter(ABC):
 
     async def release(self, hold: Hold) -> None:  # noqa: B027 - optional for sites without carts
         """Give back a hold that is not needed (a duplicate)."""
+
+    # The payment page lives in this browser's cookies, not in its URL (a card iframe bound to
+    # the login): a person pays in autobook's held tab, shown on the live handoff page. Such
+    # an adapter implements `open_payment` and `payment_outcome`.
+    live_handoff: ClassVar[bool] = False
+
+    async def open_payment(self, hold: Hold, payment: Payment) -> Page:
+        """After `login`: the site's payment page for `hold` in this account's tab, with
+        everything but the card filled in, for a person to pay on. `SlotTaken` if the hold is
+        gone, `WrongBooking` if the site holds something else."""
+        raise ConfigError(f"{self.info.title} payment pages cannot be handed to a person live")
+
+    async def payment_outcome(self, page: Page) -> tuple[PageOutcome, bool]:
+        """What the handed-over payment page shows now, and whether it is still the payment
+        form (a person may be typing)."""
+        raise ConfigError(f"{self.info.title} payment pages cannot be handed to a person live")
 
     def clock_url(self) -> str:
         """A cheap URL on the site whose `Date` header tells the site's clock (snipes)."""

@@ -130,6 +130,16 @@ async def _relay(websocket: WebSocket, page: Any, runtime: Runtime, session_id: 
             await cdp.detach()
 
 
+async def _type(cdp: Any, char: str) -> None:
+    """One character as a key press (keyDown with its text, keyUp), not a paste: a card
+    iframe counts and times the keys it sees, and its fields want real input events."""
+    down = {"type": "keyDown", "key": char, "text": char, "unmodifiedText": char}
+    if char.isdigit():
+        down |= {"code": f"Digit{char}", "windowsVirtualKeyCode": ord(char)}
+    await cdp.send("Input.dispatchKeyEvent", down)
+    await cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": char})
+
+
 async def _input(cdp: Any, event: dict[str, Any]) -> None:
     """One input of the person's into the held tab (CSS pixels of the tab)."""
     kind = event.get("type")
@@ -142,7 +152,8 @@ async def _input(cdp: Any, event: dict[str, Any]) -> None:
         wheel = {"type": "mouseWheel", "x": 10, "y": 10, "deltaX": 0, "deltaY": float(event["dy"])}
         await cdp.send("Input.dispatchMouseEvent", wheel)
     elif kind == "text" and isinstance(event.get("text"), str):
-        await cdp.send("Input.insertText", {"text": event["text"][:100]})
+        for char in event["text"][:100]:
+            await _type(cdp, char)
     elif kind == "key" and event.get("key") in KEYS:
         key, code = event["key"], KEYS[event["key"]]
         for phase in ("keyDown", "keyUp"):

@@ -40,7 +40,7 @@ from autobook.sites.base import (
     WrongBooking,
 )
 from autobook.sites.better.api import BetterApi
-from autobook.sites.better.browser import BetterWeb
+from autobook.sites.better.browser import BetterWeb, person_outcome
 from autobook.sites.better.models import (
     BOOK,
     FULL,
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Page
 
     from autobook.sites.base import AdapterContext
+    from autobook.sites.outcome import PageOutcome
 
 # Methods that stop at the pay button: a dry run, or a person taking over.
 STOP_AT_PAY = frozenset({PaymentMethod.NONE, PaymentMethod.HANDOFF})
@@ -80,6 +81,7 @@ INFO = SiteInfo(
         PaymentMethod.CREDIT,
         PaymentMethod.SAVED_CARD,
         PaymentMethod.CARD,
+        PaymentMethod.HANDOFF,
     ),
     # London boroughs, Barnet among them: 22:00 local, 7 days ahead. `first_bookable_at`
     # from the site overrides it wherever the listing carries it.
@@ -305,6 +307,18 @@ class BetterAdapter(SiteAdapter):
         else:
             raise ConfigError(f"Better cannot pay by {method.value}", step="pay")
         return await self._confirmed(reference, hold)
+
+    # --- live handoff: the card checkout is bound to the login's cookie, not to its URL ----
+    live_handoff: ClassVar[bool] = True
+
+    async def open_payment(self, hold: Hold, payment: Payment) -> Page:
+        """The basket read back (the held line, and only it; money is final), then the
+        checkout with a new card chosen and the billing filled, for a person to pay."""
+        await self._basket_for(hold)
+        return await self.web.for_person(payment)
+
+    async def payment_outcome(self, page: Page) -> tuple[PageOutcome, bool]:
+        return await person_outcome(page)
 
     async def _basket_for(self, hold: Hold) -> Cart:
         """The basket holding exactly this hold, read back just before paying (money is final);

@@ -25,6 +25,7 @@ from autobook.sites.base import (
     SlotTaken,
     Transient,
 )
+from autobook.sites.outcome import Outcome, PageOutcome
 from autobook.sites.pages import goto, require, type_like_human
 
 if TYPE_CHECKING:
@@ -45,12 +46,19 @@ SAVED_CARD_LABEL = "Pay with saved card"
 NEW_CARD_LABEL = re.compile(r"different card|new card", re.I)  # not in the notes: optional
 CVV_LABEL = re.compile(r"CVV|security code", re.I)  # the notes say "CVV box"
 TERMS_LABEL = "I agree to the Terms and Conditions"
+EMPTY_BASKET_RE = re.compile(r"^\s*Your basket is empty\.?\s*$", re.I)
 PAY_NAME = re.compile(r"^Pay( £[0-9.,]+)? now$")
 # Not in the notes: the iframe is found by these, its fields by the notes' names as name or id.
 PAY_IFRAME = 'iframe#payment-iframe, iframe[title*="card payment" i]'
 # The site's error after "Pay now": any alert, the ids our simulator uses first.
 ERROR_BOXES = ("#checkout-error", "#payment-error")
 CONFIRMED = "/booking-confirmed/"
+CHECKOUT_PATH = "/basket/checkout"
+# What a person's payment attempt may show in the page's error boxes: a refused card (the
+# notes: "payment declined"), or the basket gone; any other error (a billing field left
+# empty, a mistyped card) lets them try again on the same page.
+DECLINED_RE = re.compile(r"declined|could not be processed|unable to verify|refused", re.I)
+BASKET_GONE_RE = re.compile(r"basket is empty|basket has changed|already full", re.I)
 OUTCOME_TIMEOUT_S = 30.0
 # The iframe refuses card numbers typed faster than a person types; never go below this mean
 # gap between keys, even when human typing is set lower for other sites.
@@ -107,6 +115,24 @@ class BetterWeb:
             return None
         await pay.click()
         return await _outcome(page, step)
+
+    async def for_person(self, payment: Payment) -> Page:
+        """The checkout with "new card" chosen and the billing fields filled from the payment
+        profile (if the task has one), left for a person to type the card into the payment
+        iframe, tick the terms and pay (live handoff)."""
+        step = "handoff"
+        page = await self.open(CHECKOUT_PATH, step=step)
+        if await page.get_by_text(EMPTY_BASKET_RE).count():
+            raise SlotTaken("the basket is empty: the hold was lost", step=step)
+        new = page.get_by_label(NEW_CARD_LABEL)
+        if await new.count():
+            await new.first.check()
+        if payment.card is not None:
+            for name, value in billing(payment.card, step).items():
+                box = await require(page, f'input[name="{name}"], #{name}', step=step)
+                await box.fill(value)
+        await require(page, PAY_IFRAME, step=step)  # the card fields are there to type into
+        return page
 
     async def _choose(self, page: Page, payment: Payment, step: str) -> None:
         method = payment.method
@@ -238,9 +264,37 @@ async def _outcome(page: Page, step: str) -> str:
     )
 
 
+async def person_outcome(page: Page) -> tuple[PageOutcome, bool]:
+    """What the handed-over checkout shows: the confirmation URL, a refused card, a lost
+    basket, or neither (unknown); and whether it is still the checkout form."""
+    from playwright.async_api import Error as PlaywrightError
+
+    url = page.url
+    if CONFIRMED in url:
+        reference = url.split(CONFIRMED, 1)[1].split("?", 1)[0].strip("/")
+        return PageOutcome(Outcome.SUCCESS, "", reference or None, url), False
+    try:
+        at_checkout = CHECKOUT_PATH in url and await page.locator("form#checkout-form").count() > 0
+        texts = []
+        for box in [page.locator(s) for s in ERROR_BOXES]:
+            if await box.count() and await box.first.is_visible():
+                texts.append((await box.first.inner_text()).strip())
+        if CHECKOUT_PATH in url and await page.get_by_text(EMPTY_BASKET_RE).count():
+            texts.append("Your basket is empty.")
+    except PlaywrightError:  # between two documents
+        return PageOutcome(Outcome.UNKNOWN, "the page was still loading", url=url), True
+    said = " ".join(t for t in texts if t)
+    if BASKET_GONE_RE.search(said):
+        return PageOutcome(Outcome.SLOT_UNAVAILABLE, said, url=url), False
+    if DECLINED_RE.search(said):
+        return PageOutcome(Outcome.DECLINED, said, url=url), at_checkout
+    return PageOutcome(Outcome.UNKNOWN, said or "no confirmation and no error", url=url), (
+        at_checkout
+    )
+
+
 def declined_or_taken(text: str, step: str) -> SiteError:
     """What the checkout page's error means: a lost basket, or the payment refused."""
-    folded = text.casefold()
-    if any(word in folded for word in ("basket is empty", "basket has changed", "already full")):
+    if BASKET_GONE_RE.search(text):
         return SlotTaken(f"the hold was lost: {text}", step=step)
     return PaymentDeclined(text or "the payment was refused", step=step)
