@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from test_web_helpers import make_token
@@ -56,6 +57,14 @@ def empty_tables(settings: Settings) -> None:
     engine = make_engine(settings.sqlalchemy_url)
     _empty_tables(engine)
     engine.dispose()
+
+
+@pytest.fixture(scope="module", name="shared")
+def shared_fixture(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    """One runtime for a module's table of cases that write nothing (each one checks that);
+    a module imports it to use it as `shared`."""
+    with module_runtime(db_url, tmp_path_factory.mktemp("data")) as runtime:
+        yield runtime
 
 
 @contextmanager

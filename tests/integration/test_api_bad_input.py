@@ -10,7 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_support import GYM_TASK, add_booking, add_task, api_client, module_runtime
+from api_support import (
+    GYM_TASK,
+    add_booking,
+    add_task,
+    api_client,
+    shared_fixture,  # noqa: F401 (the `shared` fixture)
+)
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -151,13 +157,6 @@ def _counts(runtime: Runtime) -> tuple[int, int, list[str]]:
         bookings = session.scalar(select(func.count()).select_from(Booking)) or 0
         statuses = list(session.scalars(select(Task.status).order_by(Task.id)))
         return tasks, bookings, statuses
-
-
-@pytest.fixture(scope="module")
-def shared(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    """One runtime for the whole table: no case writes anything (each one checks that)."""
-    with module_runtime(db_url, tmp_path_factory.mktemp("data")) as runtime:
-        yield runtime
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_support import module_runtime
+from api_support import shared_fixture  # noqa: F401 (the `shared` fixture)
 from fastapi.testclient import TestClient
 from test_web_helpers import make_token, row_counts
 
@@ -227,12 +227,6 @@ def api(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
     """A fresh app, for the cases that write or change the app."""
     with _client(settings, runtime) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def shared(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    with module_runtime(db_url, tmp_path_factory.mktemp("data")) as runtime:
-        yield runtime
 
 
 @pytest.fixture(scope="module")
