@@ -16,9 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser
+from sqlalchemy import select
 from test_handoff_url import person_pays
 
 from autobook.db import handoffs as repo
+from autobook.db.models import HandoffCallback
 from autobook.db.session import transaction
 from autobook.domain.handoff import SessionState
 from autobook.runtime import Runtime
@@ -39,6 +41,12 @@ pytestmark = [pytest.mark.e2e, SQLITE_ONLY]
 box = sandbox_fixture("clinic", "empty")
 clinic = sim_fixture("clinic", seed="empty")
 GOOD_CARD = "4111111111111111"
+
+
+def delivered(rt: Runtime, sid: str) -> int:
+    with transaction(rt.sessions) as session:
+        rows = session.scalars(select(HandoffCallback).where(HandoffCallback.session_id == sid))
+        return sum(row.delivered_at is not None for row in rows)
 
 
 def serve_apart(rt: Runtime) -> tuple[subprocess.Popen[bytes], str]:
@@ -72,6 +80,9 @@ def test_a_watched_session_is_watched_again_after_a_kill(
                 assert wait_for(api, sid, {"ready_for_handoff"})["state"] == "ready_for_handoff"
                 handoff = api.get(f"/api/v1/booking/{sid}/handoff-url").json()
                 wait_until(lambda: len(calls.events()) == 1)
+                # Killed while monitoring, not between the receiver's answer and the record
+                # of it: that delivery would be sent again once its claim ran out (60 s).
+                wait_until(lambda: delivered(rt, sid) == 1)
         finally:
             process.kill()  # SIGKILL: no shutdown, the lease stays taken
             process.wait()

@@ -323,7 +323,7 @@ def open_handoff(
     slot = hold.slot
     chosen = {"appointmentTime": slot.starts_at.isoformat(), "provider": slot.court,
               "service": slot.extra.get("service") or job.want.activity}  # fmt: skip
-    live = url is None or not url_carries_session
+    live = url is None  # no page of the site's own to give: autobook's live page
     token_hash = None
     stored = url or ""
     if live:
@@ -340,7 +340,7 @@ def open_handoff(
             request=request,
             handoff_url_enc=runtime.vault.encrypt(stored),
             handoff_expires_at=expires,
-            mode="live" if live else "url",
+            mode="url" if url_carries_session and not live else "live",
             token_hash=token_hash,
             confirmation={"chosen": chosen},
             last_activity_at=now,

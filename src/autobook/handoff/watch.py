@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 St = SessionState
 Shoot = Callable[["Runtime", Held, str, str], Awaitable[None]]
 UNKNOWN_NOTE = ("the page shows no confirmation and no error (see the screenshot): check with "
-                "the clinic before booking again")  # fmt: skip
+                "the site before booking again")  # fmt: skip
 # Page outcome → the session's end.
 ENDINGS: dict[Outcome, tuple[St, SessionOutcome]] = {
     Outcome.SUCCESS: (St.COMPLETED, SessionOutcome.SUCCESS),
