@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy import Engine, text
 
-from autobook.chromium import CDP_ENV, LAUNCH_ARGS, cdp_endpoint, launch_options, system_chromium
+from autobook.chromium import launch_options
 from autobook.config import Settings
 from autobook.db.migrate import upgrade
 from autobook.db.models import Base
@@ -109,45 +107,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as pw:
-        endpoint = cdp_endpoint()
-        b = pw.chromium.connect_over_cdp(endpoint) if endpoint else pw.chromium.launch(
-            **launch_options()
-        )
+        b = pw.chromium.launch(**launch_options())
         yield b
         b.close()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def shared_chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One system Chromium per test process, which every browser of the run connects to
-    (`AUTOBOOK_CHROMIUM_CDP`, inherited by the commands and workers the tests start): each
-    engine, command and test launching its own was half of the suite's CPU. Each still gets
-    contexts of its own. Without a system Chromium, each launches Playwright's."""
-    path = system_chromium()
-    if path is None or cdp_endpoint():
-        yield
-        return
-    profile = tmp_path_factory.mktemp("chromium")
-    process = subprocess.Popen(
-        [path, "--headless", "--remote-debugging-port=0", f"--user-data-dir={profile}",
-         *LAUNCH_ARGS, "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    active = profile / "DevToolsActivePort"
-    for _ in range(600):  # Chromium writes its port here once it listens
-        if active.exists() and active.read_text().strip():
-            break
-        if process.poll() is not None:
-            raise RuntimeError(f"{path} exited with {process.returncode} before listening")
-        threading.Event().wait(0.05)
-    port = active.read_text().split()[0]
-    os.environ[CDP_ENV] = f"http://127.0.0.1:{port}"
-    try:
-        yield
-    finally:
-        os.environ.pop(CDP_ENV, None)
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture

@@ -5,14 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from playwright.async_api import Browser, Playwright
-
-# A Chromium already running with remote debugging (its DevTools address, for example
-# http://127.0.0.1:9222) is used instead of launching one per worker, command or test.
-CDP_ENV = "AUTOBOOK_CHROMIUM_CDP"
 SYSTEM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
 # Flags that keep a headless Chromium quiet on a machine with no internet: without the
@@ -63,16 +56,3 @@ def browser_available() -> bool:
         return False
     cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", Path.home() / ".cache/ms-playwright"))
     return any(cache.glob("chromium*"))
-
-
-def cdp_endpoint() -> str | None:
-    return os.environ.get(CDP_ENV) or None
-
-
-async def open_chromium(pw: Playwright, headless: bool = True) -> Browser:
-    """The running Chromium at `AUTOBOOK_CHROMIUM_CDP` when set, else a launched one. Closing
-    a connected one closes only the contexts made through it."""
-    endpoint = cdp_endpoint()
-    if endpoint:
-        return await pw.chromium.connect_over_cdp(endpoint)
-    return await pw.chromium.launch(**launch_options(headless))  # type: ignore[arg-type]

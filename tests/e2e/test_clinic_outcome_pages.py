@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from playwright.async_api import Route, async_playwright
 
-from autobook.chromium import open_chromium
+from autobook.chromium import launch_options
 from autobook.sites.outcome import Outcome, PageOutcome, read_outcome
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ def after_paying(lands_on: str) -> PageOutcome:
 
     async def go() -> PageOutcome:
         async with async_playwright() as pw:
-            browser = await open_chromium(pw)
+            browser = await pw.chromium.launch(**launch_options())  # type: ignore[arg-type]
             page = await browser.new_page()
             await page.route(f"{ORIGIN}/**", route)
             await page.goto(f"{ORIGIN}/checkout")
@@ -97,7 +97,7 @@ def test_the_payment_page_must_show_what_was_chosen(summary: str, missing: str |
 
     async def go() -> str | None:
         async with async_playwright() as pw:
-            browser = await open_chromium(pw)
+            browser = await pw.chromium.launch(**launch_options())  # type: ignore[arg-type]
             page = await browser.new_page()
             await page.set_content(f"<h1>Payment</h1><p>{summary}</p>")
             widget = Widget(page, "https://clinic.invalid/", london, typing_delay_ms=0,

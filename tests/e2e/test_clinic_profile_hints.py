@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import async_playwright
 
-from autobook.chromium import open_chromium
+from autobook.chromium import launch_options
 from autobook.sites.base import SiteChanged
 from autobook.sites.clinic.browser import Hints, Patient, Widget
 
@@ -37,7 +37,7 @@ PATIENT = Patient("Jeanne", "Dupont", "+33612345678", "jeanne@example.com")
 def reaches_payment(hints: Hints) -> bool:
     async def go() -> bool:
         async with async_playwright() as pw:
-            browser = await open_chromium(pw)
+            browser = await pw.chromium.launch(**launch_options())  # type: ignore[arg-type]
             page = await browser.new_page()
             await page.set_content(PAGE)
             widget = Widget(page, "https://clinique.invalid/", ZoneInfo("Europe/Paris"),

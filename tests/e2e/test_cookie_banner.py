@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from playwright.async_api import Page, async_playwright
 
-from autobook.chromium import open_chromium
+from autobook.chromium import launch_options
 from autobook.engine.consent import dismiss_cookie_banner
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +49,7 @@ NO_ROLE = (
 async def _on(html: str) -> tuple[str | None, object, str, int]:
     """(what was pressed, the page's record of it, what is at the centre, OK presses)."""
     async with async_playwright() as pw:
-        browser = await open_chromium(pw)
+        browser = await pw.chromium.launch(**launch_options())  # type: ignore[arg-type]
         page: Page = await browser.new_page(viewport={"width": 800, "height": 600})
         await page.set_content(html)
         pressed = await dismiss_cookie_banner(page)

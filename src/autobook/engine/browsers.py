@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autobook.chromium import open_chromium
+from autobook.chromium import launch_options
 from autobook.datadir import private_dir, write_private
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class BrowserPool:
 
                 if self._pw is None:
                     self._pw = await async_playwright().start()
-                self._browser = await open_chromium(self._pw, self.headless)
+                self._browser = await self._pw.chromium.launch(**launch_options(self.headless))
             return self._browser
 
     async def context(self, key: str) -> BrowserContext:

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page, async_playwright
 
-from autobook.chromium import open_chromium
+from autobook.chromium import launch_options
 from autobook.sites.base import ConfigError, NotReleased, SiteChanged, SlotTaken, Transient
 from autobook.sites.clinic.catalogue import Catalogue, Provider, Service, slugify
 from autobook.sites.outcome import DEFAULT_WAIT_S, PageOutcome, look, read_outcome
@@ -501,7 +501,7 @@ def _parse_time(text: str) -> time | None:
 async def read_pages(url: str, zone: ZoneInfo, hints: Hints) -> Catalogue:
     """What a clinic without data offers, read from its pages in a browser of its own."""
     async with async_playwright() as pw:
-        browser = await open_chromium(pw)
+        browser = await pw.chromium.launch(**launch_options())  # type: ignore[arg-type]
         try:
             widget = Widget(await browser.new_page(), url, zone, typing_delay_ms=0, hints=hints)
             await widget.open(step="offered")
