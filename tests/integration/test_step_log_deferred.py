@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from autobook.db.session import transaction
+from autobook.db.taskrepo import delete_task
 from autobook.engine import records
 from autobook.engine.steps import StepEvent, StepLog
 from autobook.runtime import Runtime
@@ -52,3 +54,29 @@ def test_deferred_steps_are_written_in_order_after_the_block(runtime: Runtime) -
         ("pay", "failed", "the site dropped the hold before checkout"),
     ]
     assert [(e.name, e.status) for e in heard][-2:] == [("strike", "ok"), ("pay", "failed")]
+
+
+def test_a_task_deleted_while_its_attempt_runs_ends_the_step_log_quietly(runtime: Runtime) -> None:
+    # DELETE of a task the worker is checking is allowed; its attempts go with it, and the
+    # attempt still running must not fail on writing its next step.
+    account = add_account(runtime, "better", "deleted@example.com", "Deleted-pass-1")
+    task = add_task(
+        runtime, site="better", venue="hendon-leisure-centre", activity="badminton-60min",
+        target_date=date.today() + timedelta(days=3), times=["19:00"], account_ids=[account],
+        payment_method="benefit",
+    )  # fmt: skip
+    attempt = records.open_attempt(runtime, records.load_job(runtime, task), "t")
+    heard: list[StepEvent] = []
+    log = StepLog(runtime, attempt, heard.append)
+
+    async def run() -> None:
+        async with log.step("login"):
+            pass
+        with transaction(runtime.sessions) as session:
+            delete_task(session, task_id=task)
+        async with log.step("availability") as note:
+            note.detail = "two free"
+
+    asyncio.run(run())
+    assert steps_of(runtime, attempt) == []
+    assert [(e.name, e.status) for e in heard][-1] == ("availability", "ok")

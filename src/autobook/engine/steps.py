@@ -5,6 +5,7 @@ task page and `autobook book` show progress live; and the retry policy for trans
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,13 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from autobook.db.models import AttemptStep, utcnow
+from sqlalchemy.exc import IntegrityError
+
+from autobook.db.models import Attempt, AttemptStep, utcnow
 from autobook.db.session import transaction
 from autobook.logs import redact
 from autobook.runtime import Runtime
 from autobook.sites.base import SiteError, Transient
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3  # issue 4: transient failures get up to 3 retries within one attempt
 BACKOFF_BASE_S = 0.4  # 0.4, 0.8, 1.6 s, each times a jitter in [0.5, 1.5)
@@ -68,20 +72,24 @@ class StepLog:
     def _write(self, name: str, status: str, started: datetime, ms: int, note: StepNote) -> None:
         self.seq += 1
         detail = redact(note.text())[:MAX_DETAIL_CHARS] or None
-        with transaction(self.runtime.sessions) as session:
-            session.add(
-                AttemptStep(
-                    attempt_id=self.attempt_id,
-                    seq=self.seq,
-                    name=name,
-                    status=status,
-                    started_at=started,
-                    duration_ms=ms,
-                    detail=detail,
-                    screenshot_path=note.screenshot,
-                )
-            )
+        step = AttemptStep(attempt_id=self.attempt_id, seq=self.seq, name=name, status=status,
+                           started_at=started, duration_ms=ms, detail=detail,
+                           screenshot_path=note.screenshot)  # fmt: skip
+        try:
+            with transaction(self.runtime.sessions) as session:
+                session.add(step)
+        except IntegrityError:
+            if self._attempt_exists():
+                raise
+            # The task was deleted while this attempt ran (its attempts went with it): the
+            # attempt goes on to its end, with nothing left to write its steps to.
+            log.info("attempt %s: its task was deleted; step %s not recorded", self.attempt_id,
+                     name)  # fmt: skip
         self._emit(StepEvent(name, status, detail or "", ms))
+
+    def _attempt_exists(self) -> bool:
+        with transaction(self.runtime.sessions) as session:
+            return session.get(Attempt, self.attempt_id) is not None
 
     async def _write_async(
         self, name: str, status: str, started: datetime, ms: int, note: StepNote
