@@ -152,20 +152,12 @@ async def _take_over(
     try:
         held = await take_over_task(runtime, browser, row)
     except SiteError as exc:
-        await asyncio.to_thread(_failed_take_over, runtime, lease.session_id, exc)
+        await asyncio.to_thread(_failed_navigation, runtime, lease.session_id, exc, None)
         return
     try:
         await _hand_over(runtime, held, lease, live)
     finally:
         await held.close()
-
-
-def _failed_take_over(runtime: Runtime, session_id: str, exc: SiteError) -> None:
-    gone = isinstance(exc, SlotTaken)
-    outcome = SessionOutcome.SLOT_UNAVAILABLE if gone else SessionOutcome.ERROR
-    why = f"{exc.kind}: {exc}"
-    log.info("booking session %s: the hold could not be handed over: %s", session_id, why)
-    move(runtime, session_id, St.FAILED, None, outcome=outcome.value, error_message=why)
 
 
 async def watch(runtime: Runtime, held: Held, lease: Lease, reload: bool) -> None:
@@ -200,14 +192,18 @@ def _ready(runtime: Runtime, session_id: str, held: HeldPage, request: SessionRe
     )  # fmt: skip
 
 
-def _failed_navigation(runtime: Runtime, session_id: str, exc: SiteError) -> None:
+def _failed_navigation(
+    runtime: Runtime, session_id: str, exc: SiteError, before: St | None = St.NAVIGATING
+) -> None:
+    """The session failed before the person got the page: the steps to it, or a task's hold
+    taken over (`before` None: whatever state it was in)."""
     if isinstance(exc, SlotTaken | NotReleased):
         outcome = SessionOutcome.SLOT_UNAVAILABLE
     else:
         outcome = SessionOutcome.ERROR
     why = str(exc) if isinstance(exc, ConfigError) else f"{exc.kind}: {exc}"
     log.info("booking session %s failed before the handoff: %s", session_id, why)
-    move(runtime, session_id, St.FAILED, St.NAVIGATING, outcome=outcome.value, error_message=why)
+    move(runtime, session_id, St.FAILED, before, outcome=outcome.value, error_message=why)
 
 
 async def _shoot(runtime: Runtime, held: Held, session_id: str, label: str) -> None:

@@ -29,6 +29,8 @@ from autobook.sites.outcome import Outcome, PageOutcome
 from autobook.sites.pages import goto, require, type_like_human
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from playwright.async_api import BrowserContext, Locator, Page
 
 AUTH_COOKIE = "better.org.uk-authToken"
@@ -249,12 +251,11 @@ async def _outcome(page: Page, step: str) -> str:
         if CONFIRMED in page.url:
             return page.url.split(CONFIRMED, 1)[1].split("?", 1)[0].strip("/")
         try:
-            for box in [page.locator(s) for s in ERROR_BOXES] + [page.get_by_role("alert")]:
-                text = (await box.first.inner_text()).strip() if await box.count() else ""
-                if text and await box.first.is_visible():
-                    raise declined_or_taken(text, step)
+            shown = await _errors_shown(page, [*ERROR_BOXES, "role=alert"])
         except PlaywrightError:
-            pass  # the page is navigating; look again
+            shown = []  # the page is navigating; look again
+        if shown:
+            raise declined_or_taken(shown[0], step)
         await asyncio.sleep(0.15)
     # The pay button was pressed: the card may have been charged, so never pay again.
     raise PaymentUnknown(
@@ -275,10 +276,7 @@ async def person_outcome(page: Page) -> tuple[PageOutcome, bool]:
         return PageOutcome(Outcome.SUCCESS, "", reference or None, url), False
     try:
         at_checkout = CHECKOUT_PATH in url and await page.locator("form#checkout-form").count() > 0
-        texts = []
-        for box in [page.locator(s) for s in ERROR_BOXES]:
-            if await box.count() and await box.first.is_visible():
-                texts.append((await box.first.inner_text()).strip())
+        texts = await _errors_shown(page, ERROR_BOXES)
         if CHECKOUT_PATH in url and await page.get_by_text(EMPTY_BASKET_RE).count():
             texts.append("Your basket is empty.")
     except PlaywrightError:  # between two documents
@@ -291,6 +289,16 @@ async def person_outcome(page: Page) -> tuple[PageOutcome, bool]:
     return PageOutcome(Outcome.UNKNOWN, said or "no confirmation and no error", url=url), (
         at_checkout
     )
+
+
+async def _errors_shown(page: Page, selectors: Sequence[str]) -> list[str]:
+    """The texts of the site's visible error boxes, in the order of `selectors`."""
+    texts = []
+    for box in [page.locator(s).first for s in selectors]:
+        text = (await box.inner_text()).strip() if await box.count() else ""
+        if text and await box.is_visible():
+            texts.append(text)
+    return texts
 
 
 def declined_or_taken(text: str, step: str) -> SiteError:
