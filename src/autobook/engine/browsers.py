@@ -119,7 +119,9 @@ class AccountBrowser:
         if self._page is None or self._page.is_closed():
             ctx = await self.context()
             if self.trace and not self._tracing:
-                await ctx.tracing.start(screenshots=True, snapshots=True)
+                # DOM snapshots replay each step; a screencast filmstrip would add a JPEG per
+                # frame for Chromium to encode and show typed card numbers unmasked.
+                await ctx.tracing.start(screenshots=False, snapshots=True)
                 self._tracing = True
             self._page = await ctx.new_page()
         return self._page
