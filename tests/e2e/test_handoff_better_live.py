@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -197,9 +198,16 @@ def test_a_person_pays_betters_card_checkout_from_a_phone(
         wait_until(lambda: sid in app.state.handoffs.live)
         person_pays(browser, f"{api.base_url}/handoff/{token}", app, sid)
         wait_until(lambda: task_row(rt, task).status != TaskStatus.AWAITING_PAYMENT)
+        # Paid or declined, nothing stays in the basket: a declined card's court is given
+        # back at once, not left blocked until the site's own timeout.
+        wait_until(lambda: basket_ids(api_base) == [])
 
     row, handoff = task_row(rt, task), session_of(rt, task)
     booked = sim_events(api_base, "booking")
+    # The link never outlives the hold (about 10 minutes on Better), whatever the URL TTL.
+    assert rt.settings.handoff_url_ttl_s > 600
+    assert handoff.handoff_expires_at is not None
+    assert handoff.handoff_expires_at - handoff.created_at <= timedelta(minutes=10)
     if declined:
         assert row.status == TaskStatus.FAILED.value and "payment_failed" in (row.error or "")
         assert (handoff.state, handoff.outcome) == ("failed", "payment_failed")

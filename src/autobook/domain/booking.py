@@ -79,6 +79,8 @@ class Hold:
     token: str  # cart item id, session id…
     price: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # When the site lets it go by itself at the latest, where that is known.
+    until: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -317,9 +317,11 @@ def open_handoff(
     takes it over and watches it. With `url` (the payment page's own, carrying the booking)
     the person gets that; without, the held checkout is shown live on autobook's own page
     under an unguessable token, of which only the hash is stored. When the handoff URL
-    expires, and the URL to give the person."""
+    expires (no later than the site keeps the hold), and the URL to give the person."""
     now = utcnow()
     expires = now + timedelta(seconds=runtime.settings.handoff_url_ttl_s)
+    if hold.until is not None:
+        expires = min(expires, hold.until)
     slot = hold.slot
     chosen = {"appointmentTime": slot.starts_at.isoformat(), "provider": slot.court,
               "service": slot.extra.get("service") or job.want.activity}  # fmt: skip
@@ -330,7 +332,7 @@ def open_handoff(
         token = secrets.token_urlsafe(24)
         token_hash, stored = token_digest(token), f"{LIVE_PATH}{token}"
     request = {"venue": job.want.venue, "day": job.want.day.isoformat(),
-               "times": [t.strftime("%H:%M") for t in job.want.times], "hold": held_json(hold)}
+               "times": [t.strftime("%H:%M") for t in job.want.times], "hold": held_json(hold)}  # fmt: skip
     with transaction(runtime.sessions) as session:
         handoff = HandoffSession(
             id=str(uuid.uuid4()),

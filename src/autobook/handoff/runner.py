@@ -163,7 +163,10 @@ async def _take_over(
 async def watch(runtime: Runtime, held: Held, lease: Lease, reload: bool) -> None:
     watcher = Watch(runtime, held, lease, reload=reload, shoot=_shoot)
     ended = await watcher.run()
-    if ended in (St.CANCELLED, St.ABANDONED):
+    if ended is not St.COMPLETED:
+        # Nobody paid (a declined card too): give the time back now rather than leave it
+        # blocked until the site's own timeout. A hold that was paid after all is gone from
+        # the site's basket, so letting it go finds nothing.
         await held.let_go()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 import httpx
@@ -61,6 +61,9 @@ if TYPE_CHECKING:
 # Methods that stop at the pay button: a dry run, or a person taking over.
 STOP_AT_PAY = frozenset({PaymentMethod.NONE, PaymentMethod.HANDOFF})
 CARD_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.SAVED_CARD})
+# Notes: "a hold lasts about 10 minutes"; counted a little short, so that a handoff link given
+# for the hold never outlives it.
+HOLD_LASTS = timedelta(minutes=9, seconds=30)
 FRESH_BASKET_S = 0.5  # a basket answer this recent is read back, not asked for again
 
 INFO = SiteInfo(
@@ -223,7 +226,8 @@ class BetterAdapter(SiteAdapter):
             court=line.court or court.name, bookable=True,
         )  # fmt: skip
         extra = {"court_id": court.id, "court": court.name}
-        return Hold(held, str(line.id), line.price or court.price or slot.price, extra)
+        until = datetime.now(UTC) + HOLD_LASTS
+        return Hold(held, str(line.id), line.price or court.price or slot.price, extra, until)
 
     async def _listed(self, slot: Slot, want: Want) -> tuple[Session, Court | None]:
         """The session (and court) behind a slot; listed afresh for a slot that did not come
