@@ -55,11 +55,16 @@ def ensure_settings(sessions: sessionmaker[Session]) -> None:
 
 
 def page_settings(session: Session) -> AppointmentSettings:
-    found = session.get(AppointmentSettings, SETTINGS_ID)
+    # Kept in the session's info: its identity map holds rows only weakly, so a page that asks
+    # for the settings three times would otherwise read them three times.
+    found = session.info.get("page_settings")
+    if found is None or found not in session:
+        found = session.get(AppointmentSettings, SETTINGS_ID)
     if found is None:
         found = AppointmentSettings(id=SETTINGS_ID)
         session.add(found)
         session.flush()
+    session.info["page_settings"] = found
     return found
 
 
