@@ -4,9 +4,16 @@ A throwaway SQLite autobook gets three appointment types, weekly hours (two wind
 and over 31 days: 3 appointments, 4 calendar busy times, a blocked hour and one autobook
 booking a day. The app runs in its own process (uvicorn, as `autobook serve` runs it), so
 the clients never share its interpreter lock; the clients ask for random (type, date) pairs
-of the month. Prints the figures and a paste-ready Markdown table.
+of the month. Prints the figures and a paste-ready Markdown table, for three loads:
 
-    uv run python -m bench.appointments [--clients 50] [--requests 2000]
+- one client, each request sent as soon as the last one answered (the time one answer takes);
+- `--clients` clients, back to back: that many requests always in flight, which measures how
+  many answers a second one process gives (each waits behind the others: a saturation test);
+- `--clients` guests who each look at the day's times for a while (`--think-ms`, random,
+  exponential) before picking the next date: the page's real use, where the latency is what
+  one guest sees while the others browse.
+
+    uv run python -m bench.appointments [--clients 50] [--requests 2000] [--think-ms 1000]
 """
 
 from __future__ import annotations
@@ -85,7 +92,11 @@ def seed(settings: Settings) -> list[int]:
     return ids
 
 
-async def load(url: str, type_ids: list[int], clients: int, requests: int) -> list[float]:
+async def load(
+    url: str, type_ids: list[int], clients: int, requests: int, think_ms: float = 0
+) -> list[float]:
+    """Each request's time in ms; every client waits about `think_ms` (exponential) before its
+    next request, none if 0."""
     today = datetime.now(LONDON).date()
     pairs = [(random.choice(type_ids), today + timedelta(days=random.randrange(DAYS)))
              for _ in range(requests)]  # fmt: skip
@@ -94,6 +105,8 @@ async def load(url: str, type_ids: list[int], clients: int, requests: int) -> li
 
         async def worker(share: list[tuple[int, object]]) -> None:
             for type_id, day in share:
+                if think_ms:
+                    await asyncio.sleep(random.expovariate(1000 / think_ms))
                 began = time.perf_counter()
                 answer = await client.get(
                     "/book/slots", params={"type_id": type_id, "date": str(day)}
@@ -109,6 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--think-ms", type=float, default=1000, help="a browsing guest's pause")
     args = parser.parse_args()
     before = machine()
     with tempfile.TemporaryDirectory(prefix="autobook-bench-") as folder:
@@ -130,15 +144,22 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.1)
             asyncio.run(load(url, type_ids, 5, 100))  # warm up
-            runs = [(n, asyncio.run(load(url, type_ids, n, args.requests // (5 if n == 1 else 1))))
-                    for n in (1, args.clients)]  # fmt: skip
+            loads = [(1, 0.0, args.requests // 5), (args.clients, 0.0, args.requests),
+                     (args.clients, args.think_ms, args.requests)]  # fmt: skip
+            runs = [(n, think, asyncio.run(load(url, type_ids, n, count, think)))
+                    for n, think, count in loads]  # fmt: skip
         finally:
             server.terminate()
             server.wait(timeout=10)
-    rows = [[str(n), str(len(t)), f"{percentile(t, 0.5):.1f}", f"{percentile(t, 0.95):.1f}",
-             f"{max(t):.1f}", f"{len(t) / (sum(t) / 1000 / n):.0f}"] for n, t in runs]  # fmt: skip
+    rows = [[str(n), f"{think:g} ms" if think else "none (back to back)", str(len(t)),
+             f"{percentile(t, 0.5):.1f}", f"{percentile(t, 0.95):.1f}", f"{max(t):.1f}"]
+            for n, think, t in runs]  # fmt: skip
     print("GET /book/slots, one server process (SQLite), a month of data")
-    print(markdown_table(["clients", "requests", "p50 ms", "p95 ms", "max ms", "req/s"], rows))
+    head = ["clients", "pause between requests", "requests", "p50 ms", "p95 ms", "max ms"]
+    print(markdown_table(head, rows))
+    clients, _, saturated = runs[1]
+    rate = len(saturated) / (sum(saturated) / 1000 / clients)  # requests over the run's length
+    print(f"back to back, {clients} clients: {rate:.0f} answers a second")
     print(f"Machine: {before}")
 
 
