@@ -331,8 +331,9 @@ def open_handoff(
     if live:
         token = secrets.token_urlsafe(24)
         token_hash, stored = token_digest(token), f"{LIVE_PATH}{token}"
-    request = {"venue": job.want.venue, "day": job.want.day.isoformat(),
-               "times": [t.strftime("%H:%M") for t in job.want.times], "hold": held_json(hold)}  # fmt: skip
+    times = [t.strftime("%H:%M") for t in job.want.times]
+    request = {"venue": job.want.venue, "day": job.want.day.isoformat(), "times": times,
+               "hold": held_json(hold)}  # fmt: skip
     with transaction(runtime.sessions) as session:
         handoff = HandoffSession(
             id=str(uuid.uuid4()),
