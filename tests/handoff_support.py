@@ -3,12 +3,13 @@ loopback, a real HTTP server that receives callbacks, and waiting for a session'
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
+from playwright.sync_api import Page
 
 from autobook.db.auth import create_token
 from autobook.db.session import transaction
@@ -31,6 +33,7 @@ POLL_S = 0.2
 # over 30 s for a queued session to end.
 PATIENCE_S = 90.0
 FINAL = {"completed", "failed", "abandoned", "cancelled"}
+Find = Callable[[Any], Any]  # the held page → a locator on it
 
 
 def handoff_runtime(runtime: Runtime, box: Sandbox, **settings: Any) -> Runtime:
@@ -145,3 +148,29 @@ def wait_until(check: Any) -> None:
     while not check():
         assert time.monotonic() < deadline, "the condition never held"
         time.sleep(POLL_S)
+
+
+def held_box(app: FastAPI, session_id: str, find: Find) -> dict[str, float]:
+    """Where the held tab shows the field (what the person sees in the picture)."""
+    service = app.state.handoffs
+    page = service.live[session_id]
+    loop = service.running[session_id].get_loop()
+    return asyncio.run_coroutine_threadsafe(find(page).first.bounding_box(), loop).result(15)
+
+
+def tap_on_picture(person: Page, app: FastAPI, session_id: str, find: Find) -> None:
+    """Scroll the held tab (by the person's wheel) until the field shows, then tap it."""
+    for _ in range(12):
+        where = held_box(app, session_id, find)
+        if where["y"] >= 0 and where["y"] + where["height"] < 800:
+            break
+        screen = person.locator("#screen").bounding_box()
+        assert screen is not None
+        # On the picture where the person's own page has scrolled it to.
+        person.mouse.move(screen["x"] + 50, max(screen["y"], 0) + 50)
+        person.mouse.wheel(0, 250 if where["y"] > 0 else -250)
+        person.wait_for_timeout(300)
+    picture = person.locator("#screen")
+    scale = picture.evaluate("img => img.clientWidth / img.naturalWidth")
+    picture.click(position={"x": (where["x"] + where["width"] / 2) * scale,
+                            "y": (where["y"] + where["height"] / 2) * scale})  # fmt: skip

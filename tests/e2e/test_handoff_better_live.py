@@ -13,16 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, expect
 from sqlalchemy import MetaData, select, text
 from test_engine_better import NEW_CARD, NEW_CARD_USER, NOW, better_task, courts_to_choose_from
 
@@ -44,7 +42,7 @@ from engine_support import (
     sim_fixture,
     task_row,
 )
-from handoff_support import SECRET, served, wait_until
+from handoff_support import SECRET, Find, served, tap_on_picture, wait_until
 
 pytestmark = [pytest.mark.e2e, SQLITE_ONLY]
 
@@ -53,7 +51,6 @@ sim = sim_fixture("better", "api", "demo", now=NOW, prepare=courts_to_choose_fro
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 CARD = "4111111111111111"
 KEY_GAP_MS = 70  # a person's pace: the payment iframe refuses cards typed faster
-Find = Callable[[Any], Any]  # the held page → a locator on it
 
 
 @pytest.fixture
@@ -82,32 +79,6 @@ def session_of(rt: Runtime, task: int) -> HandoffSession:
         row = session.scalars(select(HandoffSession).where(HandoffSession.task_id == task)).one()
         session.expunge(row)
         return row
-
-
-def held_box(app: FastAPI, session_id: str, find: Find) -> dict[str, float]:
-    """Where the held tab shows the field (what the person sees in the picture)."""
-    service = app.state.handoffs
-    page = service.live[session_id]
-    loop = service.running[session_id].get_loop()
-    return asyncio.run_coroutine_threadsafe(find(page).first.bounding_box(), loop).result(15)
-
-
-def tap_on_picture(person: Page, app: FastAPI, session_id: str, find: Find) -> None:
-    """Scroll the held tab (by the person's wheel) until the field shows, then tap it."""
-    for _ in range(12):
-        where = held_box(app, session_id, find)
-        if where["y"] >= 0 and where["y"] + where["height"] < 800:
-            break
-        screen = person.locator("#screen").bounding_box()
-        assert screen is not None
-        # On the picture where the person's own page has scrolled it to.
-        person.mouse.move(screen["x"] + 50, max(screen["y"], 0) + 50)
-        person.mouse.wheel(0, 250 if where["y"] > 0 else -250)
-        person.wait_for_timeout(300)
-    picture = person.locator("#screen")
-    scale = picture.evaluate("img => img.clientWidth / img.naturalWidth")
-    picture.click(position={"x": (where["x"] + where["width"] / 2) * scale,
-                            "y": (where["y"] + where["height"] / 2) * scale})  # fmt: skip
 
 
 def card_field(label: str) -> Find:

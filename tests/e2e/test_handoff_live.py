@@ -6,7 +6,6 @@ detected, and the card number is in no log line, database row or file."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from pathlib import Path
@@ -14,13 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from autobook.runtime import Runtime
 from autobook.sandbox.runner import Sandbox
 from engine_support import SQLITE_ONLY, sandbox_fixture, sim_events, sim_fixture
-from handoff_support import handoff_runtime, served, start_body, wait_for
+from handoff_support import Find, handoff_runtime, served, start_body, tap_on_picture, wait_for
 
 pytestmark = [pytest.mark.e2e, SQLITE_ONLY]
 
@@ -30,30 +28,8 @@ PAGE = "/booking/lumen-skin-clinic"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
-def held_box(app: FastAPI, session_id: str, label: str) -> dict[str, float]:
-    """Where the held tab shows the field (what the person sees in the picture)."""
-    service = app.state.handoffs
-    page = service.live[session_id]
-    loop = service.running[session_id].get_loop()
-    found = page.get_by_label(label).or_(page.get_by_role("button", name=label)).first
-    return asyncio.run_coroutine_threadsafe(found.bounding_box(), loop).result(15)
-
-
-def tap_on_picture(person: Page, app: FastAPI, session_id: str, label: str) -> None:
-    """Scroll the held tab (by the person's wheel) until the field shows, then tap it."""
-    for _ in range(10):
-        where = held_box(app, session_id, label)
-        if where["y"] + where["height"] < 800:
-            break
-        screen = person.locator("#screen").bounding_box()
-        assert screen is not None
-        person.mouse.move(screen["x"] + 50, screen["y"] + 50)
-        person.mouse.wheel(0, 300)
-        person.wait_for_timeout(300)
-    picture = person.locator("#screen")
-    scale = picture.evaluate("img => img.clientWidth / img.naturalWidth")
-    picture.click(position={"x": (where["x"] + where["width"] / 2) * scale,
-                            "y": (where["y"] + where["height"] / 2) * scale})  # fmt: skip
+def labelled(label: str) -> Find:
+    return lambda page: page.get_by_label(label).or_(page.get_by_role("button", name=label))
 
 
 @pytest.mark.parametrize(
@@ -86,9 +62,9 @@ def test_a_person_pays_in_the_held_tab_from_a_phone(
             frames = re.compile(r"^data:image/jpeg;base64,")
             expect(person.locator("#screen")).to_have_attribute("src", frames)
             for label, typed in (("Card number", card), ("Expiration", "12/30"), ("CVC", "123")):
-                tap_on_picture(person, app, sid, label)
+                tap_on_picture(person, app, sid, labelled(label))
                 person.keyboard.type(typed)
-            tap_on_picture(person, app, sid, "Book appointment")
+            tap_on_picture(person, app, sid, labelled("Book appointment"))
             status = wait_for(api, sid, set())
         finally:
             phone.close()
