@@ -82,10 +82,7 @@ def day_slots(
     busy = [
         Interval(a, b) for a, b in repo.busy_between(session, start, end, now=now, holder=holder)
     ]
-    rules = [
-        WeeklyRule(r.day_of_week, Window(r.start_time, r.end_time))
-        for r in repo.weekly_rules(session)
-    ]
+    rules = [WeeklyRule(day, Window(a, b)) for day, a, b in repo.weekly_windows(session)]
     overrides = {
         d: [Window(a, b) for a, b in windows]
         for d, windows in repo.overrides_between(session, day, day).items()

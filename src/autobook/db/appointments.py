@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, select, union_all, update
+from sqlalchemy import CompoundSelect, String, bindparam, delete, func, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,6 +98,14 @@ def weekly_rules(session: Session) -> list[AvailabilityRule]:
     return list(session.scalars(query.order_by(AvailabilityRule.day_of_week)))
 
 
+def weekly_windows(session: Session) -> list[tuple[int, time, time]]:
+    """The active weekly rules as (weekday, start, end), without loading them as objects: the
+    slot calculation reads them on every date a guest picks."""
+    query = select(AvailabilityRule.day_of_week, AvailabilityRule.start_time,
+                   AvailabilityRule.end_time).where(AvailabilityRule.active.is_(True))  # fmt: skip
+    return [(day, start, end) for day, start, end in session.execute(query)]
+
+
 def overrides_between(
     session: Session, first: date, last: date
 ) -> dict[date, list[tuple[time, time]]]:
@@ -113,13 +121,10 @@ def overrides_between(
     return found
 
 
-def busy_between(
-    session: Session, start: datetime, end: datetime, *, now: datetime, holder: str | None = None
-) -> list[tuple[datetime, datetime]]:
-    """What makes the owner busy in [start, end): blocked periods, confirmed appointments
-    with their buffers, autobook's own pending and confirmed bookings on other sites, the
-    connected calendars' busy times (as last read), and the live reservations of guests other
-    than `holder` (a token hash)."""
+def _busy_query() -> CompoundSelect:
+    """What makes the owner busy in [:start, :end) (see `busy_between`), built once: /book/slots
+    asks it on every date a guest picks, and building it cost more than running it."""
+    start, end = bindparam("start"), bindparam("end")
     blocked = select(BlockedPeriod.start_datetime, BlockedPeriod.end_datetime).where(
         BlockedPeriod.start_datetime < end, BlockedPeriod.end_datetime > start
     )
@@ -131,20 +136,34 @@ def busy_between(
     bookings = select(Booking.starts_at, Booking.ends_at).where(
         Booking.status.in_(OWNER_BUSY_BOOKINGS),
         Booking.starts_at < end,
-        Booking.starts_at > start - timedelta(days=1),  # no booking is a day long
+        Booking.starts_at > bindparam("day_before"),  # no booking is a day long
     )
     calendars = select(CalendarBusy.start_datetime, CalendarBusy.end_datetime).where(
         CalendarBusy.start_datetime < end, CalendarBusy.end_datetime > start
     )
     held = select(SlotReservation.busy_start, SlotReservation.busy_end).where(
-        SlotReservation.expires_at > now,
+        SlotReservation.expires_at > bindparam("now"),
         SlotReservation.busy_start < end,
         SlotReservation.busy_end > start,
+        # No holder is '': every reservation counts (a holder is a sha256, never empty).
+        SlotReservation.holder_hash != func.coalesce(bindparam("holder", type_=String), ""),
     )
-    if holder is not None:
-        held = held.where(SlotReservation.holder_hash != holder)
-    # One round trip: /book/slots asks this on every date a guest picks.
-    rows = session.execute(union_all(blocked, taken, bookings, calendars, held))
+    return union_all(blocked, taken, bookings, calendars, held)
+
+
+BUSY = _busy_query()
+
+
+def busy_between(
+    session: Session, start: datetime, end: datetime, *, now: datetime, holder: str | None = None
+) -> list[tuple[datetime, datetime]]:
+    """What makes the owner busy in [start, end): blocked periods, confirmed appointments
+    with their buffers, autobook's own pending and confirmed bookings on other sites, the
+    connected calendars' busy times (as last read), and the live reservations of guests other
+    than `holder` (a token hash). One round trip."""
+    params = {"start": start, "end": end, "day_before": start - timedelta(days=1), "now": now,
+              "holder": holder}  # fmt: skip
+    rows = session.execute(BUSY, params)
     return [(begins, ends or begins + DEFAULT_BOOKING_LENGTH) for begins, ends in rows]
 
 
