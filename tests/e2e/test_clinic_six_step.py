@@ -103,8 +103,13 @@ def test_handoff_stops_at_the_payment_step(rt: Runtime, moxie: httpx.Client) -> 
     with transaction(rt.sessions) as db:
         [handoff] = db.query(HandoffSession).filter(HandoffSession.task_id == task_id).all()
         url = rt.vault.decrypt(handoff.handoff_url_enc or "")
-    # The page's own URL: this widget keeps its steps in the page, not in its address.
-    assert url == f"{str(moxie.base_url).rstrip('/')}{PAGE}"
+    # This widget keeps its steps in the page, not in its address: the page's own URL would
+    # land the person on step 2. The session walks them again and is shown live
+    # (test_handoff_live has the person paying).
+    assert url.startswith("/handoff/") and handoff.mode == "live" and handoff.state == "created"
+    walk = handoff.request or {}
+    assert walk["bookingUrl"] == f"{str(moxie.base_url).rstrip('/')}{PAGE}"
+    assert (walk["provider"], walk["time"]) == ("Alex Morgan", "14:30")
     assert result.screenshot and (rt.settings.screenshots_dir / result.screenshot).is_file()
 
 

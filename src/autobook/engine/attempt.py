@@ -324,20 +324,25 @@ class Attempt:
         """Steps 1–4 done, the payment page is left for a person (seed 004): the task waits in
         awaiting_payment until its booking session sees them pay (or not). A page whose URL
         carries the booking is handed over by that URL; a checkout bound to this browser's
-        login (`live_handoff`) is shown live on autobook's own page."""
+        login (`live_handoff`) is shown live on autobook's own page; a page only this browser
+        holds (a widget that keeps its steps in memory) is walked to again by the handoff
+        service, in the tab it shows live."""
         name = await self._screenshot_current("handoff")
         handoff = getattr(self.adapter, "handoff_url", None)
         url = handoff(hold) if handoff is not None else None
-        if url is None and not self.adapter.live_handoff:
+        carries = bool(hold.extra.get("url_carries_session", url is not None))
+        walk = None if carries or self.adapter.live_handoff else self.adapter.walk_request(hold)
+        if walk is not None:
+            expires, link = records.open_walk(self.runtime, self.job, walk)
+        elif url is None and not self.adapter.live_handoff:
             result = self._settle("handoff", TaskStatus.SUCCEEDED,
                                   "payment handed to a person: the slot is held on the payment "
                                   "page")  # fmt: skip
             result.screenshot = name
             return result
-        expires, link = records.open_handoff(
-            self.runtime, self.job, url, hold,
-            url_carries_session=bool(hold.extra.get("url_carries_session", url is not None)),
-        )  # fmt: skip
+        else:
+            expires, link = records.open_handoff(self.runtime, self.job, url, hold,
+                                                 url_carries_session=carries)  # fmt: skip
         waiting = "payment handed to a person: waiting for them to pay on the payment page"
         result = self._settle("handoff", TaskStatus.AWAITING_PAYMENT, waiting)
         # The link itself only in the notification (and to the command line's user): it is

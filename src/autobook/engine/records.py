@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from autobook.db.handoffs import create_session
 from autobook.db.models import (
     Attempt,
     Booking,
@@ -27,7 +28,7 @@ from autobook.db.session import transaction
 from autobook.db.syslog import write_log
 from autobook.db.tasks import transition
 from autobook.domain.booking import Card, Confirmation, Credentials, Hold, Payment, Slot, Want
-from autobook.domain.handoff import LIVE_PATH, token_digest
+from autobook.domain.handoff import LIVE_PATH, HandoffMode, SessionRequest, token_digest
 from autobook.domain.statuses import BookingStatus, TaskStatus
 from autobook.domain.tasks import PaymentMethod
 from autobook.notify import NotifyEvent, notify
@@ -354,6 +355,26 @@ def open_handoff(
         session.add(HandoffTransition(session_id=handoff.id, from_state="",
                                       to_state="ready_for_handoff", at=now))  # fmt: skip
     return expires, (f"{runtime.settings.base_url}{stored}" if live else stored)
+
+
+def open_walk(runtime: Runtime, job: Job, walk: SessionRequest) -> tuple[datetime, str]:
+    """A booking session (seed 004) in `created`, for a payment page only the browser that
+    walked to it holds: the handoff service walks the steps again in a tab of its own and
+    shows that tab live. The person's link (autobook's live page, under an unguessable token
+    of which only the hash is stored) is known now; until the tab is ready it says so. When
+    the link expires, and the link."""
+    token = secrets.token_urlsafe(24)
+    stored = f"{LIVE_PATH}{token}"
+    ttl = timedelta(seconds=runtime.settings.handoff_url_ttl_s)
+    with transaction(runtime.sessions) as session:
+        row = create_session(session, session_id=str(uuid.uuid4()), task_id=job.task_id,
+                             booking_url=walk.booking_url, request=walk.as_json(),
+                             callback_url=None, url_ttl=ttl)  # fmt: skip
+        row.mode, row.token_hash = HandoffMode.LIVE.value, token_digest(token)
+        row.handoff_url_enc = runtime.vault.encrypt(stored)
+        expires = row.handoff_expires_at
+    assert expires is not None
+    return expires, f"{runtime.settings.base_url}{stored}"
 
 
 def _site_url(runtime: Runtime, job: Job, url: str | None) -> str:

@@ -96,13 +96,15 @@ async def drive(
     except SiteError as exc:
         await asyncio.to_thread(_failed_navigation, runtime, lease.session_id, exc)
         return
-    if not held.url_carries_session:  # the person will use this very tab, on a phone
+    # A task's session gave the person a link to the live page already (its token is set).
+    shown_live = not held.url_carries_session or row.token_hash is not None
+    if shown_live:  # the person will use this very tab, on a phone
         await widget.page.set_viewport_size(PHONE)
-    if not await asyncio.to_thread(_ready, runtime, lease.session_id, held, request):
+    ready = await asyncio.to_thread(_ready, runtime, row, held, request, shown_live)
+    if not ready:
         await let_go(widget)  # cancelled while the steps were done
         return
-    await _hand_over(runtime, ClinicHeld(widget), lease, live if not held.url_carries_session
-                     else None)  # fmt: skip
+    await _hand_over(runtime, ClinicHeld(widget), lease, live if shown_live else None)
 
 
 async def _hand_over(
@@ -175,22 +177,27 @@ def _patient(request: SessionRequest) -> Patient:
     return Patient(lead.first_name, lead.last_name, lead.phone, lead.email)
 
 
-def _ready(runtime: Runtime, session_id: str, held: HeldPage, request: SessionRequest) -> bool:
+def _ready(
+    runtime: Runtime, row: HandoffSession, held: HeldPage, request: SessionRequest, live: bool
+) -> bool:
     """navigating → ready_for_handoff with the handoff URL (encrypted: it is the booking) and
-    what was chosen, for the confirmation details. Where the page's URL carries the booking
-    the person gets it; elsewhere autobook's own live page, under an unguessable token."""
-    changes: dict[str, Any] = {"mode": HandoffMode.URL.value}
-    url = held.url
-    if not held.url_carries_session:
-        token = secrets.token_urlsafe(24)
-        url = f"{LIVE_PATH}{token}"  # the API puts AUTOBOOK_PUBLIC_URL before it
-        changes = {"mode": HandoffMode.LIVE.value, "token_hash": token_digest(token)}
+    what was chosen, for the confirmation details. The person gets the page's own URL, or
+    (`live`) autobook's live page under an unguessable token: a new one, unless a task's
+    session gave its link out already."""
+    changes: dict[str, Any] = {"mode": HandoffMode.URL.value,
+                               "handoff_url_enc": runtime.vault.encrypt(held.url)}  # fmt: skip
+    if live:
+        changes = {"mode": HandoffMode.LIVE.value}
+        if row.token_hash is None:
+            token = secrets.token_urlsafe(24)
+            link = f"{LIVE_PATH}{token}"  # the API puts AUTOBOOK_PUBLIC_URL before it
+            changes.update(token_hash=token_digest(token),
+                           handoff_url_enc=runtime.vault.encrypt(link))  # fmt: skip
     at = datetime.combine(request.day, request.at, ClinicAdapter.info.zone)
     chosen = {"appointmentTime": at.isoformat(), "provider": held.provider,
               "service": held.service}  # fmt: skip
     return move(
-        runtime, session_id, St.READY_FOR_HANDOFF, St.NAVIGATING,
-        handoff_url_enc=runtime.vault.encrypt(url), confirmation={"chosen": chosen},
+        runtime, row.id, St.READY_FOR_HANDOFF, St.NAVIGATING, confirmation={"chosen": chosen},
         last_activity_at=datetime.now(UTC), **changes,
     )  # fmt: skip
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import httpx
     from playwright.async_api import BrowserContext, Page
 
+    from autobook.domain.handoff import SessionRequest
     from autobook.sites.outcome import PageOutcome
 
 
@@ -233,6 +234,13 @@ class SiteAdapter(ABC):
         """What the handed-over payment page shows now, and whether it is still the payment
         form (a person may be typing)."""
         raise ConfigError(f"{self.info.title} payment pages cannot be handed to a person live")
+
+    def walk_request(self, hold: Hold) -> SessionRequest | None:
+        """For a payment page that neither lives in its URL nor can be opened again after a
+        fresh login (a widget that keeps its steps in memory): what a booking session needs
+        to walk the steps to it again, in the browser the person will pay in. None where
+        there is no such walk."""
+        return None
 
     def clock_url(self) -> str:
         """A cheap URL on the site whose `Date` header tells the site's clock (snipes)."""

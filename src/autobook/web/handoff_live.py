@@ -33,17 +33,21 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 OPEN = (SessionState.READY_FOR_HANDOFF, SessionState.MONITORING)
+# A task's session gives out its link before the handoff service has walked to the page.
+PREPARING = (SessionState.CREATED, SessionState.NAVIGATING)
 KEYS = {"Backspace": 8, "Tab": 9, "Enter": 13, "ArrowLeft": 37, "ArrowRight": 39}
 JPEG_QUALITY = 60
 _viewers: set[str] = set()  # sessions with a person connected now
 
 
-def _session_for(runtime: Runtime, token: str) -> HandoffSession | None:
-    """The open, unexpired session this token names; None otherwise."""
+def _session_for(
+    runtime: Runtime, token: str, states: tuple[SessionState, ...] = OPEN
+) -> HandoffSession | None:
+    """The unexpired session this token names, in one of `states`; None otherwise."""
     digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
     with transaction(runtime.sessions) as session:
         row = repo.by_token_hash(session, digest)
-        if row is None or SessionState(row.state) not in OPEN:
+        if row is None or SessionState(row.state) not in states:
             return None
         if row.handoff_expires_at is None or row.handoff_expires_at <= datetime.now(UTC):
             return None
@@ -59,11 +63,12 @@ def _touch(runtime: Runtime, session_id: str) -> None:
 @router.get("/handoff/{token}")
 async def live_page(request: Request, token: str) -> Response:
     runtime: Runtime = request.app.state.runtime
-    row = await run_in_threadpool(_session_for, runtime, token[:64])
+    row = await run_in_threadpool(_session_for, runtime, token[:64], OPEN + PREPARING)
     if row is None:
         raise HTTPException(404, "token: this payment link has expired or was already used")
     lead = (row.request or {}).get("lead", {})
-    return TEMPLATES.TemplateResponse(request, "handoff_live.html", {
+    page = "handoff_wait.html" if SessionState(row.state) in PREPARING else "handoff_live.html"
+    return TEMPLATES.TemplateResponse(request, page, {
         "first_name": lead.get("firstName", ""), "clinic": urlsplit(row.booking_url).hostname,
         "token": token,
     })  # fmt: skip

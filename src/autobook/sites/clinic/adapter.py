@@ -39,6 +39,7 @@ from autobook.domain.booking import (
     Venue,
     Want,
 )
+from autobook.domain.handoff import Lead, SessionRequest
 from autobook.domain.release import ReleaseRule
 from autobook.domain.tasks import PaymentMethod
 from autobook.sites.base import (
@@ -297,6 +298,19 @@ class ClinicAdapter(SiteAdapter):
         if not url:
             raise ValueError("the hold has not been handed off: run checkout with HANDOFF first")
         return str(url)
+
+    def walk_request(self, hold: Hold) -> SessionRequest:
+        """The steps to `hold`'s payment page, for a booking session to walk again: a widget
+        that keeps them in memory (the real six-step one) has no URL a person could open."""
+        patient = patient_from(self.creds)
+        slot = hold.slot
+        at = slot.starts_at.astimezone(self.info.zone)
+        lead = Lead(patient.first_name, patient.last_name, patient.phone, patient.email)
+        return SessionRequest(
+            booking_url=self.booking_url, day=at.date(), at=at.time().replace(tzinfo=None),
+            lead=lead, service=slot.extra.get("service"),
+            provider=None if slot.extra.get("any_provider") else slot.court,
+        )  # fmt: skip
 
     async def release(self, hold: Hold) -> None:
         """The widget has no "cancel": a held time goes back when the visit's session ends."""
