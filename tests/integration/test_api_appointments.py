@@ -4,12 +4,13 @@ and appointments, with bad input named by field and nothing half-written."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, time
 
 import pytest
 from api_support import api_client
 from fastapi.testclient import TestClient
 
-from appointments_support import csrf, day_after, reserve, slot_values, submit
+from appointments_support import LONDON, csrf, day_after, reserve, slot_values, submit
 from autobook.config import Settings
 from autobook.runtime import Runtime
 
@@ -43,8 +44,10 @@ def test_types_rules_overrides_blocked_and_appointments(api: TestClient) -> None
     assert slot_values(api, type_id, day) == []
     # 30 + 10 minute chunks, a start every 30 minutes: 09:00 … 11:00 (11:00–11:40 fits)
     assert len(slot_values(api, type_id, day_after(4))) == 5
-    blocked = {"start_datetime": f"{day_after(4)}T09:00:00+00:00",
-               "end_datetime": f"{day_after(4)}T12:00:00+00:00", "reason": "Holiday"}  # fmt: skip
+    # The morning's hours, with the owner's offset that day (+01:00 in summer).
+    opens, closes = (datetime.combine(day_after(4), time(h), LONDON) for h in (9, 12))
+    blocked = {"start_datetime": opens.isoformat(), "end_datetime": closes.isoformat(),
+               "reason": "Holiday"}  # fmt: skip
     made_block = api.post("/api/v1/blocked-periods", json=blocked)
     assert made_block.status_code == 201
     assert slot_values(api, type_id, day_after(4)) == []

@@ -104,11 +104,16 @@ def test_failing_calendar_saves_the_appointment_flagged_and_retries(
 
 def test_ics_feed_is_a_busy_source(runtime: Runtime, client: TestClient, tmp_path: Path) -> None:
     day = day_after(5)
-    weekly = Event(uid="gym@phone", start=_at(day, "09:00") - timedelta(days=7),
-                   end=_at(day, "10:30") - timedelta(days=7), summary="Gym")  # fmt: skip
-    text = calendar([weekly], now=datetime.now(UTC)).replace(
-        "END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=4\r\nEND:VEVENT"
-    )
+    # A weekly event as a phone writes it: in the owner's zone, so it stays at 09:00 local
+    # across a clock change (a UTC-anchored one would move an hour).
+    first = day - timedelta(days=7)
+    text = "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//phone//EN", "BEGIN:VEVENT",
+        "UID:gym@phone", f"DTSTAMP:{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
+        f"DTSTART;TZID=Europe/London:{first:%Y%m%d}T090000",
+        f"DTEND;TZID=Europe/London:{first:%Y%m%d}T103000",
+        "RRULE:FREQ=WEEKLY;COUNT=4", "SUMMARY:Gym", "END:VEVENT", "END:VCALENDAR", "",
+    ])  # fmt: skip
     feed = FakeHttp(get_body=text.encode())
     try:
         type_id = set_up_page(runtime)

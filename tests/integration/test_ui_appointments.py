@@ -11,7 +11,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from test_web_helpers import setup_admin
 
-from appointments_support import csrf, day_after, outbox, reserve, slot_values, submit
+from appointments_support import (
+    csrf,
+    day_after,
+    local_times,
+    outbox,
+    reserve,
+    slot_values,
+    submit,
+)
 from autobook.db.models import (
     AppointmentSettings,
     AppointmentType,
@@ -93,7 +101,7 @@ def test_setting_up_the_page_and_managing_appointments(admin: TestClient, runtim
     with transaction(runtime.sessions) as session:
         blocked = session.scalars(select(BlockedPeriod)).one()
         assert blocked.start_datetime.isoformat().endswith("+00:00")  # stored in UTC
-    times = [v[11:16] for v in slot_values(admin, type_id, day)]
+    times = local_times(slot_values(admin, type_id, day))
     assert times and all(t >= "10:30" for t in times)
     _post(admin, "/appointments/overrides", {"day": str(day_after(3))})
     assert slot_values(admin, type_id, day_after(3)) == []
