@@ -147,7 +147,10 @@ def test_a_stopped_worker_hands_a_waiting_snipe_back(gym: Runtime) -> None:
     account = add_account(gym, "gym", "alex@example.com", "alex-gym-2026")
     # Released in about 30 minutes; with an hour's pre-login the snipe starts (and waits) now.
     gym.settings = gym.settings.model_copy(update={"gym_release": "47.5h", "pre_login_minutes": 60})
-    start = (datetime.now(LONDON) + timedelta(hours=48)).replace(second=0, microsecond=0)
+    # 48 real hours ahead (adding to a London time would add wall-clock hours: one more or
+    # fewer across a clock change), read in London for the task.
+    start = (datetime.now(UTC) + timedelta(hours=48)).astimezone(LONDON)
+    start = start.replace(second=0, microsecond=0)
     task_id = add_task(
         gym, site="gym", venue="Fitness", activity="gym-60min", target_date=start.date(),
         times=[start.strftime("%H:%M")], account_ids=[account], payment_method="benefit",
