@@ -8,6 +8,7 @@ person, watched, and ends completed, failed, abandoned or cancelled. Every move 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
@@ -142,3 +143,10 @@ LIVE_PATH = "/handoff/"  # autobook's own page showing a held tab (web/handoff_l
 def token_digest(token: str) -> str:
     """What is stored of a live handoff's token: its SHA-256 (the token itself never is)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_live_link() -> tuple[str, str]:
+    """A fresh live handoff link: (the token's digest, to store; the path, to give the
+    person, encrypted if kept)."""
+    token = secrets.token_urlsafe(24)
+    return token_digest(token), f"{LIVE_PATH}{token}"

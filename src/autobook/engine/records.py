@@ -4,7 +4,6 @@ only), claim it, and record what happened — attempt, booking, final status —
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -28,7 +27,7 @@ from autobook.db.session import transaction
 from autobook.db.syslog import write_log
 from autobook.db.tasks import transition
 from autobook.domain.booking import Card, Confirmation, Credentials, Hold, Payment, Slot, Want
-from autobook.domain.handoff import LIVE_PATH, HandoffMode, SessionRequest, token_digest
+from autobook.domain.handoff import HandoffMode, SessionRequest, new_live_link
 from autobook.domain.statuses import BookingStatus, TaskStatus
 from autobook.domain.tasks import PaymentMethod
 from autobook.notify import NotifyEvent, notify
@@ -330,8 +329,7 @@ def open_handoff(
     token_hash = None
     stored = url or ""
     if live:
-        token = secrets.token_urlsafe(24)
-        token_hash, stored = token_digest(token), f"{LIVE_PATH}{token}"
+        token_hash, stored = new_live_link()
     times = [t.strftime("%H:%M") for t in job.want.times]
     request = {"venue": job.want.venue, "day": job.want.day.isoformat(), "times": times,
                "hold": held_json(hold)}  # fmt: skip
@@ -363,14 +361,13 @@ def open_walk(runtime: Runtime, job: Job, walk: SessionRequest) -> tuple[datetim
     shows that tab live. The person's link (autobook's live page, under an unguessable token
     of which only the hash is stored) is known now; until the tab is ready it says so. When
     the link expires, and the link."""
-    token = secrets.token_urlsafe(24)
-    stored = f"{LIVE_PATH}{token}"
+    token_hash, stored = new_live_link()
     ttl = timedelta(seconds=runtime.settings.handoff_url_ttl_s)
     with transaction(runtime.sessions) as session:
         row = create_session(session, session_id=str(uuid.uuid4()), task_id=job.task_id,
                              booking_url=walk.booking_url, request=walk.as_json(),
                              callback_url=None, url_ttl=ttl)  # fmt: skip
-        row.mode, row.token_hash = HandoffMode.LIVE.value, token_digest(token)
+        row.mode, row.token_hash = HandoffMode.LIVE.value, token_hash
         row.handoff_url_enc = runtime.vault.encrypt(stored)
         expires = row.handoff_expires_at
     assert expires is not None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,12 +20,11 @@ from autobook.db import handoffs as repo
 from autobook.db.models import HandoffSession
 from autobook.db.session import transaction
 from autobook.domain.handoff import (
-    LIVE_PATH,
     HandoffMode,
     SessionOutcome,
     SessionRequest,
     SessionState,
-    token_digest,
+    new_live_link,
 )
 from autobook.engine.browsers import AccountBrowser, masked_screenshot
 from autobook.handoff.moves import advance
@@ -184,15 +182,12 @@ def _ready(
     what was chosen, for the confirmation details. The person gets the page's own URL, or
     (`live`) autobook's live page under an unguessable token: a new one, unless a task's
     session gave its link out already."""
-    changes: dict[str, Any] = {"mode": HandoffMode.URL.value,
-                               "handoff_url_enc": runtime.vault.encrypt(held.url)}  # fmt: skip
-    if live:
-        changes = {"mode": HandoffMode.LIVE.value}
-        if row.token_hash is None:
-            token = secrets.token_urlsafe(24)
-            link = f"{LIVE_PATH}{token}"  # the API puts AUTOBOOK_PUBLIC_URL before it
-            changes.update(token_hash=token_digest(token),
-                           handoff_url_enc=runtime.vault.encrypt(link))  # fmt: skip
+    changes: dict[str, Any] = {"mode": HandoffMode.LIVE.value if live else HandoffMode.URL.value}
+    if not live:
+        changes["handoff_url_enc"] = runtime.vault.encrypt(held.url)
+    elif row.token_hash is None:
+        token_hash, link = new_live_link()  # the API puts AUTOBOOK_PUBLIC_URL before it
+        changes.update(token_hash=token_hash, handoff_url_enc=runtime.vault.encrypt(link))
     at = datetime.combine(request.day, request.at, ClinicAdapter.info.zone)
     chosen = {"appointmentTime": at.isoformat(), "provider": held.provider,
               "service": held.service}  # fmt: skip

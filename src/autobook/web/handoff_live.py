@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from autobook.db import handoffs as repo
 from autobook.db.models import HandoffSession
 from autobook.db.session import transaction
-from autobook.domain.handoff import SessionState
+from autobook.domain.handoff import SessionState, token_digest
 from autobook.runtime import Runtime
 from autobook.web.templating import TEMPLATES
 
@@ -44,7 +43,7 @@ def _session_for(
     runtime: Runtime, token: str, states: tuple[SessionState, ...] = OPEN
 ) -> HandoffSession | None:
     """The unexpired session this token names, in one of `states`; None otherwise."""
-    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    digest = token_digest(token)
     with transaction(runtime.sessions) as session:
         row = repo.by_token_hash(session, digest)
         if row is None or SessionState(row.state) not in states:
