@@ -1,8 +1,9 @@
-# autobook: web (and the embedded worker) on port 8000, Debian's Chromium for browser sites.
+# autobook: web (and the embedded worker) on port 8000, Debian's Chromium (and its
+# headless shell, which the worker's headless pages run on) for browser sites.
 FROM python:3.11-slim
 
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-headless-shell \
     && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir uv
 

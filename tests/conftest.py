@@ -10,11 +10,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from argon2 import PasswordHasher
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy import Engine, text
 
 from autobook.chromium import launch_options
 from autobook.config import Settings
+from autobook.db import auth
 from autobook.db.migrate import upgrade
 from autobook.db.models import Base
 from autobook.db.session import make_engine
@@ -23,6 +25,11 @@ from autobook.sandbox.core import BACKGROUND_ENV
 from autobook.vault import generate_key
 
 _PG = pytest.mark.postgres
+
+# An admin password costs argon2's default (3 passes over 64 MiB, ~0.17 CPU-s), on purpose; the
+# in-process tests sign in a few hundred times, so here they hash with the lightest parameters
+# (the hashes stay argon2id, and verifying reads the parameters from each hash).
+auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 # Simulators start with every slot free (no lived-in background, which depends on the date):
 # each test takes or frees the slots it relies on through the admin API. Subprocesses inherit it.

@@ -7,6 +7,10 @@ import shutil
 from pathlib import Path
 
 SYSTEM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+# Chromium's headless shell (Debian's `chromium-headless-shell`), the build Playwright itself
+# runs for headless launches: the same engine without the full browser's UI, GPU and helper
+# processes, at about half the CPU per page. Headless launches prefer it when installed.
+HEADLESS_SHELL_CANDIDATES = ("/usr/bin/chromium-headless-shell",)
 
 # Flags that keep a headless Chromium quiet on a machine with no internet: without the
 # background-networking ones it keeps dialling Google's hosts and fills logs with refusals.
@@ -22,12 +26,14 @@ LAUNCH_ARGS = [
 ]
 
 
-def system_chromium() -> str | None:
-    """Path of a system Chromium: `AUTOBOOK_CHROMIUM` if set, else the first one installed."""
+def system_chromium(headless: bool = True) -> str | None:
+    """Path of a system Chromium: `AUTOBOOK_CHROMIUM` if set, else the first one installed
+    (for a headless launch, the headless shell first)."""
     override = os.environ.get("AUTOBOOK_CHROMIUM")
     if override:
         return override if Path(override).exists() else None
-    for candidate in SYSTEM_CANDIDATES:
+    shells = HEADLESS_SHELL_CANDIDATES if headless else ()
+    for candidate in (*shells, *SYSTEM_CANDIDATES):
         if Path(candidate).exists():
             return candidate
     return shutil.which("chromium")
@@ -40,7 +46,7 @@ def launch_options(headless: bool = True) -> dict[str, object]:
     (present where `playwright install chromium` could run).
     """
     options: dict[str, object] = {"headless": headless, "args": list(LAUNCH_ARGS)}
-    path = system_chromium()
+    path = system_chromium(headless)
     if path:
         options["executable_path"] = path
     return options

@@ -1,20 +1,25 @@
-"""Reading the page after "Book Appointment" in real Chromium, on payment pages served by
-Playwright routes (no simulator): a success that lands on `/success`, one on `/thank-you`,
-a failure, and a page that says nothing, which is unknown, never declined."""
+"""Reading the page after "Book Appointment" in real Chromium, on payment pages served on
+loopback (no simulator): a success that lands on `/success`, one on `/thank-you`, a failure,
+and a page that says nothing, which is unknown, never declined."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
-from playwright.async_api import Route, async_playwright
+from playwright.async_api import async_playwright
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from autobook.chromium import launch_options
 from autobook.sites.outcome import Outcome, PageOutcome, read_outcome
+from contract.served import Served
 
 pytestmark = pytest.mark.e2e
 
-ORIGIN = "https://clinic.invalid"
 PAY_PAGE = """<!doctype html><title>Payment</title>
 <div class="cherry">Pay over time with Cherry payment plans</div>
 <form method="post" action="/pay"><label>Card number <input name="n"></label>
@@ -27,25 +32,35 @@ ANSWERS = {
 }
 
 
-def after_paying(lands_on: str) -> PageOutcome:
+@pytest.fixture(scope="module")
+def clinic() -> Iterator[str]:
+    """The payment page; paying answers with a redirect to the `?then=` page of the checkout."""
+
+    async def checkout(request: Request) -> Response:
+        return HTMLResponse(PAY_PAGE.replace("/pay", f"/pay?then={request.query_params['then']}"))
+
+    async def pay(request: Request) -> Response:
+        return RedirectResponse(request.query_params["then"], status_code=303)
+
+    async def answer(request: Request) -> Response:
+        return HTMLResponse(f"<!doctype html>{ANSWERS[request.url.path]}")
+
+    routes = [Route("/checkout", checkout), Route("/pay", pay, methods=["POST"])]
+    routes += [Route(path, answer) for path in ANSWERS]
+    served = Served(Starlette(routes=routes)).start()
+    yield served.url
+    served.stop()
+
+
+def after_paying(origin: str, lands_on: str) -> PageOutcome:
     """Open the payment page, click its button (the site answers with a redirect to
     `lands_on`) and read the outcome."""
-
-    async def route(r: Route) -> None:
-        path = r.request.url.removeprefix(ORIGIN)
-        if path == "/pay" and r.request.method == "POST":
-            await r.fulfill(status=303, headers={"Location": lands_on})
-        elif path in ANSWERS:
-            await r.fulfill(body=f"<!doctype html>{ANSWERS[path]}", content_type="text/html")
-        else:
-            await r.fulfill(body=PAY_PAGE, content_type="text/html")
 
     async def go() -> PageOutcome:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(**launch_options())  # type: ignore[arg-type]
             page = await browser.new_page()
-            await page.route(f"{ORIGIN}/**", route)
-            await page.goto(f"{ORIGIN}/checkout")
+            await page.goto(f"{origin}/checkout?then={lands_on}")
             before = page.url
             await page.get_by_role("button", name="Book Appointment").click()
             seen = await read_outcome(page, wait_s=3, until_changed_from=before)
@@ -58,19 +73,21 @@ def after_paying(lands_on: str) -> PageOutcome:
 @pytest.mark.parametrize(
     ("lands_on", "reference"), [("/success", "AB-12345"), ("/booking/x/thank-you", "QX-77")]
 )
-def test_success_urls_are_success_with_their_number(lands_on: str, reference: str) -> None:
-    seen = after_paying(lands_on)
+def test_success_urls_are_success_with_their_number(
+    clinic: str, lands_on: str, reference: str
+) -> None:
+    seen = after_paying(clinic, lands_on)
     assert (seen.outcome, seen.reference) == (Outcome.SUCCESS, reference)
     assert seen.url.endswith(lands_on)
 
 
-def test_a_failure_page_is_declined() -> None:
-    seen = after_paying("/pay-declined")
+def test_a_failure_page_is_declined(clinic: str) -> None:
+    seen = after_paying(clinic, "/pay-declined")
     assert seen.outcome is Outcome.DECLINED and "Card Declined" in seen.reason
 
 
-def test_a_page_that_says_nothing_is_unknown_never_declined() -> None:
-    seen = after_paying("/processing")
+def test_a_page_that_says_nothing_is_unknown_never_declined(clinic: str) -> None:
+    seen = after_paying(clinic, "/processing")
     assert seen.outcome is Outcome.UNKNOWN
 
 
