@@ -15,3 +15,8 @@ if _offset:
     import time_machine
 
     time_machine.travel(time.time() + float(_offset), tick=True).start()
+    # time-machine starts the ticking at the first read of the clock, not at start(): a
+    # process that forks before reading it (tests/integration/crash_runner.py) would give
+    # every child the same starting instant, and a later child would see an earlier "now"
+    # than the one before it. Read it here, so the clock ticks from interpreter start.
+    time.time()
