@@ -152,7 +152,6 @@ def test_a_service_or_provider_the_clinic_does_not_offer_is_a_422(
 
 def test_callback_needs_the_signing_secret(client: TestClient, box: Sandbox, rt: Runtime) -> None:
     rt.settings = rt.settings.model_copy(update={"handoff_callback_secret": None})
-    client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
     answer = client.post("/api/v1/booking/start", json=start_body(box, callbackUrl="http://x/cb"))
     assert answer.status_code == 422 and answer.json()["detail"][0]["field"] == "callbackUrl"
     assert count(rt, HandoffSession) == 0

@@ -18,7 +18,7 @@ from test_web_helpers import (
     sign_out,
 )
 
-from autobook.config import Settings, get_settings
+from autobook.config import Settings
 from autobook.db.auth import set_admin_password
 from autobook.db.models import AdminUser
 from autobook.db.session import transaction
@@ -181,7 +181,7 @@ def test_failed_logins_are_limited_per_minute(
     settings: Settings, runtime: Runtime, admin_client: TestClient
 ) -> None:
     sign_out(admin_client)
-    admin_client.app.dependency_overrides[get_settings] = lambda: settings.model_copy(
+    admin_client.app.state.settings = settings.model_copy(  # type: ignore[attr-defined]
         update={"login_attempts_per_minute": 3}
     )
     for _ in range(3):

@@ -98,26 +98,32 @@ def weekly_rules(session: Session) -> list[AvailabilityRule]:
     return list(session.scalars(query.order_by(AvailabilityRule.day_of_week)))
 
 
+# The slot calculation's reads, built once (as BUSY below): /book/slots runs them on every
+# date a guest picks, and building a statement costs about as much as running it.
+WEEKLY = select(
+    AvailabilityRule.day_of_week, AvailabilityRule.start_time, AvailabilityRule.end_time
+).where(AvailabilityRule.active.is_(True))
+OVERRIDES = select(
+    AvailabilityOverride.day, AvailabilityOverride.start_time, AvailabilityOverride.end_time
+).where(
+    AvailabilityOverride.day >= bindparam("first"), AvailabilityOverride.day <= bindparam("last")
+)
+
+
 def weekly_windows(session: Session) -> list[tuple[int, time, time]]:
-    """The active weekly rules as (weekday, start, end), without loading them as objects: the
-    slot calculation reads them on every date a guest picks."""
-    query = select(AvailabilityRule.day_of_week, AvailabilityRule.start_time,
-                   AvailabilityRule.end_time).where(AvailabilityRule.active.is_(True))  # fmt: skip
-    return [(day, start, end) for day, start, end in session.execute(query)]
+    """The active weekly rules as (weekday, start, end), as rows rather than objects."""
+    return [(day, start, end) for day, start, end in session.execute(WEEKLY)]
 
 
 def overrides_between(
     session: Session, first: date, last: date
 ) -> dict[date, list[tuple[time, time]]]:
     """Date → its windows; a date with only a closing row maps to no window."""
-    query = select(AvailabilityOverride).where(
-        AvailabilityOverride.day >= first, AvailabilityOverride.day <= last
-    )
     found: dict[date, list[tuple[time, time]]] = {}
-    for row in session.scalars(query):
-        windows = found.setdefault(row.day, [])
-        if row.start_time is not None and row.end_time is not None:
-            windows.append((row.start_time, row.end_time))
+    for day, start, end in session.execute(OVERRIDES, {"first": first, "last": last}):
+        windows = found.setdefault(day, [])
+        if start is not None and end is not None:
+            windows.append((start, end))
     return found
 
 

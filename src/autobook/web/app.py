@@ -84,8 +84,7 @@ def create_app(
     )
     if runtime is not None:
         app.state.runtime = runtime
-    # SettingsDep resolves through get_settings: make it answer with this app's settings.
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.state.settings = settings  # what SettingsDep answers
     app.state.login_limiter = LoginRateLimiter()
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

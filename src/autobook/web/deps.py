@@ -1,7 +1,9 @@
 """Request dependencies as `Annotated` aliases: settings, runtime, a database transaction, the
 signed-in admin (pages) and the bearer token (API).
 
-Settings come from `get_settings` so that tests can swap them with `app.dependency_overrides`.
+Settings are the app's own (`app.state.settings`, set by `create_app`), not FastAPI's
+`dependency_overrides`: with any override present FastAPI re-reads every dependency's
+signature on every request (a tenth of a /book/slots answer).
 """
 
 from __future__ import annotations
@@ -13,17 +15,24 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from autobook.config import Settings, get_settings
+from autobook.config import Settings
 from autobook.db.auth import TOKEN_PREFIX, admin_exists, resolve_session, resolve_token
 from autobook.db.models import AdminUser, ApiToken
 from autobook.db.session import transaction
 from autobook.runtime import Runtime
 from autobook.web.session_cookie import browser_session
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+# The trivial dependencies are `async def`: FastAPI runs a plain `def` one in its thread pool,
+# a thread hop per dependency per request for a single attribute read.
+async def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
 
 
-def get_runtime(request: Request) -> Runtime:
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 

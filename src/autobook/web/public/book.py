@@ -5,7 +5,7 @@ as partials with 404/409/422/429, which the page's htmx config swaps in like any
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -24,7 +24,6 @@ from autobook.web.public.book_views import (
     Now,
     date_step,
     form_partial,
-    now_utc,
     partial,
     problem,
     slot_list,
@@ -36,22 +35,22 @@ router = APIRouter(prefix="/book", include_in_schema=False)
 
 
 @router.get("")
-def book_page(request: Request, runtime: RuntimeDep, replaces: str = "") -> Response:
+def book_page(request: Request, runtime: RuntimeDep, now: Now, replaces: str = "") -> Response:
     repo.ensure_settings(runtime.sessions)
     with transaction(runtime.sessions) as session:
         settings = repo.page_settings(session)
         types = repo.active_types(session)
         context = {"types": types, "owner_name": settings.owner_name, "replaces": ""}
         if replaces:
-            context.update(_rescheduling(session, replaces))
+            context.update(_rescheduling(session, replaces, now))
     return partial(request, "book_page.html", **context)
 
 
-def _rescheduling(session: Session, token: str) -> dict[str, Any]:
+def _rescheduling(session: Session, token: str, now: datetime) -> dict[str, Any]:
     """A reschedule link offers only the appointment's own type."""
     try:
         appointment = repo.appointment_by_token(session, token)
-        booking.check_changeable(session, appointment, now=now_utc())
+        booking.check_changeable(session, appointment, now=now)
     except (NotFound, booking.TooLate) as exc:
         return {"types": [], "manage_error": str(exc).partition(": ")[2]}
     kind = session.get(AppointmentType, appointment.appointment_type_id)

@@ -17,11 +17,12 @@ from autobook.db.models import AppointmentType
 from autobook.web.templating import TEMPLATES
 
 
-def now_utc() -> datetime:
+async def request_time() -> datetime:
+    """The request's "now" (async: FastAPI would run a plain function in its thread pool)."""
     return datetime.now(UTC)
 
 
-Now = Annotated[datetime, Depends(now_utc)]
+Now = Annotated[datetime, Depends(request_time)]
 
 
 def partial(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
