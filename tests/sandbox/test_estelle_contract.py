@@ -397,7 +397,7 @@ def test_today_hides_hours_already_past(url: str, member: Member) -> None:
 
 def test_dates_open_14_days_ahead_at_midnight_on_the_site_clock(url: str, member: Member) -> None:
     eve = date(2026, 12, 1)
-    set_clock(url, london(eve, 23, 59, 59))
+    set_clock(url, london(eve, 23, 59, 40))  # the clock ticks on: room for a loaded machine
     member.click_through()
     assert cards_of(member.show_availability(uk(eve + timedelta(days=14))).text)
     closed = member.show_availability(uk(eve + timedelta(days=15)))
@@ -421,7 +421,9 @@ def test_dates_open_14_days_ahead_at_midnight_on_the_site_clock(url: str, member
 def test_release_across_a_dst_change_is_local_midnight(
     url: str, member: Member, sim: EstelleSim, day: date, release_utc: datetime
 ) -> None:
-    set_clock(url, release_utc - timedelta(seconds=1))
+    # The site's clock keeps ticking after it is set: 20 s before the release leaves room for
+    # a loaded machine (1 s did not); next_release_after below pins the exact instant.
+    set_clock(url, release_utc - timedelta(seconds=20))
     member.click_through()
     assert not cards_of(member.show_availability(uk(day)).text)
     set_clock(url, release_utc)
@@ -436,7 +438,7 @@ def test_release_rule_is_settable(url: str, member: Member, sim: EstelleSim) -> 
     rules = admin(url, "get", "/estelle/rules")
     assert (rules["days_ahead"], rules["release_hour"]) == (14, 0)
     admin(url, "put", "/estelle/rules", json={**rules, "days_ahead": 7, "release_hour": 7})
-    set_clock(url, london(date(2026, 12, 1), 6, 59, 59))
+    set_clock(url, london(date(2026, 12, 1), 6, 59, 40))
     member.click_through()
     assert not cards_of(member.show_availability("08/12/2026").text)
     assert cards_of(member.show_availability("07/12/2026").text)
