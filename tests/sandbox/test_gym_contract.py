@@ -168,7 +168,7 @@ def test_slots_unlock_48_hours_before_start(client: httpx.Client) -> None:
 
 def test_locked_slot_refused_until_the_site_clock_unlocks_it(client: httpx.Client) -> None:
     h = login(client)
-    set_clock(client, datetime(2027, 1, 13, 9, 59, 59, tzinfo=LONDON))
+    set_clock(client, datetime(2027, 1, 13, 9, 59, 40, tzinfo=LONDON))  # it ticks on: 20 s of room
     r = book(client, h, "10:00")
     assert r.status_code == 423
     assert r.json() == {
